@@ -1,0 +1,127 @@
+"""Command line: ``python -m oracle [example|derive] ...``.
+
+With no arguments it prints the source documents' (y - w x)^2 example as a
+table of certified values and the derivation of its first step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from fractions import Fraction
+from typing import Optional, Sequence
+
+from . import __version__
+
+
+def _example(args: argparse.Namespace) -> int:
+    from .engines.interval import CertifiedValue
+    from .problems import docs_example as ex
+
+    run = ex.certified(args.form, args.inputs, steps=args.steps, digits=args.digits)
+    gdesc = "g = (y - w x)(-x), as the documents write it" if args.form == "docs" else "g = -2x(y - w x), the true gradient"
+    idesc = (
+        "decimal (0.1 is exactly 1/10)"
+        if args.inputs == "decimal"
+        else "binary64 (0.1 is 0.1000000000000000055511151231257827..., what a float64 program receives)"
+    )
+    out = [
+        f"rmsprop-oracle {__version__}: the source documents' example, L = (y - w x)^2",
+        f"x = {ex.X}, y = {ex.Y}, w0 = {ex.W0}, G0 = 0, eta = {ex.ETA}, gamma = {ex.GAMMA}, eps = {ex.EPS} (inside the root)",
+        f"gradient: {gdesc}",
+        f"inputs:   {idesc}",
+        f"Every digit below is certified: interval arithmetic at {run.prec} bits, "
+        f"{args.digits} correctly rounded significant digits (README: 'Certification').",
+        "",
+    ]
+    width = args.digits + 8
+    out.append(f"{'t':>4}  {'g_t':<{width}} {'G_t':<{width}} {'w_t':<{width}}".rstrip())
+    for t, g, G, w in ex.rows(run):
+        out.append(f"{t:>4}  {g.sci(args.digits):<{width}} {G.sci(args.digits):<{width}} {w.sci(args.digits)}")
+    if args.steps >= 1:
+        out += ["", "The documents' numpy program prints (formatted here from the certified values):"]
+        try:
+            out += ["  " + line for line in ex.program_lines(run)]
+        except ValueError as err:  # a value too close to a rounding boundary
+            out.append(f"  (not certified to 6 decimals: {err})")
+    out += ["", *_first_step_lines(args, run, CertifiedValue)]
+    print("\n".join(out))
+    return 0
+
+
+def _first_step_lines(args: argparse.Namespace, run: object, cv_type: type) -> list[str]:
+    import sympy
+
+    from .derivations import first_step
+    from .problems import docs_example as ex
+
+    conv = ex.convention(args.inputs)
+    d = first_step()
+    lr, rho, eps = (sympy.Rational(str(conv.exact(f))) for f in ("lr", "rho", "eps"))
+    factor = -ex.X if args.form == "docs" else -2 * ex.X
+    g1 = sympy.Integer((ex.Y - ex.W0 * ex.X) * factor)
+    subs = {sympy.Symbol("eta", positive=True): lr, sympy.Symbol("gamma", positive=True): rho,
+            sympy.Symbol("epsilon", positive=True): eps, sympy.Symbol("g_1", real=True, nonzero=True): g1}
+    G1 = d["G1"].subs(subs)
+    dw = d["dw"].subs(subs)
+    limit = d["limit"].subs(subs)
+    w1 = run.records[1]["params"][0].item()
+    digits = args.digits
+    return [
+        "Derivation of the first step (sympy, exact):",
+        *(line for line in d.text.splitlines()[1:]),
+        f"  with g_1 = (y - w_0 x)*({factor}) = {g1}, eta = {lr}, gamma = {rho}, eps = {eps}:",
+        f"  G_1 = {G1}",
+        f"  w_1 = w_0 + {sympy.sstr(sympy.radsimp(dw))}",
+        f"      = {w1.sci(digits)}   (certified; sympy evalf: {sympy.N(dw, digits)})",
+        f"  eps -> 0 limit: |w_1 - w_0| = eta/sqrt(1 - gamma) = {sympy.sstr(sympy.radsimp(limit))} = {sympy.N(limit, digits)}",
+    ]
+
+
+def _derive(args: argparse.Namespace) -> int:
+    from .derivations import all_derivations
+
+    for d in all_derivations():
+        print(d.latex if args.latex else d.text)
+        print()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m oracle", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"rmsprop-oracle {__version__}")
+    sub = p.add_subparsers(dest="command")
+    ex = sub.add_parser("example", help="the documents' (y - w x)^2 example, certified (default)")
+    ex.add_argument("--form", choices=("docs", "true"), default="docs", help="gradient form (default: docs)")
+    ex.add_argument("--inputs", choices=("decimal", "binary64"), default="decimal",
+                    help="hyperparameters as exact decimals or as binary64 values (default: decimal)")
+    ex.add_argument("--steps", type=_positive_int("--steps"), default=5, help="number of steps (default: 5)")
+    ex.add_argument("--digits", type=_positive_int("--digits"), default=50,
+                    help="certified significant digits (default: 50)")
+    ex.set_defaults(func=_example)
+    de = sub.add_parser("derive", help="the symbolic derivations (a)-(c)")
+    de.add_argument("--latex", action="store_true", help="print LaTeX instead of text")
+    de.set_defaults(func=_derive)
+    return p
+
+
+def _positive_int(name: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a positive integer, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be a positive integer, got {text!r}")
+        return value
+
+    return parse
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+        argv = ["example", *argv]
+    args = parser.parse_args(argv)
+    return args.func(args)
