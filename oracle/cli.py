@@ -7,6 +7,7 @@ table of certified values and the derivation of its first step.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from fractions import Fraction
 from typing import Optional, Sequence
@@ -102,7 +103,19 @@ def build_parser() -> argparse.ArgumentParser:
     de = sub.add_parser("derive", help="the symbolic derivations (a)-(c)")
     de.add_argument("--latex", action="store_true", help="print LaTeX instead of text")
     de.set_defaults(func=_derive)
+    for module in _SUBCOMMAND_MODULES:
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as err:
+            if err.name is None or not module.startswith(err.name):
+                raise
+            continue
+        mod.register(sub)
     return p
+
+
+_SUBCOMMAND_MODULES = ("oracle.golden.cli", "oracle.conformance.cli")
+"""Each module provides ``register(subparsers)``, adding its subcommands lazily."""
 
 
 def _positive_int(name: str):
