@@ -77,7 +77,8 @@ def float_vs_bound(conv, dtype: str, params0, *, steps: int, grads=None, grad_fn
     from .engines.floating import FloatArith
 
     far, bar = FloatArith(dtype), ErrorBoundArith(dtype)
-    frec = simulate(conv, far, params0, steps=steps, grads=grads, grad_fn=grad_fn)
+    with np.errstate(all="ignore"):  # IEEE semantics: overflow to inf, 0/0 to nan
+        frec = simulate(conv, far, params0, steps=steps, grads=grads, grad_fn=grad_fn)
     brec = simulate(conv, bar, params0, steps=steps, grads=grads, grad_fn=grad_fn)
     limit = float(bar.u) ** (1 / 3)
     ratios, rel_bounds, horizon = [], [], None
@@ -91,7 +92,13 @@ def float_vs_bound(conv, dtype: str, params0, *, steps: int, grads=None, grad_fn
                 for got, b in zip(np.asarray(fa).reshape(-1), np.asarray(ba, dtype=object).reshape(-1)):
                     err = abs_error(float(got), mpf_to_fraction(b.val))
                     bound = float(b.err)
-                    worst = max(worst, err / bound if bound > 0 else (0.0 if err == 0 else math.inf))
+                    if math.isinf(bound):
+                        ratio = 0.0  # the bound makes no claim here (past the horizon)
+                    elif bound > 0:
+                        ratio = err / bound
+                    else:
+                        ratio = 0.0 if err == 0 else math.inf
+                    worst = max(worst, ratio)
                     if k < len(fr["params"]):
                         rel = max(rel, bound / abs(float(b.val)) if b.val != 0 else bound)
             ratios.append(worst)
