@@ -82,9 +82,16 @@ def _first_step_lines(args: argparse.Namespace, run: object, cv_type: type) -> l
 def _derive(args: argparse.Namespace) -> int:
     from .derivations import all_derivations
 
+    from .problems import docs_example as ex
+
     for d in all_derivations():
         print(d.latex if args.latex else d.text)
         print()
+    print("Exact consequence of the missing factor 2 on the example (decimal inputs, certified):")
+    print("w_t with g = (y - wx)(-x) minus w_t with g = -2x(y - wx), both with eps = 1e-8;")
+    print("the first equals the true-gradient run with eps = 4e-8 exactly (scale identity).")
+    for t, wa, wb, diff in ex.factor_two_consequence(digits=args.digits):
+        print(f"  t={t}: {wa.sci(args.digits)} - {wb.sci(args.digits)} = {diff.sci(min(args.digits, diff.digits))}")
     return 0
 
 
@@ -102,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.set_defaults(func=_example)
     de = sub.add_parser("derive", help="the symbolic derivations (a)-(c)")
     de.add_argument("--latex", action="store_true", help="print LaTeX instead of text")
+    de.add_argument("--digits", type=_positive_int("--digits"), default=20,
+                    help="certified digits of the numeric consequence (default: 20)")
     de.set_defaults(func=_derive)
     for module in _SUBCOMMAND_MODULES:
         try:

@@ -31,7 +31,7 @@ from typing import Literal
 
 from ..algorithm import Arith, Arrays, GradFn
 from ..conventions import Convention, preset
-from ..engines.interval import CertifiedRun, certified_run
+from ..engines.interval import CertifiedRun, CertifiedValue, certified_run
 
 X, Y, W0 = 2, 4, 0
 ETA, GAMMA, EPS = "0.1", "0.9", "1e-8"
@@ -112,6 +112,22 @@ def rows(run: CertifiedRun) -> list[tuple[int, object, object, object]]:
         (rec["step"], rec["grads"][0].item(), rec["state"]["v"][0].item(), rec["params"][0].item())
         for rec in run.records[1:]
     ]
+
+
+def factor_two_consequence(inputs: Inputs = "decimal", steps: int = STEPS, digits: int = 50) -> list[tuple]:
+    """The exact cost of the documents' missing factor 2, step by step.
+
+    Returns (t, w_docs, w_true, w_docs - w_true) as certified values: the
+    documents' gradient g/2 with eps against the true gradient g with eps.  By
+    the scale identity the documents' run is exactly the true run with 4 eps.
+    """
+    docs = certified("docs", inputs, steps, digits + 15)
+    true = certified("true", inputs, steps, digits + 15)
+    out = []
+    for a, b in zip(docs.records[1:], true.records[1:]):
+        wa, wb = a["params"][0].item(), b["params"][0].item()
+        out.append((a["step"], wa, wb, CertifiedValue(wa.lo - wb.hi, wa.hi - wb.lo, digits)))
+    return out
 
 
 def program_lines(run: CertifiedRun) -> list[str]:
