@@ -319,3 +319,8 @@ def preset(name: str, **overrides: object) -> Convention:
         raise ValueError(f"preset must be one of {', '.join(PRESET_NAMES)}; got {name!r}")
     fields = {"name": name, **_PRESETS[name], **overrides}
     return Convention(**fields)
+
+
+preset.__doc__ = (preset.__doc__ or "") + "\n    Presets and their sources:\n\n" + "\n".join(
+    f"    * ``{name}``: {spec['source']}" for name, spec in _PRESETS.items()
+)
