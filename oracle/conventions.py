@@ -30,9 +30,10 @@ Cross-library warnings (see ``../shared/reference/rmsprop_conventions.md``):
 * PyTorch keeps lr outside the momentum buffer; TF1, Keras, optax, MXNet and
   Graves put it inside.  With a constant lr both give the same trajectory in
   exact arithmetic; they differ in rounding and under a learning-rate schedule.
-* TF1, MXNet and Keras (floatx float32) round hyperparameters to float32 even for
-  float64 weights.  That is the separate knob ``hyperparameters="float32"``; every
-  preset defaults to ``"exact"``: the hyperparameters are used exactly as given.
+* TF1 and MXNet round hyperparameters to float32 even for float64 weights;
+  Keras 3 rounds only lr (a float32 variable).  That is the separate knob
+  ``hyperparameters="float32"`` / ``"float32_lr"``; every preset defaults to
+  ``"exact"``: the hyperparameters are used exactly as given.
 
 Hyperparameters are kept exactly as given (a Python float, an int, a decimal
 string such as ``"0.1"`` or a :class:`fractions.Fraction`) and are read through
@@ -60,7 +61,7 @@ Number = Union[float, int, str, Fraction]
 """A hyperparameter or input value: taken exactly (a float is its binary value)."""
 
 EpsPlacement = Literal["inside", "outside"]
-HyperRounding = Literal["exact", "float32"]
+HyperRounding = Literal["exact", "float32", "float32_lr"]
 
 HYPERPARAMETERS = ("lr", "rho", "eps", "v0", "momentum", "weight_decay")
 
@@ -130,8 +131,10 @@ class Convention:
     * ``weight_decay`` (lambda) and ``decoupled_weight_decay``: coupled adds
       lambda*p to the gradient; decoupled does p -= lr*lambda*p before the step.
     * ``maximize``: ascend instead of descend (PyTorch).
-    * ``hyperparameters``: ``"exact"`` or ``"float32"`` (lr, rho, eps, v0,
-      momentum and weight_decay rounded to binary32 before use).
+    * ``hyperparameters``: ``"exact"``, ``"float32"`` (lr, rho, eps, v0,
+      momentum and weight_decay rounded to binary32 before use: TF1, MXNet) or
+      ``"float32_lr"`` (only lr rounded: Keras 3 keeps lr in a float32 variable
+      and uses rho, eps, momentum and wd as exact doubles).
     * ``allows``: which options this convention has at all (a preset without
       momentum refuses ``momentum=0.9``).
     """
@@ -170,9 +173,10 @@ class Convention:
             raise ValueError(
                 f"eps_placement must be 'inside' or 'outside', got {self.eps_placement!r}"
             )
-        if self.hyperparameters not in ("exact", "float32"):
+        if self.hyperparameters not in ("exact", "float32", "float32_lr"):
             raise ValueError(
-                f"hyperparameters must be 'exact' or 'float32', got {self.hyperparameters!r}"
+                "hyperparameters must be 'exact', 'float32' or 'float32_lr', "
+                f"got {self.hyperparameters!r}"
             )
         for flag in ("centered", "lr_in_momentum", "decoupled_weight_decay", "maximize"):
             if not isinstance(getattr(self, flag), bool):
@@ -200,7 +204,7 @@ class Convention:
         if field not in HYPERPARAMETERS:
             raise ValueError(f"field must be one of {HYPERPARAMETERS}, got {field!r}")
         value = to_fraction(getattr(self, field), field)
-        if self.hyperparameters == "float32":
+        if self.hyperparameters == "float32" or (self.hyperparameters == "float32_lr" and field == "lr"):
             value = round_to_float32(value)
         return value
 

@@ -24,7 +24,7 @@ class TestValidation:
             ("lr", True, "lr must be a number, got True"),
             ("lr", None, "lr must be a number, got None"),
             ("eps_placement", "middle", "eps_placement must be 'inside' or 'outside', got 'middle'"),
-            ("hyperparameters", "bf16", "hyperparameters must be 'exact' or 'float32', got 'bf16'"),
+            ("hyperparameters", "bf16", "hyperparameters must be 'exact', 'float32' or 'float32_lr', got 'bf16'"),
             ("centered", 1, "centered must be a bool, got 1"),
         ],
     )
@@ -67,6 +67,11 @@ class TestExactness:
         c = preset("pytorch", lr=0.1, rho=0.99, eps=1e-8, hyperparameters="float32")
         for field, value in (("lr", 0.1), ("rho", 0.99), ("eps", 1e-8)):
             assert c.exact(field) == Fraction(float(np.float32(value)))
+
+    def test_float32_lr_knob_rounds_only_lr(self):
+        """hyperparameters='float32_lr' (Keras 3) rounds lr and keeps rho exact."""
+        c = preset("keras", lr=0.1, rho=0.9, hyperparameters="float32_lr")
+        assert c.exact("lr") != Fraction(0.1) and c.exact("rho") == Fraction(0.9)
 
     def test_describe_keeps_values_as_given(self):
         """describe() records a float as its hex and repr and a string verbatim."""
