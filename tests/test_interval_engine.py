@@ -106,3 +106,11 @@ def test_bad_inputs_name_the_problem():
         certified_run(preset("seed"), [0], grads=[[1]], steps=1, digits=0)
     with pytest.raises(ValueError, match="must be a finite number, got nan"):
         certified_run(preset("seed"), [float("nan")], grads=[[1]], steps=1)
+
+
+def test_a_shorter_length_is_checked_at_that_length():
+    """Endpoints agreeing at 7 digits but straddling a 2-digit tie refuse sci(2)."""
+    cv = CertifiedValue(Fraction(12499999, 10**7), Fraction(12500001, 10**7))
+    assert cv.digits == 7 and cv.sci(6) == "1.25000e0"
+    with pytest.raises(ValueError, match="digits=2 is not certified: the enclosure straddles a 2-digit rounding tie"):
+        cv.sci(2)

@@ -15,7 +15,8 @@ Method (this is what "certified" means everywhere in the package):
 3. A value's *certified significant digits* d is the largest d for which both
    endpoints of its interval round (to nearest, ties to even) to the same
    d-digit decimal.  Rounding is monotone, so that decimal is the correctly
-   rounded d-digit value of the exact result.  Likewise a binary64/binary32
+   rounded d-digit value of the exact result.  A shorter length is published
+   only after the same check at that length (it can fail at a rounding tie).  Likewise a binary64/binary32
    value is published only when both endpoints round to the same float: it is
    then the correctly rounded float of the exact value.
 4. If any published value has fewer certified digits than asked for, the run
@@ -48,6 +49,7 @@ from ..rounding import (
     format_fixed,
     format_sci,
     mpf_to_fraction,
+    round_decimal,
     round_fraction_to_format,
 )
 from ._objarray import exact_array, map_array, scalar
@@ -128,7 +130,11 @@ class CertifiedValue:
     def sci(self, digits: Optional[int] = None) -> str:
         """The certified value in scientific notation with ``digits`` significant digits.
 
-        Raises ``ValueError`` if more digits are asked for than are certified.
+        Raises ``ValueError`` if more digits are asked for than are certified,
+        and also for fewer when the enclosure straddles a rounding tie at that
+        length: agreement at d digits does not imply agreement at every shorter
+        length (an exact value such as 1.25 is a tie at 2 digits), so the check
+        is made at exactly the length published.
         """
         if self.is_zero:
             return "0"
@@ -136,6 +142,11 @@ class CertifiedValue:
         want = have if digits is None else digits
         if want > have or want < 1:
             raise ValueError(f"digits={want} asked for, but only {have} are certified")
+        if self.exact is None and round_decimal(self.lo, want) != round_decimal(self.hi, want):
+            raise ValueError(
+                f"digits={want} is not certified: the enclosure straddles a {want}-digit rounding tie "
+                f"({have} digits are certified)"
+            )
         return format_sci(self.lo, want)
 
     def fixed(self, decimals: int) -> str:
