@@ -1,0 +1,154 @@
+"""Candidate adapter for Keras 3 ``keras.optimizers.RMSprop`` (convention ``"keras"``).
+
+``rmsprop(params, *, lr, rho, eps, momentum=0.0, centered=False, weight_decay=0.0)``
+makes one ``keras.Variable`` per parameter (a copy, in the parameter's dtype), builds
+``keras.optimizers.RMSprop(learning_rate=lr, rho=rho, momentum=momentum,
+epsilon=eps, centered=centered, weight_decay=weight_decay or None)`` and returns
+``step(grads)``: ``optimizer.apply(grads, variables)`` once, fresh numpy copies out.
+No clipping, EMA, loss scaling or gradient accumulation is configured.
+
+Backend: Keras 3 fixes its backend at first import.  If ``KERAS_BACKEND`` is unset
+the factory sets it to ``"jax"`` (or ``"torch"`` when jax is not installed) *before*
+importing keras; an explicit ``KERAS_BACKEND`` (or a keras that is already imported)
+is respected.  Without keras, or without the chosen backend, the factory raises
+``ImportError`` naming the extra ``rmsprop-oracle[keras]``.  With the jax backend and
+float64 params the factory enables ``jax_enable_x64`` (process-wide; otherwise the
+float64 variables would silently be float32) and checks the variable dtype.
+
+Confirmed with keras 3.15.1 (read ``keras/src/optimizers/rmsprop.py``,
+``base_optimizer.py``, ``backend/jax/optimizer.py``, ``backend/jax/numpy.py``,
+``backend/torch/optimizers/torch_rmsprop.py`` and ``torch_optimizer.py``); on the jax
+backend (jax 0.10.2) a numpy emulation with per-op rounding in the parameter dtype and
+lr rounded to float32 first reproduces ``apply`` bit for bit for
+float64/float32/float16, plain/centered/momentum/weight decay.  Generic update (jax,
+numpy and tensorflow backends), in this order::
+
+    lr = float32(lr) cast to the variable dtype       # learning_rate is a floatx Variable
+    weight decay (decoupled, before the step):  p = p - (p * wd) * lr
+    v  = rho * v + (1 - rho) * (g * g)                # v0 = 0
+    centered: m = rho * m + (1 - rho) * g             # m0 = 0
+              den = (v - m * m) + eps
+    else:     den = v + eps                           # eps INSIDE the root
+    inc = (lr * g) / sqrt(den)                        # divide by sqrt (not rsqrt)
+    momentum: b = momentum * b + inc ; p = p - b      # b0 = 0: lr INSIDE the buffer
+    else:     p = p - inc
+
+Torch backend (``TorchParallelOptimizer``, foreach ops), differences only:
+``den = (v + eps) - m*m`` for centered, and decoupled weight decay is
+``p = p * (1 - wd * lr)`` with the factor computed as a float32 tensor (lr is the
+float32 variable) even for float64 params.
+
+Hyperparameter rounding: ``learning_rate`` is stored in a ``backend.floatx()``
+(float32) Variable, so lr is ROUNDED TO FLOAT32 even for float64 params (lr=0.1
+gives 0.100000001490116...); ``rho``, ``1 - rho`` (formed in binary64),
+``epsilon``, ``momentum`` and ``weight_decay`` are plain Python floats converted
+directly to the parameter dtype (float64 keeps them exact; no float32 detour).
+So "Keras rounds hyperparameters to float32" holds for lr only (jax backend), plus
+the weight-decay factor on the torch backend.  float16 on the jax backend: each op
+is evaluated in float32 and rounded to float16 (``ops.square(g)`` overflows to inf
+once |g| reaches about 256).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from typing import Callable, Sequence
+
+import numpy as np
+
+CONVENTION = "keras"
+
+_DTYPES = ("float64", "float32", "float16")
+
+
+def _check_params(params: Sequence[np.ndarray]) -> np.dtype:
+    if len(params) == 0:
+        raise ValueError("params must be a non-empty list of numpy arrays")
+    dtypes = {np.asarray(p).dtype for p in params}
+    if len(dtypes) != 1:
+        raise ValueError(f"params must share one dtype, got {sorted(str(d) for d in dtypes)}")
+    (dtype,) = dtypes
+    if dtype.name not in _DTYPES:
+        raise ValueError(f"params dtype must be one of {_DTYPES}, got {dtype.name}")
+    return dtype
+
+
+def _import_keras():
+    """Import keras, choosing the jax (else torch) backend when none is configured."""
+    if "KERAS_BACKEND" not in os.environ and "keras" not in sys.modules:
+        if importlib.util.find_spec("jax") is not None:
+            os.environ["KERAS_BACKEND"] = "jax"
+        elif importlib.util.find_spec("torch") is not None:
+            os.environ["KERAS_BACKEND"] = "torch"
+    try:
+        import keras
+    except ImportError as exc:
+        raise ImportError(
+            "oracle.adapters.keras needs Keras 3 with the jax or torch backend: "
+            "pip install 'rmsprop-oracle[keras]'"
+            f" (KERAS_BACKEND={os.environ.get('KERAS_BACKEND')!r}; import failed: {exc})"
+        ) from exc
+    return keras
+
+
+def backend_name() -> str:
+    """The Keras backend the adapter runs on (imports keras as ``rmsprop`` would)."""
+    return _import_keras().backend.backend()
+
+
+def rmsprop(
+    params: Sequence[np.ndarray],
+    *,
+    lr: float,
+    rho: float,
+    eps: float,
+    momentum: float = 0.0,
+    centered: bool = False,
+    weight_decay: float = 0.0,
+) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+    """A protocol factory running Keras 3 ``RMSprop`` on ``keras.Variable`` copies of ``params``."""
+    keras = _import_keras()
+    dtype = _check_params(params)
+    backend = keras.backend.backend()
+    if backend == "jax" and dtype == np.float64:
+        import jax
+
+        if not jax.config.jax_enable_x64:
+            jax.config.update("jax_enable_x64", True)
+
+    variables = [
+        keras.Variable(np.array(p, dtype=dtype, copy=True), dtype=dtype.name, name=f"param_{i}")
+        for i, p in enumerate(params)
+    ]
+    for v in variables:
+        if v.dtype != dtype.name:
+            raise RuntimeError(f"keras made a {v.dtype} variable for {dtype.name} params")
+    optimizer = keras.optimizers.RMSprop(
+        learning_rate=float(lr),
+        rho=float(rho),
+        momentum=float(momentum),
+        epsilon=float(eps),
+        centered=bool(centered),
+        weight_decay=float(weight_decay) if weight_decay else None,
+    )
+    optimizer.build(variables)
+    shapes = [tuple(v.shape) for v in variables]
+
+    def step(grads: Sequence[np.ndarray]) -> list[np.ndarray]:
+        if len(grads) != len(variables):
+            raise ValueError(f"expected {len(variables)} gradients, got {len(grads)}")
+        tensors = []
+        for g, shape in zip(grads, shapes):
+            if np.shape(g) != shape:
+                raise ValueError(f"gradient shape {np.shape(g)} does not match parameter shape {shape}")
+            tensors.append(
+                keras.ops.convert_to_tensor(np.array(g, dtype=dtype, copy=True), dtype=dtype.name)
+            )
+        optimizer.apply(tensors, variables)
+        return [
+            np.array(keras.ops.convert_to_numpy(v.value), dtype=dtype, copy=True) for v in variables
+        ]
+
+    return step

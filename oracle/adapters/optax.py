@@ -1,0 +1,125 @@
+"""Candidate adapter for ``optax.rmsprop`` under jax (convention ``"optax"``).
+
+``rmsprop(params, *, lr, rho, eps, momentum=0.0, centered=False, jit=False,
+device="cpu")`` builds ``optax.rmsprop(learning_rate=lr, decay=rho, eps=eps,
+momentum=momentum or None, centered=centered)`` (defaults kept: ``initial_scale=0``,
+``eps_in_sqrt=True``, ``nesterov=False``, ``bias_correction=False``), initialises it on
+copies of ``params`` and returns ``step(grads)``: ``updates, state =
+opt.update(grads, state, params)``, ``params = optax.apply_updates(params,
+updates)``, fresh numpy copies out.  jax and optax are imported inside the factory;
+without them it raises ``ImportError`` naming the extra ``rmsprop-oracle[optax]``.
+optax has no weight decay in this alias, so the factory does not accept one.
+
+float64: jax silently computes in float32 unless x64 is enabled.  For float64
+params the factory calls ``jax.config.update("jax_enable_x64", True)`` (a
+process-wide switch; set ``JAX_ENABLE_X64=1`` in the environment to have it from
+the start).  It then checks that the state really is float64.
+
+Confirmed with jax/jaxlib 0.10.2 and optax 0.2.8 (read ``optax/_src/alias.py``,
+``_src/transform.py``, ``transforms/_accumulation.py``, ``tree_utils/_tree_math.py``
+and ``_src/update.py``; a numpy emulation with per-op rounding in the parameter dtype
+and jax's own ``rsqrt`` reproduces the eager optimizer bit for bit for
+float64/float32/float16, plain/centered/momentum).  Update, in this order::
+
+    nu = (1 - decay) * (g * g) + decay * nu          # nu0 = initial_scale = 0
+    centered: mu = (1 - decay) * g + decay * mu      # mu0 = 0
+              s  = rsqrt((nu - mu * mu) + eps)       # eps INSIDE the root
+    else:     s  = rsqrt(nu + eps)
+    u  = (-lr) * (s * g)                             # multiply by rsqrt, then by -lr
+    momentum: t = u + momentum * t ; u = t           # t0 = 0: lr INSIDE the buffer
+    p  = p + u                                       # apply_updates, cast to p.dtype
+
+Hyperparameter rounding: ``1 - decay`` and ``-lr`` are formed from the Python
+floats in binary64; every Python scalar is weakly typed and converted once to the
+parameter dtype (float64 stays binary64 with x64 on; float32 and float16 round to
+that dtype: lr 0.1 -> 0.0999755859375 in float16).  There is no float32 detour.
+On CPU, float16 ops are evaluated in float32 and rounded after every op (eager), so
+each op is correctly rounded in float16 (g*g overflows to inf once |g| reaches about 256).
+``jax.lax.rsqrt`` is not correctly rounded for float64/float32 on CPU (up to
+1 ulp / 1.5 ulp; float16 rsqrt is correctly rounded).
+
+Evaluation mode: eager by default (one XLA computation per primitive, so the
+rounding is exactly the per-op model above).  ``jit=True`` jits ``opt.update``:
+XLA's CPU fusion then contracts ``a*b + c`` into fused multiply-adds, which changes
+the last bit of some float32/float64 results (float16 results were unchanged in
+the runs made).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+CONVENTION = "optax"
+
+_DTYPES = ("float64", "float32", "float16")
+
+
+def _check_params(params: Sequence[np.ndarray]) -> np.dtype:
+    if len(params) == 0:
+        raise ValueError("params must be a non-empty list of numpy arrays")
+    dtypes = {np.asarray(p).dtype for p in params}
+    if len(dtypes) != 1:
+        raise ValueError(f"params must share one dtype, got {sorted(str(d) for d in dtypes)}")
+    (dtype,) = dtypes
+    if dtype.name not in _DTYPES:
+        raise ValueError(f"params dtype must be one of {_DTYPES}, got {dtype.name}")
+    return dtype
+
+
+def rmsprop(
+    params: Sequence[np.ndarray],
+    *,
+    lr: float,
+    rho: float,
+    eps: float,
+    momentum: float = 0.0,
+    centered: bool = False,
+    jit: bool = False,
+    device: str = "cpu",
+) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+    """A protocol factory running ``optax.rmsprop(lr, decay=rho, eps, momentum, centered)``."""
+    try:
+        import jax
+        import optax
+    except ImportError as exc:  # pragma: no cover - exercised only without jax/optax
+        raise ImportError(
+            "oracle.adapters.optax needs jax and optax: pip install 'rmsprop-oracle[optax]'"
+        ) from exc
+
+    dtype = _check_params(params)
+    if dtype == np.float64 and not jax.config.jax_enable_x64:
+        jax.config.update("jax_enable_x64", True)
+    dev = jax.devices(device)[0]
+    shapes = [np.shape(p) for p in params]
+
+    def put(arrays: Sequence[np.ndarray]) -> list:
+        return [jax.device_put(np.array(a, dtype=dtype, copy=True), dev) for a in arrays]
+
+    opt = optax.rmsprop(
+        learning_rate=float(lr),
+        decay=float(rho),
+        eps=float(eps),
+        momentum=float(momentum) if momentum else None,
+        centered=bool(centered),
+    )
+    current = put(params)
+    state = opt.init(current)
+    for leaf in jax.tree_util.tree_leaves(state):
+        if leaf.ndim and leaf.dtype != dtype:
+            raise RuntimeError(f"optax state has dtype {leaf.dtype}, expected {dtype} (x64 off?)")
+    update = jax.jit(opt.update) if jit else opt.update
+
+    def step(grads: Sequence[np.ndarray]) -> list[np.ndarray]:
+        nonlocal current, state
+        if len(grads) != len(current):
+            raise ValueError(f"expected {len(current)} gradients, got {len(grads)}")
+        for g, shape in zip(grads, shapes):
+            if np.shape(g) != shape:
+                raise ValueError(f"gradient shape {np.shape(g)} does not match parameter shape {shape}")
+        updates, state = update(put(grads), state, current)
+        current = optax.apply_updates(current, updates)
+        return [np.array(p, dtype=dtype, copy=True) for p in current]
+
+    return step

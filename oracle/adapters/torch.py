@@ -1,0 +1,128 @@
+"""Candidate adapter for ``torch.optim.RMSprop`` (convention ``"pytorch"``).
+
+``rmsprop(params, *, lr, rho, eps, momentum=0.0, centered=False, weight_decay=0.0,
+foreach=None, device="cpu")`` builds one ``torch.optim.RMSprop`` over copies of
+``params`` (``alpha=rho``, ``maximize=False``, ``capturable=False``,
+``differentiable=False``) and returns ``step(grads)``, which stores the gradients in
+``.grad``, calls ``optimizer.step()`` once and returns fresh numpy copies of the
+parameters. torch is imported inside the factory; without it the factory raises
+``ImportError`` naming the extra ``rmsprop-oracle[torch]``.
+
+Confirmed with torch 2.13.0+cpu (read ``torch/optim/rmsprop.py`` as installed, and
+reproduced the optimizer bit for bit, every element of 20,000 over 4 steps, for
+float64/float32/float16, single-tensor and foreach, plain/centered/momentum/weight
+decay, by a numpy emulation of the rounding model below). Update, in this order::
+
+    g  = g + wd * p                                  # coupled L2, grad.add(p, alpha=wd)
+    v  = v * alpha                                   # v0 = 0 (square_avg = zeros)
+    v  = fma((1 - alpha) * g, g, v)                  # addcmul_(g, g, value=1 - alpha)
+    centered:  m = fma(1 - alpha, g - m, m)          # lerp_(g, 1 - alpha); m0 = 0
+               d = sqrt(fma(-m, m, v)) + eps         # addcmul(m, m, value=-1).sqrt_()
+    else:      d = sqrt(v) + eps                     # eps OUTSIDE the root
+    momentum:  b = b * mu + g / d                    # b0 = 0; mul_ then addcdiv_
+               p = fma(-lr, b, p)                    # add_(b, alpha=-lr): lr OUTSIDE b
+    else:      p = p + ((-lr) * g) / d               # addcdiv_(g, d, value=-lr)
+
+No bias correction, no Nesterov; ``step`` is counted but unused.  The foreach
+path has the same sequence with ``_foreach_*`` ops (``foreach=None`` on CPU tensors
+picks the single-tensor path).  ``fma`` is a fused multiply-add with one rounding:
+the CPU kernels of ``addcmul``, ``lerp`` (weight < 0.5) and ``add(alpha=)`` are
+contracted (an unfused ``v + ((1-alpha)*g)*g`` disagrees with torch's ``addcmul`` in
+the last bit for about 11% of float64 elements); ``addcdiv`` is
+``self + (value * t1) / t2`` without fusion.  ``torch.sqrt`` on this CPU build
+(AVX512 kernels) is *not* correctly rounded: it differs from the correctly rounded
+root by one ulp in about 1% (float64) to 17% (float32) of elements.
+
+Hyperparameter rounding (the Python floats become C++ ``Scalar`` doubles):
+
+* float64: every scalar stays binary64 (lr = 0.1 is the double nearest 0.1).
+* float32: every scalar is rounded to float32 first and the kernel runs in float32
+  (observed bit for bit; this is ATen's ``value.to<scalar_t>()``): alpha 0.99 ->
+  0.9900000095..., lr 0.1 -> 0.100000001490...; ``1 - alpha`` is formed in
+  double and then rounded.
+* float16 (CPU): kernels compute in float32 and round the result to float16, but
+  the scalars are rounded differently per op:  float32 for ``mul_`` (alpha,
+  momentum), ``addcmul`` (1 - alpha), ``lerp`` (1 - alpha) and ``addcdiv``
+  (-lr without momentum); float16 for ``add(scalar)`` (eps), ``add(tensor,
+  alpha=)`` (weight_decay, and -lr *with* momentum) and, on the foreach path, also
+  for the in-place ``_foreach_mul_`` (alpha, momentum).  State tensors are float16,
+  so every kernel's result is rounded to float16.  Consequence: eps <= 2**-25
+  (about 3e-8, e.g. the default 1e-8) rounds to 0, so ``sqrt(v) + eps`` is 0 when
+  v = 0 and a zero gradient gives 0/0 = NaN.  Because ``addcmul`` keeps
+  ``(1 - alpha) * g * g`` in float32, |g| >= 256 does not overflow (it does in
+  optax, Keras and numpy, which round ``g * g`` to float16).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+CONVENTION = "pytorch"
+
+_DTYPES = ("float64", "float32", "float16")
+
+
+def _check_params(params: Sequence[np.ndarray]) -> np.dtype:
+    if len(params) == 0:
+        raise ValueError("params must be a non-empty list of numpy arrays")
+    dtypes = {np.asarray(p).dtype for p in params}
+    if len(dtypes) != 1:
+        raise ValueError(f"params must share one dtype, got {sorted(str(d) for d in dtypes)}")
+    (dtype,) = dtypes
+    if dtype.name not in _DTYPES:
+        raise ValueError(f"params dtype must be one of {_DTYPES}, got {dtype.name}")
+    return dtype
+
+
+def rmsprop(
+    params: Sequence[np.ndarray],
+    *,
+    lr: float,
+    rho: float,
+    eps: float,
+    momentum: float = 0.0,
+    centered: bool = False,
+    weight_decay: float = 0.0,
+    foreach: bool | None = None,
+    device: str = "cpu",
+) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+    """A protocol factory running ``torch.optim.RMSprop(alpha=rho, ...)`` on copies of ``params``."""
+    try:
+        import torch
+    except ImportError as exc:  # pragma: no cover - exercised only without torch
+        raise ImportError(
+            "oracle.adapters.torch needs PyTorch: pip install 'rmsprop-oracle[torch]' "
+            "(a CPU build is enough)"
+        ) from exc
+
+    dtype = _check_params(params)
+    shapes = [np.shape(p) for p in params]
+    tensors = [
+        torch.from_numpy(np.array(p, dtype=dtype, copy=True)).to(device) for p in params
+    ]
+    optimizer = torch.optim.RMSprop(
+        tensors,
+        lr=float(lr),
+        alpha=float(rho),
+        eps=float(eps),
+        weight_decay=float(weight_decay),
+        momentum=float(momentum),
+        centered=bool(centered),
+        foreach=foreach,
+    )
+
+    def step(grads: Sequence[np.ndarray]) -> list[np.ndarray]:
+        if len(grads) != len(tensors):
+            raise ValueError(f"expected {len(tensors)} gradients, got {len(grads)}")
+        for t, g, shape in zip(tensors, grads, shapes):
+            g = np.asarray(g)
+            if g.shape != shape:
+                raise ValueError(f"gradient shape {g.shape} does not match parameter shape {shape}")
+            t.grad = torch.from_numpy(np.array(g, dtype=dtype, copy=True)).to(device)
+        with torch.no_grad():
+            optimizer.step()
+        return [np.array(t.detach().cpu().numpy(), copy=True) for t in tensors]
+
+    return step

@@ -1,0 +1,79 @@
+"""``python -m oracle golden regen|check|diff|list`` and ``python -m oracle cite``.
+
+Every bad input (unknown case, malformed golden file, too many digits, unknown
+step or field) is reported as one line on stderr with exit status 2; ``check``
+exits 1 on any drift, missing or unexpected file or stale page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import GOLDEN_DIR
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``golden`` and ``cite`` subcommands."""
+    g = subparsers.add_parser("golden", help="golden files: regen, check, diff, list")
+    gsub = g.add_subparsers(dest="golden_command", required=True)
+    for name, helptext in (("regen", "recompute and rewrite golden files (all, or the CASEs named)"),
+                           ("check", "recompute everything; exit 1 on any drift, missing or unexpected file"),
+                           ("diff", "show every field that changed")):
+        p = gsub.add_parser(name, help=helptext)
+        p.add_argument("cases", nargs="*", metavar="CASE")
+        p.add_argument("--dir", type=Path, default=GOLDEN_DIR, help="golden folder (default: the repository's)")
+        p.add_argument("--jobs", type=int, default=None, help="worker processes (default: CPU count, at most 4)")
+        p.set_defaults(func=_golden)
+    lp = gsub.add_parser("list", help="list the case names")
+    lp.set_defaults(func=_list)
+    c = subparsers.add_parser("cite", help="ready-to-paste tables of certified values from a golden file")
+    c.add_argument("case", metavar="CASE")
+    c.add_argument("--step", type=int, default=None, help="only this step (default: every stored step)")
+    c.add_argument("--field", default=None, help="params, state.v, state.m, state.b, grads, loss (default: all)")
+    c.add_argument("--digits", type=int, default=None, help="significant digits (default: all published)")
+    c.add_argument("--format", choices=("md", "latex", "rst", "json"), default="md")
+    c.add_argument("--dir", type=Path, default=GOLDEN_DIR, help="golden folder (default: the repository's)")
+    c.set_defaults(func=_cite)
+
+
+def _golden(args: argparse.Namespace) -> int:
+    from . import store
+
+    try:
+        if args.golden_command == "regen":
+            for msg in store.regen(args.cases, args.dir, args.jobs):
+                print(msg)
+            return 0
+        limit = 5 if args.golden_command == "check" else 10**9
+        problems = store.check(args.dir, args.cases, args.jobs, limit=limit)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for p in problems:
+        print(p)
+    if args.golden_command == "check":
+        print(f"golden check: {'FAILED, ' + str(len(problems)) + ' problem(s)' if problems else 'ok'}",
+              file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from .cases import all_cases
+
+    for name, case in all_cases().items():
+        print(f"{name}\t{case.kind}")
+    return 0
+
+
+def _cite(args: argparse.Namespace) -> int:
+    from .cite import cite
+
+    try:
+        print(cite(args.case, step=args.step, field=args.field, digits=args.digits, style=args.format,
+                   golden_dir=args.dir))
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,242 @@
+"""The golden file format (version 1): value encoding, canonical bytes, hashing, atomic writes.
+
+A golden file is one JSON object (schema: ``golden/schema.json``; prose:
+``golden/README.md``).  Its bytes are canonical: keys sorted, two-space
+indentation, every ``steps`` record on one line, ASCII only, no floats (every
+number that is not a count is a string), one trailing newline.  The header's
+``sha256`` is the SHA-256 of the canonical bytes of the document with that one
+field set to the empty string, so any edit of the content is detected.
+
+A certified value is ``{"dec": D, "f32": H, "f64": H}``: ``D`` the exact value
+correctly rounded to the case's ``digits`` significant digits (all certified),
+``H`` the correctly rounded binary64/binary32 value in ``float.hex`` form.
+
+>>> from fractions import Fraction
+>>> from oracle.engines.interval import CertifiedValue
+>>> encode_value(CertifiedValue(Fraction(1, 10), Fraction(1, 10)), 5)
+{'dec': '1.0000e-1', 'f32': '0x1.99999ap-4', 'f64': '0x1.999999999999ap-4'}
+>>> validate({"format": "rmsprop-oracle-golden", "format_version": 7}, "x.json")
+Traceback (most recent call last):
+...
+ValueError: x.json: format_version must be 1, got 7
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from fractions import Fraction
+from typing import Any, Optional
+
+from ..engines.interval import CertifiedValue
+from ..rounding import format_sci
+
+FORMAT = "rmsprop-oracle-golden"
+FORMAT_VERSION = 1
+CERTIFICATION = (
+    "mpmath interval arithmetic in a private context with outward rounding; exact rational "
+    "inputs enter as the tightest enclosing interval; a decimal digit or a binary64/binary32 "
+    "value is published only when both ends of the enclosure round to it (README 'Certification')"
+)
+REQUIRED = ("format", "format_version", "header", "case", "kind", "description")
+
+
+def f32_hex(x: float) -> str:
+    """``float.hex`` of a binary32 value, with the significand cut to binary32's 23 bits."""
+    if x == 0:
+        return "-0x0.0p+0" if str(x).startswith("-") else "0x0.0p+0"
+    h = x.hex()
+    mant, exp = h.split("p")
+    head, frac = mant.split(".")
+    frac = frac[:6]  # 24-bit significand: 1 + 23 bits = 6 hex digits (last one even bit)
+    return f"{head}.{frac}p{exp}"
+
+
+EXTRA_DIGITS = 10
+"""How many digits past ``digits`` a value may be published with when its ``digits``-digit
+rounding is a tie the enclosure straddles (an exact decimal input can make the exact
+value a tie: then only a longer rounding is certified)."""
+
+
+def _agreeing(cv: CertifiedValue, digits: int) -> str:
+    """The shortest rounding of >= ``digits`` digits that both ends of the enclosure agree on."""
+    if cv.lo == cv.hi:
+        return format_sci(cv.lo, digits)
+    if not cv.lo <= 0 <= cv.hi:
+        for d in range(digits, digits + EXTRA_DIGITS + 1):
+            text = format_sci(cv.lo, d)
+            if format_sci(cv.hi, d) == text:
+                return text
+    raise ValueError(f"value in [{float(cv.lo)!r}, {float(cv.hi)!r}] has fewer than {digits} certified digits")
+
+
+BINARY = {"f32": (24, -126, 127), "f64": (53, -1022, 1023)}
+
+
+def round_binary(x: Fraction, bits: int, emin: int, emax: int) -> Optional[float]:
+    """``x`` correctly rounded (ties to even) to a binary format, by integer arithmetic; None on overflow.
+
+    >>> round_binary(Fraction(1, 10), 24, -126, 127)
+    0.10000000149011612
+    """
+    if x == 0:
+        return 0.0
+    n, d = abs(x.numerator), x.denominator
+    e = n.bit_length() - d.bit_length()  # 2^(e-1) < n/d < 2^(e+1)
+    if (n << max(0, -e)) < (d << max(0, e)):
+        e -= 1
+    q = max(e, emin) - (bits - 1)
+    num, den = (n << -q, d) if q < 0 else (n, d << q)
+    m, r = divmod(num, den)
+    if 2 * r > den or (2 * r == den and m % 2 == 1):
+        m += 1
+    if m.bit_length() + q > emax + 1:
+        return None
+    out = math.ldexp(m, q)
+    return -out if x < 0 else out
+
+
+def encode_value(cv: CertifiedValue, digits: int) -> dict:
+    """A certified value as published: ``digits`` decimals and the two correctly rounded floats.
+
+    Certified exactly as in :class:`CertifiedValue`: both ends of the enclosure
+    must give the same ``digits``-digit decimal (``ValueError`` otherwise) and the
+    same float (else the float is published as null).
+    """
+    if cv.is_zero:
+        return {"dec": "0", "f32": "0x0.0p+0", "f64": "0x0.0p+0"}
+    if not cv.bounded:
+        raise ValueError("value is unbounded (not certified)")
+    lo = _agreeing(cv, digits)
+    out = {"dec": lo}
+    for key, (bits, emin, emax) in BINARY.items():
+        a = round_binary(cv.lo, bits, emin, emax)
+        b = a if cv.lo == cv.hi else round_binary(cv.hi, bits, emin, emax)
+        out[key] = None if a is None or a != b else (f32_hex(a) if key == "f32" else a.hex())
+    return out
+
+
+def encode_arrays(arrays: list, names: list[str], digits: int) -> dict:
+    """Named arrays of certified values as nested lists of encoded values."""
+    import numpy as np
+
+    out = {}
+    for name, a in zip(names, arrays):
+        flat = [encode_value(cv, digits) for cv in np.asarray(a, dtype=object).reshape(-1)]
+        out[name] = {"shape": list(np.shape(a)), "values": flat}
+    return out
+
+
+def canonical(doc: dict) -> str:
+    """The canonical text of a golden document (the exact bytes written to disk)."""
+    parts = []
+    for key in sorted(doc):
+        value = doc[key]
+        if key == "steps" and isinstance(value, list):
+            body = ",\n".join("  " + _compact(rec) for rec in value)
+            text = "[\n" + body + "\n ]" if value else "[]"
+        else:
+            text = json.dumps(value, sort_keys=True, indent=1, ensure_ascii=True).replace("\n", "\n ")
+        parts.append(f" {json.dumps(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def content_hash(doc: dict) -> str:
+    """SHA-256 of the canonical text with ``header.sha256`` emptied."""
+    header = dict(doc.get("header", {}))
+    header["sha256"] = ""
+    return hashlib.sha256(canonical({**doc, "header": header}).encode("ascii")).hexdigest()
+
+
+def seal(doc: dict) -> str:
+    """Fill in ``header.sha256`` and return the canonical text."""
+    doc["header"]["sha256"] = content_hash(doc)
+    return canonical(doc)
+
+
+def validate(doc: Any, where: str) -> dict:
+    """Check a parsed golden file's structure and hash; ``ValueError`` names the field and value."""
+    if not isinstance(doc, dict):
+        raise ValueError(f"{where}: a golden file must be a JSON object, got {type(doc).__name__}")
+    if doc.get("format") != FORMAT:
+        raise ValueError(f"{where}: format must be {FORMAT!r}, got {doc.get('format')!r}")
+    if doc.get("format_version") != FORMAT_VERSION:
+        raise ValueError(f"{where}: format_version must be {FORMAT_VERSION}, got {doc.get('format_version')!r}")
+    for field in REQUIRED:
+        if field not in doc:
+            raise ValueError(f"{where}: missing field {field!r}")
+    header = doc["header"]
+    if not isinstance(header, dict) or not isinstance(header.get("sha256"), str):
+        raise ValueError(f"{where}: header.sha256 must be a string, got {header!r:.80}")
+    want = content_hash(doc)
+    if header["sha256"] != want:
+        raise ValueError(f"{where}: header.sha256 is {header['sha256']!r} but the content hashes to {want!r}")
+    return doc
+
+
+def load(path: Path) -> dict:
+    """Read and validate one golden file (``ValueError`` with the path on any defect)."""
+    try:
+        text = Path(path).read_text(encoding="ascii")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path}: not ASCII text ({err.reason} at byte {err.start})") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path}: not valid JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+    return validate(doc, str(path))
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder, fsync, os.replace."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        with os.fdopen(fd, "w", encoding="ascii", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:
+        dirfd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dirfd)
+    finally:
+        os.close(dirfd)
+
+
+def header(prec: Optional[int]) -> dict:
+    """The header of a new document (hash filled in by :func:`seal`)."""
+    import mpmath
+    import sympy
+
+    from .. import __version__
+
+    return {
+        "certification": CERTIFICATION,
+        "mpmath_version": mpmath.__version__,
+        "package_version": __version__,
+        "sha256": "",
+        "sympy_version": sympy.__version__,
+        "working_precision_bits": prec,
+    }
