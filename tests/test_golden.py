@@ -181,3 +181,18 @@ def test_progress_bar_silent_without_tty(capsys):
     bar.tick("a")
     bar.done()
     assert capsys.readouterr().err == ""
+
+
+def test_pure_python_backend_gives_the_same_bytes():
+    """With MPMATH_NOGMPY=1 (mpmath's pure-Python backend) cases rebuild to the bytes on disk too."""
+    import os
+    import subprocess
+    import sys
+
+    names = ["docs-docs-binary64-5", "stream-pytorch-centered", "quadratic-tf1-momentum"]
+    code = ("import sys, mpmath.libmp as l; from oracle.golden import cases; assert l.BACKEND == 'python'; "
+            "[sys.stdout.write(cases.build(n) + '\\0') for n in sys.argv[1:]]")
+    out = subprocess.run([sys.executable, "-c", code, *names], capture_output=True, text=True, check=True,
+                         env={**os.environ, "MPMATH_NOGMPY": "1"}).stdout
+    for name, text in zip(names, out.split("\0")):
+        assert text == (GOLDEN_DIR / f"{name}.json").read_text(encoding="ascii"), name
