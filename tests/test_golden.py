@@ -196,3 +196,21 @@ def test_pure_python_backend_gives_the_same_bytes():
                          env={**os.environ, "MPMATH_NOGMPY": "1"}).stdout
     for name, text in zip(names, out.split("\0")):
         assert text == (GOLDEN_DIR / f"{name}.json").read_text(encoding="ascii"), name
+
+
+def test_long_case_is_checked_against_the_shorter_case_it_extends(tmp_path):
+    """A long case edited at a step it shares with its shorter case is reported, naming step and field."""
+    import json
+
+    from oracle.golden import fmt
+    from oracle.golden.gluon import LONG, LONGEST
+
+    short_text = (GOLDEN_DIR / f"{LONG}.json").read_text(encoding="ascii")
+    assert store._check_prefix(LONGEST, LONG, GOLDEN_DIR, {LONG: short_text}, 5) == []
+    doc = json.loads((GOLDEN_DIR / f"{LONGEST}.json").read_text(encoding="ascii"))
+    rec = next(r for r in doc["steps"] if str(r["step"]) == "100")
+    rec["loss"]["dec"] = "2.0" + rec["loss"]["dec"][3:]
+    (tmp_path / f"{LONGEST}.json").write_text(fmt.seal(doc), encoding="ascii")
+    problems = store._check_prefix(LONGEST, LONG, tmp_path, {LONG: short_text}, 5)
+    assert problems and problems[0].startswith(f"{LONGEST}: step 100.loss.dec: disk")
+    assert problems[0].endswith(f"(against the recomputed {LONG})")

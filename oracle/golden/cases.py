@@ -46,6 +46,12 @@ class Case:
     kind: str
     build: Callable[[], dict]
     cost: int = 1
+    long: bool = False
+    """A long case takes minutes: ``regen``/``check`` recompute it only with ``--long``
+    (or when named); a plain ``check`` verifies its hash and its agreement with a
+    shorter case over their common steps (:func:`oracle.golden.store.check`)."""
+    prefix_of: Optional[str] = None
+    """The shorter case whose every step a long case must reproduce."""
 
 
 def variants(name: str) -> dict[str, dict]:

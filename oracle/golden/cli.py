@@ -25,6 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p.add_argument("cases", nargs="*", metavar="CASE")
         p.add_argument("--dir", type=Path, default=GOLDEN_DIR, help="golden folder (default: the repository's)")
         p.add_argument("--jobs", type=int, default=None, help="worker processes (default: CPU count, at most 4)")
+        p.add_argument("--long", action="store_true",
+                       help="also recompute the long cases (minutes; without it check verifies them against "
+                            "the shorter cases they extend)")
         p.set_defaults(func=_golden)
     lp = gsub.add_parser("list", help="list the case names")
     lp.set_defaults(func=_list)
@@ -43,11 +46,11 @@ def _golden(args: argparse.Namespace) -> int:
 
     try:
         if args.golden_command == "regen":
-            for msg in store.regen(args.cases, args.dir, args.jobs):
+            for msg in store.regen(args.cases, args.dir, args.jobs, long=args.long):
                 print(msg)
             return 0
         limit = 5 if args.golden_command == "check" else 10**9
-        problems = store.check(args.dir, args.cases, args.jobs, limit=limit)
+        problems = store.check(args.dir, args.cases, args.jobs, limit=limit, long=args.long)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -9,6 +9,9 @@
 * ``gluon-intended-long``: the intended computation (V6) for ``LONG_EPOCHS``
   epochs, certified, every epoch up to 200 then every 50th, with the analysis
   of where it ends (a period-2 cycle, not a least-squares solution).
+* ``gluon-intended-10000``: the same run certified for 10,000 epochs (every
+  epoch up to 200, then every 500th and the last three), at about 20,000 bits:
+  a *long* case (minutes with gmpy), recomputed by ``golden check --long``.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ LONG_DENSE, LONG_EVERY = 200, 50
 FILE_IDS = {"V0": "gluon-V0-as-written", "V1": "gluon-V1-R1", "V2": "gluon-V2-R2", "V3": "gluon-V3-R3",
             "V4": "gluon-V4-R4", "V5": "gluon-V5-R5", "V6": "gluon-V6-R6-intended"}
 LONG = "gluon-intended-long"
+LONGEST, LONGEST_EPOCHS, LONGEST_EVERY = "gluon-intended-10000", 10000, 500
 
 
 def probe() -> dict:
@@ -143,4 +147,6 @@ def cases() -> list[Case]:
     for vid, v in G.VARIANTS.items():
         out.append(Case(FILE_IDS[vid], "gluon", _failure(v) if v.error else _running(v)))
     out.append(Case(LONG, "gluon", build_long, cost=20))
+    out.append(Case(LONGEST, "gluon", lambda: build_long(LONGEST_EPOCHS, LONGEST, LONGEST_EVERY), cost=1000,
+                    long=True, prefix_of=LONG))
     return out

@@ -20,7 +20,8 @@ reached depends on the whole path; a float run ends on another c.
 
 Interval enclosures of this map widen by about 1.7 bits per step on the cycle
 (the dependency effect, not the real dynamics, which contract), so the
-certified run is limited to ``LONG_EPOCHS`` epochs; the float64 and float32
+default certified run is limited to ``LONG_EPOCHS`` epochs (the 10,000-epoch
+case needs about 20,000 bits and minutes: a long case); the float64 and float32
 implementations are run to ``FLOAT_EPOCHS`` epochs and recorded as program
 output (uncertified facts about those programs, never exact values).
 """
@@ -134,19 +135,21 @@ def cycle(run: Any, losses: list) -> dict:
     }
 
 
-def build_long() -> dict:
-    """The ``gluon-intended-long`` document."""
+def build_long(n: Optional[int] = None, name: Optional[str] = None, every: Optional[int] = None) -> dict:
+    """The ``gluon-intended-long`` document (or a longer one: ``n`` epochs, kept every ``every``)."""
     from .gluon import LONG, LONG_DENSE, LONG_EPOCHS, LONG_EVERY, _certified, _cv, _problem, probe, edits
 
     v = G.VARIANTS[G.INTENDED]
-    n = LONG_EPOCHS
+    n = n or LONG_EPOCHS
+    name = name or LONG
+    every = every or LONG_EVERY
     run, tr = _certified(v, n + 1, eval_loss=False)
     losses = tr.losses
     run.records = run.records[: n + 1]
     run.steps = n
 
     def keep(t: int) -> bool:
-        return t <= LONG_DENSE or t % LONG_EVERY == 0 or t >= n - 2
+        return t <= LONG_DENSE or t % every == 0 or t >= n - 2
 
     def extra(t: int) -> dict:
         return {"loss": None if t == 0 else fmt.encode_value(_cv(losses[t - 1]), DIGITS)}
@@ -162,8 +165,8 @@ def build_long() -> dict:
                                   f"certified at {run.prec} bits",
     }
     return document(
-        LONG, "gluon-long", f"The intended Gluon computation (V6) for {n} certified epochs: every epoch up to "
-        f"{LONG_DENSE}, then every {LONG_EVERY}th and the last three", G.convention(), _problem(v), G.params0(),
+        name, "gluon-long", f"The intended Gluon computation (V6) for {n} certified epochs: every epoch up to "
+        f"{LONG_DENSE}, then every {every}th and the last three", G.convention(), _problem(v), G.params0(),
         ["w", "b"], run, keep=keep, extra=extra, edits=edits(v, probe()), analysis=analysis,
         horizon={"criterion": HORIZON_CRITERION, "float64": horizon("float64", n), "float32": horizon("float32", n)},
     )

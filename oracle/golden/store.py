@@ -84,13 +84,20 @@ def case_files(golden_dir: Path) -> dict[str, Path]:
     return {p.stem: p for p in sorted(Path(golden_dir).glob("*.json")) if p.name not in NOT_CASES}
 
 
+def default_names(long: bool = False) -> list[str]:
+    """The cases a plain ``regen``/``check`` recomputes: all but the long ones, unless ``long``."""
+    from .cases import all_cases
+
+    return [n for n, c in all_cases().items() if long or not c.long]
+
+
 def regen(names: Sequence[str] = (), golden_dir: Path = GOLDEN_DIR, jobs: Optional[int] = None,
-          progress: bool = True, pages: bool = True) -> list[str]:
-    """Recompute and atomically write the named cases (all when none); returns messages."""
+          progress: bool = True, pages: bool = True, long: bool = False) -> list[str]:
+    """Recompute and atomically write the named cases (all but the long ones when none); returns messages."""
     from .cases import all_cases
 
     all_names = list(all_cases())
-    texts = compute(list(names) or all_names, jobs, progress)
+    texts = compute(list(names) or default_names(long), jobs, progress)
     msgs = []
     for name, text in texts.items():
         path = Path(golden_dir) / f"{name}.json"
@@ -105,6 +112,25 @@ def regen(names: Sequence[str] = (), golden_dir: Path = GOLDEN_DIR, jobs: Option
     for extra in sorted(set(case_files(golden_dir)) - set(all_names)):
         msgs.append(f"unexpected file {extra}.json (not a case; remove it or add the case)")
     return msgs
+
+
+def _check_prefix(name: str, short: Optional[str], golden_dir: Path, texts: dict, limit: int) -> list[str]:
+    """A long case, not recomputed: its file loads and its steps agree with the recomputed ``short`` case."""
+    path = Path(golden_dir) / f"{name}.json"
+    if not path.exists():
+        return [f"{name}: missing file {path.name} (run `python -m oracle golden regen {name}`, minutes)"]
+    try:
+        doc = fmt.load(path)
+    except ValueError as err:
+        return [f"{name}: {err}"]
+    if short is None or short not in texts:
+        return []
+    ref = {str(r["step"]): r for r in json.loads(texts[short])["steps"]}
+    common = [r for r in doc["steps"] if str(r["step"]) in ref]
+    if not common:
+        return [f"{name}: no step in common with {short}"]
+    diffs = [d for r in common for d in differences(ref[str(r["step"])], r, f"step {r['step']}")]
+    return [f"{name}: {d} (against the recomputed {short})" for d in diffs[:limit]]
 
 
 def differences(old: Any, new: Any, path: str = "") -> Iterator[str]:
@@ -140,18 +166,27 @@ def differences(old: Any, new: Any, path: str = "") -> Iterator[str]:
 
 
 def check(golden_dir: Path = GOLDEN_DIR, names: Sequence[str] = (), jobs: Optional[int] = None,
-          progress: bool = True, limit: int = 5) -> list[str]:
-    """Recompute the cases and compare with disk; returns the problems (empty when all match)."""
+          progress: bool = True, limit: int = 5, long: bool = False) -> list[str]:
+    """Recompute the cases and compare with disk; returns the problems (empty when all match).
+
+    Without ``long`` (and without names) the long cases are not recomputed:
+    their files must load (valid hash) and agree, step for step, with the
+    recomputed shorter case they extend (``Case.prefix_of``).
+    """
     from .cases import all_cases
 
-    all_names = list(all_cases())
-    wanted = list(names) or all_names
+    cases = all_cases()
+    all_names = list(cases)
+    wanted = list(names) or default_names(long)
     on_disk = case_files(golden_dir)
     problems = []
     if not names:
         for extra in sorted(set(on_disk) - set(all_names)):
             problems.append(f"{extra}: unexpected file {on_disk[extra].name} (no such case)")
     texts = compute(wanted, jobs, progress)
+    if not names and not long:
+        for name in sorted(set(all_names) - set(wanted)):
+            problems += _check_prefix(name, cases[name].prefix_of, golden_dir, texts, limit)
     for name in wanted:
         path = Path(golden_dir) / f"{name}.json"
         if not path.exists():
