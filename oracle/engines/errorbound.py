@@ -16,7 +16,7 @@ smallest subnormal).  If the inputs carry errors ex, ey, then with z = x op y
 * x +- y:  ex + ey
 * x * y:   |x| ey + |y| ex + ex ey
 * x / y:   (|x| ey + |y| ex) / (|y| (|y| - ey))       (infinite if ey >= |y|)
-* sqrt x:  ex / (sqrt(x) + sqrt(max(x - ex, 0)))       (sqrt(ex) if x = 0)
+* sqrt x:  min(ex / (sqrt(x) + sqrt(max(x - ex, 0))), sqrt(ex))
 
 and the computed result's error is at most prop + K u (|z| + prop) + tiny.
 Constants (hyperparameters and 1 - rho, lr*wd) not representable in the dtype
@@ -158,8 +158,8 @@ class ErrorBoundArith:
             r = ctx.sqrt(x.val)
             if x.val == 0:
                 prop = ctx.sqrt(x.err)
-            else:
-                prop = x.err / (r + ctx.sqrt(max(x.val - x.err, ctx.zero)))
+            else:  # |sqrt(a) - sqrt(b)| <= sqrt|a - b| as well
+                prop = min(x.err / (r + ctx.sqrt(max(x.val - x.err, ctx.zero))), ctx.sqrt(x.err))
             return self.result(r, prop)
 
         return map_array(f, a)

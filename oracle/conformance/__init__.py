@@ -1,0 +1,32 @@
+"""Conformance suite: certify any RMSProp implementation against the oracle.
+
+The candidate protocol (fixed)::
+
+    step = factory(params, *, lr, rho, eps, **options)
+    new_params = step(grads)
+
+* ``params``: list of numpy arrays of one dtype (float64, float32 or float16),
+  the initial values; the suite never mutates them afterwards.
+* ``lr``, ``rho`` (squared-gradient decay), ``eps``: Python floats, taken by the
+  reference as their exact binary64 values.
+* ``options``: only those the factory's signature accepts are passed
+  (``**kwargs`` accepts all): ``momentum`` (float), ``centered`` (bool),
+  ``weight_decay`` (float).  A case needing an option the factory lacks is
+  skipped as unsupported.
+* ``step(grads)`` takes a list of gradient arrays and returns the parameters
+  after one update (same shapes and dtypes); it is called once per step.
+
+Modules (one job each):
+
+``candidate``   load ``MODULE:ATTR``, read the signature, call the candidate safely
+``builtin``     the package's own float implementations as protocol factories
+``cases``       the reference cases (docs example, open-loop streams, quadratic, regimes)
+``reference``   the exact values and error bounds of a case (:mod:`oracle.engines.errorbound`)
+``grading``     run a candidate on a case; ULP, LRE and bound ratio; first divergence
+``mistakes``    the catalogue of known RMSProp mistakes, used to diagnose a failure
+``fingerprint`` discriminating probes: which preset a candidate follows
+``certificate`` results of a session, terminal summary and JSON certificate
+``suite``       the test functions the pytest plugin collects
+``plugin``      the ``pytest11`` entry point (imports nothing heavy at load)
+``cli``         ``python -m oracle certify MODULE:ATTR``
+"""

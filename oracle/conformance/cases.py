@@ -1,0 +1,193 @@
+"""The reference cases: inputs of one run, in one dtype, open or closed loop.
+
+A :class:`Case` holds everything a candidate receives (initial parameters and
+gradients already in its dtype, hyperparameters as Python floats, options)
+plus, for a closed-loop case, the problem whose gradient is computed from the
+candidate's own parameters.  The reference (:mod:`.reference`) runs on exactly
+these values.  Cases come from *sources*, functions ``source(dtype, profile)``
+listed in :data:`SOURCES`; a replay of golden files plugs in by appending one.
+
+Closed-loop problems are quadratics, g = a * (p - c) elementwise; the
+documents' example is a = x^2 = 4, c = y / x = 2 (g = (y - w x)(-x)).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from ..rounding import DTYPE_FORMAT, FORMATS
+
+PROFILES = ("quick", "default", "thorough")
+DTYPES = ("float64", "float32", "float16")
+
+
+@dataclasses.dataclass
+class Quadratic:
+    """g = a * (p - c) for each array (a, c in the case's dtype)."""
+
+    a: list
+    c: list
+
+    def exact_grads(self, params: list, dtype: str) -> list:
+        """The gradient at the candidate's float params, computed exactly and rounded once."""
+        out = []
+        for p, a, c in zip(params, self.a, self.c):
+            if not np.all(np.isfinite(p)):  # a broken candidate: no gradient, feed NaN
+                out.append(np.full(p.shape, np.nan, dtype=dtype))
+                continue
+            flat = [
+                Fraction(float(a_)) * (Fraction(float(p_)) - Fraction(float(c_)))
+                for p_, a_, c_ in zip(p.reshape(-1), a.reshape(-1), c.reshape(-1))
+            ]
+            g = np.array([_round(x, dtype) for x in flat], dtype=dtype).reshape(p.shape)
+            out.append(g)
+        return out
+
+    def grad_fn(self) -> Callable:
+        """The same gradient written with context operations (for the reference engines)."""
+
+        def g(ar: Any, params: list) -> list:
+            return [(p - ar.array(c.reshape(p.shape))) * ar.array(a.reshape(p.shape))
+                    for p, a, c in zip(params, self.a, self.c)]
+
+        return g
+
+
+def _round(x: Fraction, dtype: str) -> float:
+    from ..rounding import to_float_exact
+
+    return to_float_exact(x, DTYPE_FORMAT[dtype])
+
+
+@dataclasses.dataclass
+class Case:
+    """One run: inputs (in ``dtype``), hyperparameters, options, length, loop kind."""
+
+    name: str
+    dtype: str
+    params0: list
+    hyper: dict
+    steps: int
+    options: dict = dataclasses.field(default_factory=dict)
+    grads: Optional[list] = None
+    problem: Optional[Quadratic] = None
+    sample: Optional[list] = None  # per array: flat indices the reference follows
+    tags: tuple = ()
+
+    @property
+    def id(self) -> str:
+        return f"{self.name}-{self.dtype}"
+
+    @property
+    def closed(self) -> bool:
+        return self.problem is not None
+
+    def feed(self) -> Callable:
+        """``feed(t, params) -> grads`` for the candidate (copies; closed loop from params)."""
+        if self.closed:
+            return lambda t, params: self.problem.exact_grads(params, self.dtype)
+        return lambda t, params: [g.copy() for g in self.grads[t - 1]]
+
+
+def arr(values: Any, dtype: str) -> np.ndarray:
+    """Values rounded to ``dtype`` (the candidate's inputs; the reference takes them exactly)."""
+    with np.errstate(all="ignore"):
+        return np.asarray(values, dtype=np.float64).astype(dtype)
+
+
+def scale(dtype: str) -> dict:
+    """Magnitudes of the regimes in a dtype: tiny gradients, huge gradients, eps."""
+    bits, emin, emax = FORMATS[DTYPE_FORMAT[dtype]]
+    return {
+        "float64": {"tiny": 2.0**-60, "huge": 2.0**400, "eps": 1e-8},
+        "float32": {"tiny": 2.0**-40, "huge": 2.0**50, "eps": 1e-8},
+        "float16": {"tiny": 2.0**-16, "huge": 2.0**5, "eps": 2.0**-8},
+    }[dtype]
+
+
+def _stream(rng: np.random.Generator, shapes: list, steps: int, dtype: str, mag: float = 1.0) -> list:
+    out = []
+    for t in range(steps):
+        out.append([arr(mag * rng.standard_normal(s) * (1 + np.sin(t)), dtype) for s in shapes])
+    return out
+
+
+def builtin_cases(dtype: str, profile: str = "default") -> list:
+    """The fixed cases: docs example, open-loop streams, regimes, a quadratic, long and large runs."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
+    rng = np.random.default_rng(20240613)
+    sc = scale(dtype)
+    cases = []
+    docs = dict(lr=0.1, rho=0.9, eps=1e-8)
+    four, two = [arr(4.0, dtype)], [arr(2.0, dtype)]
+    cases.append(Case("docs-example", dtype, [arr(0.0, dtype)], docs, 5, problem=Quadratic(four, two),
+                      tags=("golden", "closed", "scalar")))
+    cases.append(Case("docs-example-long", dtype, [arr(0.0, dtype)], docs, 80, problem=Quadratic(four, two),
+                      tags=("golden", "closed", "scalar")))
+    shapes = [(3,), (2, 2), ()]
+    hyper = dict(lr=0.01, rho=0.9, eps=sc["eps"])
+    p0 = [arr(rng.uniform(-2, 2, s), dtype) for s in shapes]
+    n = {"quick": 20, "default": 40, "thorough": 200}[profile]
+    stream = _stream(rng, shapes, n, dtype)
+    for suffix, opts in [("", {}), ("-momentum", {"momentum": 0.9}), ("-centered", {"centered": True}),
+                         ("-centered-momentum", {"centered": True, "momentum": 0.5}),
+                         ("-weight-decay", {"weight_decay": 0.1})]:
+        cases.append(Case("stream" + suffix, dtype, p0, hyper, n, opts, grads=stream, tags=("open",)))
+    small = [arr([0.0, 0.0, 2.0**-3, -(2.0**-3)], dtype)]
+    tiny = [[arr(sc["tiny"] * np.array([1.0, -3.0, 0.5, 2.0]) * (1 + (t % 3)), dtype)] for t in range(12)]
+    cases.append(Case("tiny-gradients", dtype, small, dict(lr=0.01, rho=0.9, eps=sc["eps"]), 12,
+                      grads=tiny, tags=("open", "tiny")))
+    cases.append(Case("tiny-gradients-momentum", dtype, small, dict(lr=0.01, rho=0.9, eps=sc["eps"]), 12,
+                      {"momentum": 0.9}, grads=tiny, tags=("open", "tiny")))
+    huge = [[arr(sc["huge"] * np.array([1.0, -0.5, 0.25]) * (-1) ** t, dtype)] for t in range(10)]
+    cases.append(Case("huge-gradients", dtype, [arr([1.0, -1.0, 0.5], dtype)], dict(lr=0.01, rho=0.9, eps=1e-8
+                      if dtype != "float16" else sc["eps"]), 10, grads=huge, tags=("open", "huge")))
+    zeros = [[arr([0.0, 0.0, 1.0, -1.0] if t % 3 else [0.0, 0.0, 0.0, 0.0], dtype), arr(np.zeros(2), dtype)]
+             for t in range(10)]
+    cases.append(Case("exact-zeros", dtype, [arr([0.0, 1.5, -2.0, 0.25], dtype), arr([0.0, -1.0], dtype)],
+                      hyper, 10, grads=zeros, tags=("open", "zeros")))
+    flips = [[arr(np.array([1.0, -2.0, 0.5]) * (-1) ** t, dtype)] for t in range(30)]
+    cases.append(Case("sign-flips", dtype, [arr([-1.0, -0.5, 3.0], dtype)], hyper, 30, grads=flips,
+                      tags=("open", "flips")))
+    a = [arr([1.0, 4.0, 0.5, 2.0], dtype)]
+    c = [arr([1.0, -2.0, 0.5, 3.0], dtype)]
+    q0 = [arr([0.0, 1.0, -1.0, 2.5], dtype)]
+    qh = dict(lr=0.01, rho=0.99, eps=sc["eps"])
+    cases.append(Case("quadratic", dtype, q0, qh, 30, problem=Quadratic(a, c), tags=("closed",)))
+    cases.append(Case("quadratic-momentum", dtype, q0, qh, 30, {"momentum": 0.9}, problem=Quadratic(a, c),
+                      tags=("closed",)))
+    long_n = {"quick": 1000, "default": 1000, "thorough": 5000}[profile]
+    width = 1 if profile == "quick" else 2
+    lg = [[arr([np.sin(0.1 * t) + 0.1, -0.5 * (-1) ** t][:width], dtype)] for t in range(long_n)]
+    cases.append(Case("long-run", dtype, [arr([0.5, -0.25][:width], dtype)], dict(lr=1e-3, rho=0.99, eps=sc["eps"]),
+                      long_n, grads=lg, tags=("open", "long")))
+    size = {"quick": (1 << 20) + 7, "default": (1 << 20) + 7, "thorough": (1 << 22) + 7}[profile]
+    cases.append(large_case(dtype, size, {"quick": 2, "default": 3, "thorough": 5}[profile], rng))
+    cases.append(Case("empty-and-scalar", dtype, [arr(np.zeros(0), dtype), arr(0.5, dtype), arr(np.zeros((2, 0)), dtype)],
+                      hyper, 3, grads=[[arr(np.zeros(0), dtype), arr(0.25 * (t + 1), dtype),
+                                        arr(np.zeros((2, 0)), dtype)] for t in range(3)], tags=("open", "empty")))
+    return cases
+
+
+def large_case(dtype: str, size: int, steps: int, rng: np.random.Generator) -> Case:
+    """A ``size``-element array; the reference follows 64 sampled elements (both ends included)."""
+    p0 = [arr(rng.uniform(-1, 1, size), dtype)]
+    grads = [[arr(rng.standard_normal(size), dtype)] for _ in range(steps)]
+    idx = np.unique(np.concatenate([np.arange(8), size - 1 - np.arange(8), rng.integers(0, size, 48)]))
+    return Case(f"large-{size}", dtype, p0, dict(lr=0.01, rho=0.9, eps=scale(dtype)["eps"]), steps,
+                grads=grads, sample=[idx], tags=("open", "large"))
+
+
+SOURCES: list = [builtin_cases]
+"""Case sources ``source(dtype, profile) -> list[Case]``; golden-file replay appends one here."""
+
+
+def all_cases(dtype: str, profile: str = "default") -> list:
+    return [case for source in SOURCES for case in source(dtype, profile)]

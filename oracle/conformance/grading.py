@@ -1,0 +1,175 @@
+"""Run a candidate on a case and grade it against the reference.
+
+Every followed element of every parameter array is compared at every step
+while the reference can still hold a float implementation to the exact
+trajectory: an element is compared while its bound is at most u^(1/3) of the
+exact value (two thirds of the dtype's digits; :func:`oracle.accuracy.float_vs_bound`
+calls the last such step the *horizon*) or below the smallest normal number,
+and is dropped for good after that.  The candidate passes when the error of
+every compared value is within the bound.  Each value is graded in ULPs of the
+dtype at the exact value, in LRE (log relative error, capped at the dtype's
+digits) and as a fraction of the bound.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Optional
+
+import numpy as np
+
+from ..accuracy import DIGITS
+from ..conventions import Convention
+from ..rounding import DTYPE_FORMAT, FORMATS
+from .candidate import Candidate, CandidateError
+from .cases import Case
+from .reference import Reference, followed, reference
+
+
+@dataclasses.dataclass
+class Grade:
+    """The outcome of one candidate on one case."""
+
+    case: str
+    dtype: str
+    status: str  # passed | failed | skipped
+    message: str = ""
+    compared: int = 0  # values compared
+    last_step: int = 0  # last step with a compared value
+    worst_ratio: float = 0.0
+    ulps: list = dataclasses.field(default_factory=list)
+    lres: list = dataclasses.field(default_factory=list)
+    cause: str = ""
+
+    @property
+    def worst_ulp(self) -> float:
+        return max(self.ulps, default=0.0)
+
+    @property
+    def worst_lre(self) -> float:
+        return min(self.lres, default=DIGITS[self.dtype])
+
+
+def masks_of(ref: Reference, dtype: str) -> list:
+    """Per step and array, which followed elements are compared (see :func:`.reference.alive`)."""
+    return ref.masks
+
+
+def ulp_of(hi: np.ndarray, dtype: str) -> np.ndarray:
+    bits, emin, _ = FORMATS[DTYPE_FORMAT[dtype]]
+    with np.errstate(all="ignore"):
+        e = np.where(hi == 0, emin, np.maximum(np.frexp(np.abs(hi))[1] - 1, emin))
+    return np.ldexp(1.0, (e - bits + 1).astype(int))
+
+
+def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool = True,
+          traj: Optional[list] = None) -> Grade:
+    """Run ``candidate`` on ``case`` (or take its open-loop trajectory ``traj``) and grade it against ``conv``."""
+    missing = candidate.supports(case.options)
+    if missing:
+        return Grade(case.id, case.dtype, "skipped", f"unsupported: the factory has no {missing!r} option")
+    ref = reference(conv, case)
+    if ref.undefined:
+        return Grade(case.id, case.dtype, "skipped", ref.undefined)
+    try:
+        if traj is None:
+            traj = candidate.run(case.params0, case.hyper, case.options, case.feed(), case.steps)
+    except CandidateError as exc:
+        return Grade(case.id, case.dtype, "failed", f"{case.id}: {exc}", cause="broke the protocol")
+    got = [[g.astype(np.float64) for g in followed(case, arrays)] for arrays in traj]
+    masks = masks_of(ref, case.dtype)
+    result = Grade(case.id, case.dtype, "passed")
+    digits = DIGITS[case.dtype]
+    for t in range(1, ref.last + 1):
+        for i, g in enumerate(got[t]):
+            hi, lo, err = ref.params[t][i]
+            mask = masks[t][i]
+            if not mask.any():
+                continue
+            with np.errstate(all="ignore"):
+                e = np.abs((g - hi) - lo)
+                e = np.where(np.isfinite(g), e, np.inf)
+                ratio = np.where(e == 0, 0.0, e / err)
+                ulp = e / ulp_of(hi, case.dtype)
+                rel = np.where(hi == 0, e, e / np.abs(hi))
+                lre = np.clip(np.where(rel == 0, digits, -np.log10(rel)), 0.0, digits)
+            result.compared += int(mask.sum())
+            result.last_step = t
+            result.ulps += ulp[mask].tolist()
+            result.lres += lre[mask].tolist()
+            result.worst_ratio = max(result.worst_ratio, float(np.max(ratio[mask])))
+            bad = np.flatnonzero(mask & ~(ratio <= 1.0))
+            if bad.size:
+                j = int(bad[np.argmax(ratio[bad])])
+                result.status = "failed"
+                result.message = failure_text(conv, case, ref, got, masks, t, i, j, diagnose, result)
+                return result
+    if result.compared == 0:
+        result.status = "skipped"
+        result.message = f"{case.id}: beyond the reach of {case.dtype} (no value within the horizon)"
+    return result
+
+
+def failure_text(conv, case, ref, got, masks, t, i, j, diagnose, result) -> str:
+    from fractions import Fraction
+
+    from ..rounding import format_sci
+
+    hi, lo, err = ref.params[t][i]
+    g = got[t][i][j]
+    shape = np.shape(case.params0[i])
+    flat = int(case.sample[i][j]) if case.sample is not None else j
+    where = np.unravel_index(flat, shape) if shape else ()
+    exact = Fraction(float(hi[j])) + Fraction(float(lo[j]))
+    e = abs(Fraction(float(g)) - exact) if math.isfinite(g) else math.inf
+    ulps = float(e / Fraction(float(ulp_of(hi[j:j + 1], case.dtype)[0]))) if e != math.inf else math.inf
+    ratio = float(e / Fraction(float(err[j]))) if err[j] > 0 and e != math.inf else math.inf
+    lines = [
+        f"{case.id} ({'closed' if case.closed else 'open'} loop, {case.steps} steps, lr={case.hyper['lr']!r}, "
+        f"rho={case.hyper['rho']!r}, eps={case.hyper['eps']!r}, options={case.options or {}}) against the "
+        f"{conv.name!r} convention, hyperparameters {conv.hyperparameters}",
+        f"first divergence: step {t}, parameter {i}, element {tuple(int(x) for x in where)}",
+        f"  expected {format_sci(exact, 17)} +- {float(err[j]):.3g} (exact value +- forward error bound)",
+    ]
+    cert = certified_digits(conv, case, t, i, flat)
+    if cert:
+        lines.append(f"  certified {cert} (interval engine)")
+    lines.append(f"  got      {float(g)!r}")
+    lines.append(f"  error    {ulps:.4g} ULP ({case.dtype}) = {ratio:.4g} x bound")
+    state = ", ".join(f"{k} = {format_sci(Fraction(float(v[i][0][j])) + Fraction(float(v[i][1][j])), 8)}"
+                      if v[i][0][j] != 0 or v[i][1][j] != 0 else f"{k} = 0" for k, v in ref.state[t].items())
+    lines.append(f"  state    {state} (reference, after step {t})")
+    moved = hi[j] != ref.params[t - 1][i][0][j]
+    stuck = "parameter not updated at this element (gradient flushed to zero, or element skipped)"
+    if not math.isfinite(g):
+        result.cause = "non-finite output where the exact value is finite"
+    elif diagnose:
+        from .mistakes import diagnose as find
+
+        found = find(conv, case, got, ref, masks, t)
+        stalled = got[t][i][j] == got[t - 1][i][j] and moved
+        result.cause = found.text() if found.explained or not stalled else stuck
+    elif got[t][i][j] == got[t - 1][i][j] and moved:
+        result.cause = stuck
+    if result.cause:
+        lines.append(f"  {result.cause}")
+    return "\n".join(lines)
+
+
+def certified_digits(conv, case, t: int, i: int, flat: int) -> Optional[str]:
+    """The certified 17-digit value of the diverging element, for short small cases."""
+    if t > 40 or sum(np.size(p) for p in followed(case, case.params0)) > 16:
+        return None
+    from ..engines.interval import certified_run
+
+    try:
+        params0 = followed(case, case.params0)
+        if case.closed:
+            run = certified_run(conv, params0, steps=t, grad_fn=case.problem.grad_fn(), digits=17)
+        else:
+            run = certified_run(conv, params0, steps=t, grads=[followed(case, g) for g in case.grads[:t]], digits=17)
+        j = flat if case.sample is None else list(case.sample[i]).index(flat)
+        return run.records[t]["params"][i].reshape(-1)[j].sci(17)
+    except Exception:  # the certified value is an extra; never let it hide the failure
+        return None

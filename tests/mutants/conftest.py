@@ -1,0 +1,3 @@
+"""The mutants are candidates, not tests: the module that fails on import is not collected."""
+
+collect_ignore = ["broken_module.py"]

@@ -1,0 +1,130 @@
+"""The pytest plugin and ``python -m oracle certify``: options, usage errors, header, certificate."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+# pytester's in-process sessions drop the modules they import afterwards; numpy (and torch)
+# cannot be imported twice, so everything the inner sessions need is imported here first.
+import numpy  # noqa: E402,F401
+import hypothesis  # noqa: E402,F401
+
+import mutants.right  # noqa: E402,F401
+import mutants.wrong  # noqa: E402,F401
+import oracle.conformance.suite  # noqa: E402,F401
+from oracle.conformance import fingerprint, generated, grading, hygiene, metamorphic, mistakes  # noqa: E402,F401
+from oracle.engines import interval  # noqa: E402,F401
+
+try:
+    import torch  # noqa: F401
+except ImportError:  # pragma: no cover - torch is optional
+    torch = None
+
+QUICK = ("--oracle-profile=quick", "-p", "no:cacheprovider")
+
+
+def test_plugin_module_imports_nothing_heavy():
+    """Loading the pytest11 module imports neither numpy, mpmath, sympy nor hypothesis."""
+    code = ("import sys, oracle.conformance.plugin; "
+            "print([m for m in ('numpy', 'mpmath', 'sympy', 'hypothesis') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_unrelated_session_unchanged(pytester):
+    """Without --optimizer the plugin adds no tests and no summary to another project's session."""
+    pytester.makepyfile(test_other="def test_one():\n    assert 1 + 1 == 2\n")
+    result = pytester.runpytest_inprocess(*QUICK)
+    result.assert_outcomes(passed=1)
+    assert "RMSProp conformance" not in result.stdout.str()
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("nosuchmodule_xyz:make", "no module named 'nosuchmodule_xyz'"),
+    ("oracle.conformance.builtin:pytorc", "has no attribute 'pytorc'; did you mean: pytorch?"),
+    ("oracle.conformance.plugin:SUITE", "'oracle.conformance.plugin:SUITE' is not callable: it is a str"),
+    ("no_colon", "optimizer must look like MODULE:ATTR"),
+    ("oracle.conformance.sute:make", "did you mean: oracle.conformance.suite"),
+    ("mutants.broken_module:make", "importing 'mutants.broken_module' failed: RuntimeError: broken on import"),
+])
+def test_bad_optimizer_is_a_usage_error(pytester, spec, message):
+    """A bad MODULE:ATTR is a usage error (exit 4) with the reason, not a traceback."""
+    result = pytester.runpytest_inprocess(f"--optimizer={spec}", *QUICK)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert message in result.stderr.str()
+    assert "Traceback" not in result.stderr.str()
+
+
+def test_bad_dtype_echoes_value(pytester):
+    """An unknown dtype is a usage error echoing the value."""
+    result = pytester.runpytest_inprocess("--optimizer=oracle.conformance.builtin:seed", "--dtype=float8", *QUICK)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--dtype must be a comma-separated subset of float64,float32,float16, got 'float8'" in result.stderr.str()
+
+
+def test_certificate_json(pytester, tmp_path):
+    """--certificate writes candidate, versions, convention, dtypes, counts, LRE/ULP statistics, platform."""
+    path = tmp_path / "cert.json"
+    result = pytester.runpytest_inprocess("--optimizer=oracle.conformance.builtin:keras", "--dtype=float64,float32",
+                                          f"--certificate={path}", *QUICK)
+    assert result.ret == pytest.ExitCode.OK
+    cert = json.loads(path.read_text())
+    (cand,) = cert["candidates"]
+    assert cand["candidate"] == "oracle.conformance.builtin:keras"
+    assert cand["verdict"] == "certified" and cand["convention"] == "keras"
+    assert cand["fingerprint"].startswith("follows keras")
+    assert set(cand["dtypes"]) >= {"float64", "float32"}
+    f64 = cand["dtypes"]["float64"]
+    assert f64["failed"] == 0 and f64["passed"] > 10 and f64["worst_fraction_of_bound"] <= 1
+    assert 13 < f64["worst_lre"] <= f64["median_lre"] and f64["median_ulp"] <= f64["worst_ulp"]
+    assert cert["versions"]["rmsprop-oracle"] and cert["platform"]["machine"]
+
+
+def test_header_reports_fingerprint_and_rounding(pytester):
+    """auto names the preset and detects float32 hyperparameters; --hyperparameters=auto then certifies them."""
+    result = pytester.runpytest_inprocess("--optimizer=mutants.wrong:float32_hyperparameters", "--dtype=float64",
+                                          "--hyperparameters=auto", *QUICK)
+    out = result.stdout.str()
+    # the factory accepts momentum, centered and weight_decay (coupled): of the presets equivalent
+    # on the probes, mxnet is the one with all three options
+    assert "candidate mutants.wrong:float32_hyperparameters: certified against mxnet (hyperparameters float32)" in out
+    assert "follows mxnet (equivalent on the probes: seed, optax, mxnet); rounds its hyperparameters to float32" in out
+    assert result.ret == pytest.ExitCode.OK, out[-2000:]
+
+
+def test_no_match_names_closest(pytester):
+    """A candidate matching no preset is reported as such, with the closest preset, and fails."""
+    result = pytester.runpytest_inprocess("--optimizer=mutants.wrong:ascent", "--dtype=float64", "-x", *QUICK)
+    out = result.stdout.str()
+    assert "no preset matches (every preset's bound is exceeded on some probe); closest:" in out
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_torch_certified_under_its_convention(pytester):
+    """torch.optim.RMSprop (the adapter) is identified as pytorch and certified in every dtype."""
+    if torch is None:
+        pytest.skip("torch is not installed (pip install 'rmsprop-oracle[torch]')")
+    result = pytester.runpytest_inprocess("--optimizer=oracle.adapters.torch:rmsprop", *QUICK)
+    out = result.stdout.str()
+    assert "follows pytorch" in out
+    assert result.ret == pytest.ExitCode.OK, out[-3000:]
+
+
+def test_cli_certify(tmp_path):
+    """python -m oracle certify prints the JSON certificate; a bad spec is a usage error (exit 2)."""
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.abspath(__file__)))
+    bad = subprocess.run([sys.executable, "-m", "oracle", "certify", "oracle.conformance.builtin:sed"],
+                         capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert bad.returncode == 2
+    assert "has no attribute 'sed'; did you mean: seed?" in bad.stderr
+    good = subprocess.run([sys.executable, "-m", "oracle", "certify", "oracle.conformance.builtin:seed",
+                           "--dtype=float32", "--profile=quick", "-q"], capture_output=True, text=True,
+                          cwd=tmp_path, env=env)
+    assert good.returncode == 0, good.stdout[-2000:] + good.stderr[-2000:]
+    cert = json.loads(good.stdout[good.stdout.index('{\n  "format"'):])
+    assert cert["candidates"][0]["verdict"] == "certified"
