@@ -40,8 +40,7 @@ def factory(name: str) -> Callable:
         dtypes = {np.asarray(p).dtype.name for p in params}
         if len(dtypes) != 1:
             raise ValueError(f"params must share one dtype, got {sorted(dtypes)}")
-        set_options = {k: v for k, v in options.items() if v or k not in conv0.allows}
-        conv = preset(name, lr=lr, rho=rho, eps=eps, **set_options)
+        conv = preset(name, lr=lr, rho=rho, eps=eps, **options)  # an option given as 0/False is honoured
         ar = FloatArith(dtypes.pop())
         shapes = [np.shape(p) for p in params]
         box = {"p": [np.atleast_1d(np.array(p, copy=True)) for p in params]}

@@ -77,6 +77,12 @@ class Case:
     problem: Optional[Quadratic] = None
     sample: Optional[list] = None  # per array: flat indices the reference follows
     tags: tuple = ()
+    exact: Optional[dict] = None
+    """For a golden replay: the exact inputs the golden file was certified from
+    (``hyper``: decimal strings, ``params0``/``grads``: exact values) and its
+    ``preset``; the candidate gets them rounded to its dtype (``params0``,
+    ``grads``, float ``hyper``), the reference takes them exactly, and the bound
+    charges the rounding."""
 
     @property
     def id(self) -> str:
@@ -185,8 +191,14 @@ def large_case(dtype: str, size: int, steps: int, rng: np.random.Generator) -> C
                 grads=grads, sample=[idx], tags=("open", "large"))
 
 
-SOURCES: list = [builtin_cases]
-"""Case sources ``source(dtype, profile) -> list[Case]``; golden-file replay appends one here."""
+def _golden_source(dtype: str, profile: str = "default") -> list:
+    from .golden_replay import golden_cases
+
+    return golden_cases(dtype, profile)
+
+
+SOURCES: list = [builtin_cases, _golden_source]
+"""Case sources ``source(dtype, profile) -> list[Case]``."""
 
 
 def all_cases(dtype: str, profile: str = "default") -> list:

@@ -57,9 +57,13 @@ def _record(request, target, test, dtype, grade=None, status=None, detail=""):
 
 def _conv_or_skip(request, target, test, dtype, case):
     try:
-        return target.conv(case)
+        conv = target.conv(case)
     except ValueError as exc:
         _record(request, target.name, test, dtype, status="skipped", detail=f"not in the convention: {exc}")
+    if case.exact is not None and case.exact["preset"] != conv.name:
+        _record(request, target.name, test, dtype, status="skipped",
+                detail=f"golden replay of the {case.exact['preset']!r} convention; the candidate follows {conv.name!r}")
+    return conv
 
 
 def test_case(ccase, request):
