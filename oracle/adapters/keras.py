@@ -58,22 +58,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ._common import check_params
+
 CONVENTION = "keras"
-
-_DTYPES = ("float64", "float32", "float16")
-
-
-def _check_params(params: Sequence[np.ndarray]) -> np.dtype:
-    if len(params) == 0:
-        raise ValueError("params must be a non-empty list of numpy arrays")
-    dtypes = {np.asarray(p).dtype for p in params}
-    if len(dtypes) != 1:
-        raise ValueError(f"params must share one dtype, got {sorted(str(d) for d in dtypes)}")
-    (dtype,) = dtypes
-    if dtype.name not in _DTYPES:
-        raise ValueError(f"params dtype must be one of {_DTYPES}, got {dtype.name}")
-    return dtype
-
 
 def _import_keras():
     """Import keras, choosing the jax (else torch) backend when none is configured."""
@@ -110,7 +97,7 @@ def rmsprop(
 ) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
     """A protocol factory running Keras 3 ``RMSprop`` on ``keras.Variable`` copies of ``params``."""
     keras = _import_keras()
-    dtype = _check_params(params)
+    dtype = check_params(params)
     backend = keras.backend.backend()
     if backend == "jax" and dtype == np.float64:
         import jax

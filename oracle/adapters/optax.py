@@ -51,22 +51,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ._common import check_params
+
 CONVENTION = "optax"
-
-_DTYPES = ("float64", "float32", "float16")
-
-
-def _check_params(params: Sequence[np.ndarray]) -> np.dtype:
-    if len(params) == 0:
-        raise ValueError("params must be a non-empty list of numpy arrays")
-    dtypes = {np.asarray(p).dtype for p in params}
-    if len(dtypes) != 1:
-        raise ValueError(f"params must share one dtype, got {sorted(str(d) for d in dtypes)}")
-    (dtype,) = dtypes
-    if dtype.name not in _DTYPES:
-        raise ValueError(f"params dtype must be one of {_DTYPES}, got {dtype.name}")
-    return dtype
-
 
 def rmsprop(
     params: Sequence[np.ndarray],
@@ -88,7 +75,7 @@ def rmsprop(
             "oracle.adapters.optax needs jax and optax: pip install 'rmsprop-oracle[optax]'"
         ) from exc
 
-    dtype = _check_params(params)
+    dtype = check_params(params)
     if dtype == np.float64 and not jax.config.jax_enable_x64:
         jax.config.update("jax_enable_x64", True)
     dev = jax.devices(device)[0]

@@ -45,10 +45,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ._common import check_params
+
 CONVENTION = "seed"
-
-_DTYPES = ("float64", "float32", "float16")
-
 
 class GradArray(np.ndarray):
     """A numpy array with a ``.grad`` attribute, as MXNet/PyTorch parameters have."""
@@ -64,25 +63,13 @@ class GradArray(np.ndarray):
         self.grad = getattr(obj, "grad", None)
 
 
-def _check_params(params: Sequence[np.ndarray]) -> np.dtype:
-    if len(params) == 0:
-        raise ValueError("params must be a non-empty list of numpy arrays")
-    dtypes = {np.asarray(p).dtype for p in params}
-    if len(dtypes) != 1:
-        raise ValueError(f"params must share one dtype, got {sorted(str(d) for d in dtypes)}")
-    (dtype,) = dtypes
-    if dtype.name not in _DTYPES:
-        raise ValueError(f"params dtype must be one of {_DTYPES}, got {dtype.name}")
-    return dtype
-
-
 def wrap_inplace(fn: Callable, *, batch_size: int = 1) -> Callable:
     """Turn ``fn(params, sqrs, lr, alpha, batch_size, eps)`` (in place, reading ``param.grad``) into a factory."""
 
     def factory(
         params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float
     ) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
-        dtype = _check_params(params)
+        dtype = check_params(params)
         shapes = [np.shape(p) for p in params]
         # textbook code assigns through ``x[:]``, which 0-d arrays refuse: give them shape (1,)
         arrays = [GradArray(np.asarray(p, dtype=dtype).reshape(np.shape(p) or (1,))) for p in params]

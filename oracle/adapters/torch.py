@@ -59,22 +59,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ._common import check_params
+
 CONVENTION = "pytorch"
-
-_DTYPES = ("float64", "float32", "float16")
-
-
-def _check_params(params: Sequence[np.ndarray]) -> np.dtype:
-    if len(params) == 0:
-        raise ValueError("params must be a non-empty list of numpy arrays")
-    dtypes = {np.asarray(p).dtype for p in params}
-    if len(dtypes) != 1:
-        raise ValueError(f"params must share one dtype, got {sorted(str(d) for d in dtypes)}")
-    (dtype,) = dtypes
-    if dtype.name not in _DTYPES:
-        raise ValueError(f"params dtype must be one of {_DTYPES}, got {dtype.name}")
-    return dtype
-
 
 def rmsprop(
     params: Sequence[np.ndarray],
@@ -97,7 +84,7 @@ def rmsprop(
             "(a CPU build is enough)"
         ) from exc
 
-    dtype = _check_params(params)
+    dtype = check_params(params)
     shapes = [np.shape(p) for p in params]
     tensors = [
         torch.from_numpy(np.array(p, dtype=dtype, copy=True)).to(device) for p in params
