@@ -47,6 +47,14 @@ class Quadratic:
             out.append(g)
         return out
 
+    def float_grads(self, params: list) -> list:
+        """The gradient computed in the params' own float dtype (for replaying known mistakes)."""
+        return [a.reshape(p.shape) * (p - c.reshape(p.shape)) for p, a, c in zip(params, self.a, self.c)]
+
+    def key(self) -> list:
+        """Arrays that identify the problem (for the reference cache)."""
+        return list(self.a) + list(self.c)
+
     def grad_fn(self) -> Callable:
         """The same gradient written with context operations (for the reference engines)."""
 
@@ -74,7 +82,7 @@ class Case:
     steps: int
     options: dict = dataclasses.field(default_factory=dict)
     grads: Optional[list] = None
-    problem: Optional[Quadratic] = None
+    problem: Optional[Any] = None  # Quadratic, or any object with the same four methods
     sample: Optional[list] = None  # per array: flat indices the reference follows
     tags: tuple = ()
     exact: Optional[dict] = None

@@ -11,6 +11,13 @@ candidate certified under the file's own convention; for any other it is
 skipped.  ``tests/test_conformance_golden.py`` checks that the reference of
 every replay case is the golden file's trajectory (its binary64 values).
 
+``golden-gluon-intended`` replays the intended Gluon computation (seed 001,
+``gluon-intended-long``) in closed loop: the gradient of the full-batch mean
+loss is computed exactly from the candidate's own parameters and rounded once
+to its dtype; the reference starts from the program's exact decimals (w0 =
+[[0.5], [-0.3]], lr 0.03, alpha 0.9, eps 1e-6) and is followed to its horizon
+(about 33 epochs in float64, 13 in float32).
+
 The documents' example is replayed by the fixed case ``docs-example``
 (the same closed-loop problem with binary64 inputs as ``docs-docs-binary64-*``).
 """
@@ -24,6 +31,51 @@ import numpy as np
 from .cases import Case, arr
 
 HYPER = ("lr", "rho", "eps")
+
+
+class GluonProblem:
+    """The intended Gluon gradient: column residuals, all 4 rows, the mean loss (closed loop)."""
+
+    def __init__(self) -> None:
+        from ..problems import gluon as G
+
+        self.G, self.variant = G, G.VARIANTS[G.INTENDED]
+
+    def exact_grads(self, params: list, dtype: str) -> list:
+        from .cases import _round
+
+        if not all(np.all(np.isfinite(p)) for p in params):  # a broken candidate: feed NaN
+            return [np.full(p.shape, np.nan, dtype=dtype) for p in params]
+        exact = [np.vectorize(lambda x: Fraction(float(x)), otypes=[object])(p) for p in params]
+        _, grads = self.G.evaluate(self.variant, exact)
+        return [np.array([_round(x, dtype) for x in g.reshape(-1)], dtype=dtype).reshape(p.shape)
+                for g, p in zip(grads, params)]
+
+    def float_grads(self, params: list) -> list:
+        from ..engines.floating import FloatArith
+
+        ar = FloatArith(params[0].dtype.name)
+        return self.grad_fn()(ar, [p.reshape(s) for p, s in zip(params, ((2, 1), (1,)))])
+
+    def grad_fn(self):
+        return lambda ar, params: self.G.loss_and_grads(self.variant, ar, params)[1]
+
+    def key(self) -> list:
+        return [np.array(self.G.X_ROWS, dtype=float), np.array(self.G.Y, dtype=float)]
+
+
+def gluon_case(dtype: str, profile: str = "default") -> Case:
+    """The intended Gluon run, replayed in closed loop for 40 epochs (past both horizons)."""
+    from ..problems import gluon as G
+
+    w0, b0 = G.params0()
+    hyper = {"lr": G.LR, "rho": G.ALPHA, "eps": G.EPS}
+    return Case("golden-gluon-intended", dtype,
+                [arr([[float(Fraction(x)) for x in row] for row in w0], dtype), arr([float(Fraction(x)) for x in b0], dtype)],
+                {k: float(Fraction(v)) for k, v in hyper.items()}, 40, problem=GluonProblem(),
+                tags=("closed", "golden"),
+                exact={"preset": "seed", "hyper": hyper, "params0": [np.array(w0, dtype=object), np.array(b0, dtype=object)],
+                       "key": "gluon-intended:" + repr((w0, b0, hyper))})
 
 
 def golden_files(profile: str) -> list:
@@ -56,7 +108,7 @@ def golden_cases(dtype: str, profile: str = "default") -> list:
     from ..golden import fmt
     from ..problems import streams
 
-    out = []
+    out = [gluon_case(dtype, profile)]
     for path in golden_files(profile):
         doc = fmt.load(path)
         conv, problem = doc["convention"], doc["problem"]

@@ -121,8 +121,7 @@ def run_variant(conv: Convention, case, steps: int, flags: dict) -> list:
             if flags.get("reset_at") == t:
                 v, m, b = fresh()
             if case.closed:
-                grads = [a.reshape(p.shape) * (p - cc.reshape(p.shape))
-                         for p, a, cc in zip(params, case.problem.a, case.problem.c)]
+                grads = case.problem.float_grads(params)
             else:
                 grads = [np.array(g, dtype=dt).reshape(p.shape) for g, p in zip(case.grads[t - 1], params)]
             grads = [g * c(flags.get("gscale", 1.0)) for g in grads]

@@ -88,7 +88,7 @@ def fingerprint(case: Case) -> str:
                              case.closed, case.exact and case.exact["key"])).encode())
     arrays = list(case.params0) + [g for step in (case.grads or [])[: case.steps] for g in step]
     if case.closed:
-        arrays += list(case.problem.a) + list(case.problem.c)
+        arrays += case.problem.key()
     if case.sample is not None:
         arrays += list(case.sample)
     for a in arrays:
