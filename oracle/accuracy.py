@@ -25,6 +25,16 @@ DIGITS = {"float64": 15.95, "float32": 7.22, "float16": 3.31}
 """log10(2^p): the most digits a dtype can carry, the cap of LRE."""
 
 
+def horizon_limit(dtype: str) -> float:
+    """u^(1/3) for the dtype (u = 2^-p): a relative error bound above it ends the comparison.
+
+    Past it two thirds of the dtype's digits are gone: an implementation in that
+    dtype can no longer be held to the exact trajectory (the *horizon*).
+    """
+    bits, _, _ = FORMATS[DTYPE_FORMAT[dtype]]
+    return 2.0 ** (-bits / 3)
+
+
 def ulp(exact: Fraction, dtype: str) -> Fraction:
     """Spacing of the dtype's floats at |exact| (the subnormal spacing near zero)."""
     bits, emin, _ = FORMATS[DTYPE_FORMAT[dtype]]
@@ -80,7 +90,7 @@ def float_vs_bound(conv, dtype: str, params0, *, steps: int, grads=None, grad_fn
     with np.errstate(all="ignore"):  # IEEE semantics: overflow to inf, 0/0 to nan
         frec = simulate(conv, far, params0, steps=steps, grads=grads, grad_fn=grad_fn)
     brec = simulate(conv, bar, params0, steps=steps, grads=grads, grad_fn=grad_fn)
-    limit = float(bar.u) ** (1 / 3)
+    limit = horizon_limit(dtype)
     ratios, rel_bounds, horizon = [], [], None
     with np.errstate(all="ignore"):
         for fr, br in zip(frec, brec):

@@ -17,6 +17,7 @@ from typing import Optional
 
 import numpy as np
 
+from ..accuracy import horizon_limit
 from ..algorithm import UndefinedUpdate, init_state, step
 from ..rounding import DTYPE_FORMAT, FORMATS
 from ..conventions import Convention
@@ -46,8 +47,8 @@ class Reference:
 
 def alive(arrays: list, before: Optional[list], dtype: str) -> list:
     """Elements still compared: bound <= u^(1/3) |exact| or below the smallest normal, and so far always."""
-    bits, emin, _ = FORMATS[DTYPE_FORMAT[dtype]]
-    limit, normal = 2.0 ** (-bits / 3), 2.0**emin
+    _, emin, _ = FORMATS[DTYPE_FORMAT[dtype]]
+    limit, normal = horizon_limit(dtype), 2.0**emin
     out = []
     for i, (hi, lo, err) in enumerate(arrays):
         ok = np.isfinite(err) & ((err <= limit * np.abs(hi)) | (err <= normal))

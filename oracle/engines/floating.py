@@ -38,13 +38,16 @@ class FloatArith:
             raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
         self.dtype = np.dtype(dtype)
         self.fmt = DTYPE_FORMAT[str(dtype)]
+        self._consts: dict = {}  # step() asks for the same few constants every step
 
     def round(self, x: Fraction) -> float:
         """``x`` correctly rounded to the dtype (no double rounding through float64)."""
         return to_float_exact(x, self.fmt)
 
     def const(self, x: Fraction) -> Any:
-        return self.dtype.type(self.round(x))
+        if x not in self._consts:
+            self._consts[x] = self.dtype.type(self.round(x))
+        return self._consts[x]
 
     def array(self, values: Any) -> np.ndarray:
         if isinstance(values, np.ndarray) and values.dtype.kind == "f":

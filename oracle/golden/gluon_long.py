@@ -33,6 +33,7 @@ from typing import Any, Optional
 import numpy as np
 
 from .. import algorithm
+from ..accuracy import horizon_limit
 from ..engines.errorbound import ErrorBoundArith
 from ..engines.floating import FloatArith
 from ..engines.interval import CertifiedValue
@@ -49,7 +50,7 @@ def horizon(dtype: str, steps: int, variant: str = G.INTENDED) -> Optional[int]:
     tracker = G.Tracker(G.VARIANTS[variant], eval_loss=False)
     params = [np.atleast_1d(ar.array(p)) for p in G.params0()]
     state = algorithm.init_state(conv, ar, params)
-    limit = float(ar.u) ** (1 / 3)
+    limit = horizon_limit(dtype)
     for t in range(1, steps + 1):
         params, state = algorithm.step(conv, ar, params, state, tracker(ar, params))
         for a in params:
