@@ -89,7 +89,7 @@ def step(
             m = c_rho * state["m"][i] + c_one_minus_rho * g
             new_state["m"].append(m)
             s = ar.nonneg(v - m * m)
-        if conv.eps_placement == "inside":
+        if conv.effective_eps_placement == "inside":
             d = ar.sqrt(s + c_eps)
         else:
             d = ar.sqrt(s) + c_eps

@@ -26,14 +26,28 @@ Cross-library warnings (see ``../shared/reference/rmsprop_conventions.md``):
   ``(v + eps) - m^2`` are equal in real arithmetic: they differ only in rounding,
   which the floating-point error bound covers, so the exact reference does not
   distinguish them.
-* TF1 starts the accumulator at 1, everyone else at 0.
+* TF1 and autograd start the accumulator at 1, everyone else at 0.
+* Keras 2's legacy optimizer puts eps *outside* the root without momentum and
+  *inside* with it (it calls the TF1 kernel only then): ``eps_placement_with_momentum``.
 * PyTorch keeps lr outside the momentum buffer; TF1, Keras, optax, MXNet and
   Graves put it inside.  With a constant lr both give the same trajectory in
   exact arithmetic; they differ in rounding and under a learning-rate schedule.
 * TF1 and MXNet round hyperparameters to float32 even for float64 weights;
-  Keras 3 rounds only lr (a float32 variable).  That is the separate knob
-  ``hyperparameters="float32"`` / ``"float32_lr"``; every preset defaults to
-  ``"exact"``: the hyperparameters are used exactly as given.
+  Keras 3 rounds only lr (a float32 variable), Keras 2 legacy lr, rho and
+  momentum, Paddle rho, eps and momentum.  That is the knob ``hyperparameters``:
+  ``"exact"``, ``"float32"`` (all), ``"float32_lr"`` or ``"float32:rho+eps+momentum"``
+  (exactly the names given).  The presets of the frameworks that were added as
+  framework presets (``keras2_legacy``, ``paddle``) include their rounding; the
+  older ``tf1``, ``keras`` and ``mxnet`` presets (and their golden files) use the
+  hyperparameters exactly, so certify those frameworks with e.g.
+  ``tf1,float32=all`` (:func:`parse`).
+
+A convention can be written as a *spec*, a preset followed by field overrides
+(:func:`parse`; the same string is ``--convention`` of the conformance suite)::
+
+    pytorch,v0=1                      # PyTorch's update with the accumulator at 1
+    optax,eps_placement=outside
+    seed,float32=rho+eps              # round exactly rho and eps to binary32
 
 Hyperparameters are kept exactly as given (a Python float, an int, a decimal
 string such as ``"0.1"`` or a :class:`fractions.Fraction`) and are read through
@@ -48,22 +62,31 @@ True
 Traceback (most recent call last):
 ...
 ValueError: rho must lie in [0, 1), got 1.5
+>>> parse("pytorch,v0=1").spec()
+'pytorch,v0=1'
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 from fractions import Fraction
-from typing import Literal, Union
+from typing import Iterable, Literal, Optional, Union
 
 Number = Union[float, int, str, Fraction]
 """A hyperparameter or input value: taken exactly (a float is its binary value)."""
 
 EpsPlacement = Literal["inside", "outside"]
-HyperRounding = Literal["exact", "float32", "float32_lr"]
 
 HYPERPARAMETERS = ("lr", "rho", "eps", "v0", "momentum", "weight_decay")
+OPTIONS = ("centered", "momentum", "weight_decay", "maximize")
+"""The options a convention may allow (``Convention.allows``)."""
+CASE_VALUES = ("lr", "rho", "eps", "momentum", "weight_decay", "centered")
+"""Fields a conformance case sets itself (a ``--convention`` spec may not fix them)."""
+_FLAGS = ("centered", "lr_in_momentum", "decoupled_weight_decay", "maximize", "momentum_needs_centered")
+_ADDED_FIELDS = {"eps_placement_with_momentum": "same", "momentum_needs_centered": False}
+"""Fields added after golden format 1: described only when they differ from these defaults."""
 
 
 def to_fraction(value: object, field: str = "value") -> Fraction:
@@ -114,6 +137,45 @@ def round_to_float32(x: Fraction) -> Fraction:
     return round_fraction_to_format(x, "binary32")
 
 
+def rounded_names(mode: str) -> frozenset:
+    """The hyperparameters a ``hyperparameters`` mode rounds to float32.
+
+    >>> sorted(rounded_names("float32:rho+eps"))
+    ['eps', 'rho']
+    >>> rounded_names("float32_lr"), rounded_names("exact")
+    (frozenset({'lr'}), frozenset())
+    """
+    if mode == "exact":
+        return frozenset()
+    if mode == "float32":
+        return frozenset(HYPERPARAMETERS)
+    if mode == "float32_lr":
+        return frozenset({"lr"})
+    names = mode[len("float32:"):].split("+") if isinstance(mode, str) and mode.startswith("float32:") else None
+    if not names or any(n not in HYPERPARAMETERS for n in names):
+        raise ValueError(
+            "hyperparameters must be 'exact', 'float32', 'float32_lr' or 'float32:NAMES' "
+            f"(NAMES joined by + from {', '.join(HYPERPARAMETERS)}), got {mode!r}"
+        )
+    return frozenset(names)
+
+
+def rounding_mode(names: Iterable[str]) -> str:
+    """The canonical ``hyperparameters`` mode rounding exactly ``names`` to float32.
+
+    >>> rounding_mode(["momentum", "rho"]), rounding_mode(["lr"]), rounding_mode([])
+    ('float32:rho+momentum', 'float32_lr', 'exact')
+    """
+    names = set(names)
+    if not names:
+        return "exact"
+    if names == {"lr"}:
+        return "float32_lr"
+    if names == set(HYPERPARAMETERS):
+        return "float32"
+    return "float32:" + "+".join(n for n in HYPERPARAMETERS if n in names)
+
+
 @dataclasses.dataclass(frozen=True)
 class Convention:
     """An RMSProp variant: hyperparameters plus one flag per convention switch.
@@ -123,20 +185,24 @@ class Convention:
 
     * ``lr`` (eta), ``rho`` (the squared-gradient decay: torch ``alpha``, optax
       ``decay``, the seed documents' beta/alpha/gamma), ``eps``.
-    * ``eps_placement``: ``"inside"`` (sqrt(s + eps)) or ``"outside"`` (sqrt(s) + eps).
-    * ``v0``: initial accumulator (0 almost everywhere, 1 in TF1).
+    * ``eps_placement``: ``"inside"`` (sqrt(s + eps)) or ``"outside"`` (sqrt(s) + eps);
+      ``eps_placement_with_momentum``: ``"same"``, or the placement used when
+      momentum is on (Keras 2 legacy: outside without momentum, inside with it).
+    * ``v0``: initial accumulator (0 almost everywhere, 1 in TF1 and autograd).
     * ``centered``: subtract the squared mean gradient m^2 (Graves 2013).
     * ``momentum``: heavy-ball coefficient mu (0 = no momentum buffer);
       ``lr_in_momentum``: the buffer accumulates lr-scaled steps (TF style).
     * ``weight_decay`` (lambda) and ``decoupled_weight_decay``: coupled adds
       lambda*p to the gradient; decoupled does p -= lr*lambda*p before the step.
     * ``maximize``: ascend instead of descend (PyTorch).
-    * ``hyperparameters``: ``"exact"``, ``"float32"`` (lr, rho, eps, v0,
-      momentum and weight_decay rounded to binary32 before use: TF1, MXNet) or
-      ``"float32_lr"`` (only lr rounded: Keras 3 keeps lr in a float32 variable
-      and uses rho, eps, momentum and wd as exact doubles).
+    * ``hyperparameters``: which hyperparameters are rounded to binary32 before
+      use: ``"exact"`` (none), ``"float32"`` (all of lr, rho, eps, v0, momentum,
+      weight_decay: TF1, MXNet), ``"float32_lr"`` (Keras 3 keeps lr in a float32
+      variable) or ``"float32:NAMES"`` (exactly those, e.g. ``float32:rho+eps+momentum``).
+      Derived constants (1 - rho, lr * wd) are formed exactly from the rounded values.
     * ``allows``: which options this convention has at all (a preset without
-      momentum refuses ``momentum=0.9``).
+      momentum refuses ``momentum=0.9``); ``momentum_needs_centered``: momentum
+      exists only together with centered (MXNet 1.x ``rmspropalex``).
     """
 
     name: str = "custom"
@@ -151,9 +217,11 @@ class Convention:
     weight_decay: Number = 0
     decoupled_weight_decay: bool = False
     maximize: bool = False
-    hyperparameters: HyperRounding = "exact"
-    allows: frozenset = frozenset({"centered", "momentum", "weight_decay", "maximize"})
+    hyperparameters: str = "exact"
+    allows: frozenset = frozenset(OPTIONS)
     source: str = ""
+    eps_placement_with_momentum: str = "same"
+    momentum_needs_centered: bool = False
 
     def __post_init__(self) -> None:
         values = {f: to_fraction(getattr(self, f), f) for f in HYPERPARAMETERS}
@@ -170,17 +238,16 @@ class Convention:
         if values["weight_decay"] < 0:
             raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay!r}")
         if self.eps_placement not in ("inside", "outside"):
-            raise ValueError(
-                f"eps_placement must be 'inside' or 'outside', got {self.eps_placement!r}"
-            )
-        if self.hyperparameters not in ("exact", "float32", "float32_lr"):
-            raise ValueError(
-                "hyperparameters must be 'exact', 'float32' or 'float32_lr', "
-                f"got {self.hyperparameters!r}"
-            )
-        for flag in ("centered", "lr_in_momentum", "decoupled_weight_decay", "maximize"):
+            raise ValueError(f"eps_placement must be 'inside' or 'outside', got {self.eps_placement!r}")
+        if self.eps_placement_with_momentum not in ("same", "inside", "outside"):
+            raise ValueError("eps_placement_with_momentum must be 'same', 'inside' or 'outside', "
+                             f"got {self.eps_placement_with_momentum!r}")
+        object.__setattr__(self, "hyperparameters", rounding_mode(rounded_names(self.hyperparameters)))
+        for flag in _FLAGS:
             if not isinstance(getattr(self, flag), bool):
                 raise ValueError(f"{flag} must be a bool, got {getattr(self, flag)!r}")
+        if not isinstance(self.allows, frozenset) or not self.allows <= set(OPTIONS):
+            raise ValueError(f"allows must be a frozenset of {', '.join(OPTIONS)}, got {self.allows!r}")
         used = {
             "centered": self.centered,
             "momentum": values["momentum"] != 0,
@@ -193,10 +260,10 @@ class Convention:
                     f"{option} is not an option of the {self.name!r} convention, "
                     f"got {option}={getattr(self, option)!r}"
                 )
-        if self.name == "mxnet" and values["momentum"] != 0 and not self.centered:
+        if self.momentum_needs_centered and used["momentum"] and not self.centered:
             raise ValueError(
-                "momentum is not an option of the 'mxnet' convention unless centered=True "
-                f"(MXNet 1.x momentum exists only in rmspropalex), got momentum={self.momentum!r}"
+                f"momentum is not an option of the {self.name!r} convention unless centered=True "
+                f"(momentum_needs_centered), got momentum={self.momentum!r}"
             )
 
     def exact(self, field: str) -> Fraction:
@@ -204,13 +271,20 @@ class Convention:
         if field not in HYPERPARAMETERS:
             raise ValueError(f"field must be one of {HYPERPARAMETERS}, got {field!r}")
         value = to_fraction(getattr(self, field), field)
-        if self.hyperparameters == "float32" or (self.hyperparameters == "float32_lr" and field == "lr"):
+        if field in rounded_names(self.hyperparameters):
             value = round_to_float32(value)
         return value
 
     @property
     def has_momentum(self) -> bool:
         return self.exact("momentum") != 0
+
+    @property
+    def effective_eps_placement(self) -> EpsPlacement:
+        """Where eps goes in this configuration (``eps_placement_with_momentum`` applied)."""
+        if self.has_momentum and self.eps_placement_with_momentum != "same":
+            return self.eps_placement_with_momentum  # type: ignore[return-value]
+        return self.eps_placement
 
     def state_names(self) -> tuple[str, ...]:
         """Names of the optimizer state slots: ``v``, then ``m`` and ``b`` where present."""
@@ -230,6 +304,8 @@ class Convention:
         out: dict = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
+            if f.name in _ADDED_FIELDS and value == _ADDED_FIELDS[f.name]:
+                continue
             if f.name == "allows":
                 value = sorted(value)
             elif isinstance(value, Fraction):
@@ -239,8 +315,53 @@ class Convention:
             out[f.name] = value
         return out
 
+    def structure(self) -> dict:
+        """The convention switches, without hyperparameter values, options, name or source.
 
-_ALL = frozenset({"centered", "momentum", "weight_decay", "maximize"})
+        Two conventions with equal structure run the same update for the same
+        hyperparameters and options.
+        """
+        skip = {"name", "source", "allows", *CASE_VALUES}
+        return {f.name: self.exact(f.name) if f.name in HYPERPARAMETERS else getattr(self, f.name)
+                for f in dataclasses.fields(self) if f.name not in skip}
+
+    def spec(self, values: bool = False) -> str:
+        """The shortest ``PRESET,FIELD=VALUE...`` string that :func:`parse` reads back as this structure.
+
+        The preset is this convention's ``name`` if it is one, else the preset
+        needing the fewest overrides.  With ``values`` the hyperparameters and
+        options that differ from the preset's are included too.
+
+        >>> preset("pytorch", v0=1).spec()
+        'pytorch,v0=1'
+        >>> preset("seed", hyperparameters="float32:rho+eps").spec()
+        'seed,float32=rho+eps'
+        """
+        names = [self.name] if self.name in _PRESETS else list(PRESET_NAMES)
+        best: Optional[list] = None
+        for name in names:
+            base = preset(name)
+            diff = [f for f in dataclasses.fields(self) if f.name not in ("name", "source", "allows")
+                    and (values or f.name not in CASE_VALUES) and getattr(self, f.name) != getattr(base, f.name)
+                    and not (f.name in HYPERPARAMETERS and self.exact(f.name) == base.exact(f.name))]
+            items = [name] + [_render(f.name, getattr(self, f.name)) for f in diff]
+            if best is None or len(items) < len(best):
+                best = items
+        return ",".join(best or [])
+
+
+def _render(field: str, value: object) -> str:
+    if field == "hyperparameters":
+        names = rounded_names(str(value))
+        text = "all" if names == set(HYPERPARAMETERS) else "none" if not names else \
+            "+".join(n for n in HYPERPARAMETERS if n in names)
+        return f"float32={text}"
+    if isinstance(value, bool):
+        return f"{field}={'true' if value else 'false'}"
+    return f"{field}={value}"
+
+
+_ALL = frozenset(OPTIONS)
 _PRESETS: dict[str, dict] = {
     "seed": dict(
         lr="0.1", rho="0.9", eps="1e-8", eps_placement="inside", v0=0,
@@ -263,7 +384,7 @@ _PRESETS: dict[str, dict] = {
         "(tensorflow/core/kernels/training_ops.cc): ms initialised to ONES; "
         "ms += (g^2 - ms)(1 - rho); mom = mu mom + lr g / sqrt(ms + eps); var -= mom. "
         "learning_rate is required in TF1 (0.001 here is a placeholder); TF1 rounds "
-        "hyperparameters to float32 (use hyperparameters='float32').",
+        "hyperparameters to float32 (certify it as tf1,float32=all).",
     ),
     "keras": dict(
         lr="0.001", rho="0.9", eps="1e-7", eps_placement="inside", v0=0,
@@ -271,7 +392,8 @@ _PRESETS: dict[str, dict] = {
         allows=frozenset({"centered", "momentum", "weight_decay"}),
         source="Keras 3 keras.optimizers.RMSprop (keras/src/optimizers/rmsprop.py): "
         "v = rho v + (1 - rho) g^2; inc = lr g / sqrt(v [- m^2] + eps); b = mu b + inc; "
-        "var -= b; weight decay decoupled, var -= var wd lr before the step.",
+        "var -= b; weight decay decoupled, var -= var wd lr before the step. lr lives in a "
+        "float32 variable (certify it as keras,float32=lr).",
     ),
     "optax": dict(
         lr="0.001", rho="0.9", eps="1e-8", eps_placement="inside", v0=0,
@@ -284,11 +406,12 @@ _PRESETS: dict[str, dict] = {
     "mxnet": dict(
         lr="0.001", rho="0.9", eps="1e-8", eps_placement="inside", v0=0,
         lr_in_momentum=True, decoupled_weight_decay=False,
-        allows=frozenset({"centered", "momentum", "weight_decay"}),
+        allows=frozenset({"centered", "momentum", "weight_decay"}), momentum_needs_centered=True,
         source="MXNet 1.9.1 optimizer.RMSProp -> rmsprop_update / rmspropalex_update "
         "(src/operator/optimizer_op-inl.h): gr = g + wd w; n = (1 - gamma1) gr^2 + gamma1 n; "
         "w -= lr gr / sqrt(n + eps); centered (rmspropalex): delta = gamma2 delta - "
-        "lr gr / sqrt(n - g^2 + eps), w += delta. Momentum (gamma2) exists only centered.",
+        "lr gr / sqrt(n - g^2 + eps), w += delta. Momentum (gamma2) exists only centered. "
+        "MXNet rounds hyperparameters to float32 (certify it as mxnet,float32=all).",
     ),
     "graves2013": dict(
         lr="1e-4", rho="0.95", eps="1e-4", eps_placement="inside", v0=0,
@@ -298,9 +421,43 @@ _PRESETS: dict[str, dict] = {
         "eq. (38)-(41): n = a n + (1 - a) g^2; g_ = a g_ + (1 - a) g; "
         "D = b D - c g / sqrt(n - g_^2 + d); w += D; a = 0.95, b = 0.9, c = d = 1e-4.",
     ),
+    "keras2_legacy": dict(
+        lr="0.001", rho="0.9", eps="1e-7", eps_placement="outside", eps_placement_with_momentum="inside",
+        v0=0, lr_in_momentum=True, allows=frozenset({"centered", "momentum"}),
+        hyperparameters="float32:lr+rho+momentum",
+        source="tf_keras.optimizers.legacy.RMSprop (tf_keras/src/optimizers/legacy/rmsprop.py, "
+        "_resource_apply_dense): momentum = 0: rms = rho rms + (1 - rho) g^2; "
+        "var -= lr g / (sqrt(rms [- mg^2]) + eps) (eps OUTSIDE); momentum > 0: the TF1 "
+        "ResourceApply[Centered]RMSProp kernel, eps INSIDE, lr inside the buffer, rms0 = 0. "
+        "lr, rho and momentum are float32 variables (_set_hyper); epsilon is a Python float "
+        "(exact). epsilon=0 silently becomes 1e-7 (epsilon or backend_config.epsilon()).",
+    ),
+    "autograd": dict(
+        lr="0.1", rho="0.9", eps="1e-8", eps_placement="outside", v0=1,
+        allows=frozenset(),
+        source="autograd.misc.optimizers.rmsprop (autograd/misc/optimizers.py): avg_sq_grad = "
+        "np.ones(len(x)) (v0 = 1, float64); avg = avg gamma + g^2 (1 - gamma); "
+        "x -= step_size g / (sqrt(avg) + eps) (eps OUTSIDE); step_size 0.1, gamma 0.9, eps 1e-8.",
+    ),
+    "paddle": dict(
+        lr="0.001", rho="0.95", eps="1e-6", eps_placement="inside", v0=0,
+        lr_in_momentum=True, decoupled_weight_decay=False,
+        allows=frozenset({"centered", "momentum", "weight_decay"}),
+        hyperparameters="float32:rho+eps+momentum",
+        source="paddle.optimizer.RMSProp (python/paddle/optimizer/rmsprop.py, "
+        "paddle/phi/kernels/impl/rmsprop_kernel_impl.h): ms = rho ms + (1 - rho) g^2; "
+        "[mg = rho mg + (1 - rho) g]; mom = mu mom + lr g / sqrt(ms [- mg^2] + eps); p -= mom; "
+        "accumulators start at 0; weight_decay (L2Decay) coupled: g += wd p. rho, epsilon and "
+        "momentum are float op attributes (float32); lr and weight decay exact for float64 weights. "
+        "learning_rate is required (0.001 here is a placeholder).",
+    ),
 }
 
 PRESET_NAMES: tuple[str, ...] = tuple(_PRESETS)
+SPEC_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in dataclasses.fields(Convention) if f.name not in ("name", "source")
+) + ("float32",)
+"""Fields a spec may set (``float32=NAMES`` is short for ``hyperparameters=float32:NAMES``)."""
 
 
 def preset(name: str, **overrides: object) -> Convention:
@@ -317,12 +474,95 @@ def preset(name: str, **overrides: object) -> Convention:
     >>> preset("adam")
     Traceback (most recent call last):
     ...
-    ValueError: preset must be one of seed, pytorch, tf1, keras, optax, mxnet, graves2013; got 'adam'
+    ValueError: preset must be one of seed, pytorch, tf1, keras, optax, mxnet, graves2013, keras2_legacy, autograd, paddle; got 'adam'
     """
     if name not in _PRESETS:
-        raise ValueError(f"preset must be one of {', '.join(PRESET_NAMES)}; got {name!r}")
+        raise ValueError(f"preset must be one of {', '.join(PRESET_NAMES)}; got {name!r}{_suggest(name, PRESET_NAMES)}")
     fields = {"name": name, **_PRESETS[name], **overrides}
     return Convention(**fields)
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.5)
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+
+
+def parse(spec: str) -> Convention:
+    """The convention a spec ``PRESET[,FIELD=VALUE...]`` describes.
+
+    Any field of :class:`Convention` but ``name`` and ``source`` can be
+    overridden; numbers are exact decimals, flags ``true``/``false``,
+    ``allows=momentum+centered`` (or ``none``), and ``float32=NAMES`` rounds
+    exactly the named hyperparameters to binary32 (``all``, ``none``, ``lr``,
+    ``rho+eps+momentum``).  A bad spec raises ``ValueError`` naming the field,
+    echoing the value and suggesting close matches.
+
+    >>> c = parse("pytorch,v0=1,float32=rho+eps")
+    >>> c.exact("v0"), c.eps_placement, c.hyperparameters
+    (Fraction(1, 1), 'outside', 'float32:rho+eps')
+    >>> parse("optax,eps_placment=outside")
+    Traceback (most recent call last):
+    ...
+    ValueError: convention spec 'optax,eps_placment=outside': unknown field 'eps_placment' (did you mean 'eps_placement' or 'eps_placement_with_momentum'?)
+    >>> parse("pytorch,v0=-1")
+    Traceback (most recent call last):
+    ...
+    ValueError: convention spec 'pytorch,v0=-1': v0 must be >= 0, got '-1'
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise ValueError(f"convention spec must look like PRESET[,FIELD=VALUE...], got {spec!r}")
+    head, *items = [part.strip() for part in spec.split(",")]
+    if head not in _PRESETS:
+        raise ValueError(f"convention spec {spec!r}: unknown preset {head!r}{_suggest(head, PRESET_NAMES)}; "
+                         f"presets: {', '.join(PRESET_NAMES)}")
+    overrides: dict = {}
+    for item in items:
+        field, sep, text = (x.strip() for x in item.partition("="))
+        if not sep or not field:
+            raise ValueError(f"convention spec {spec!r}: expected FIELD=VALUE, got {item!r}")
+        if field not in SPEC_FIELDS:
+            raise ValueError(f"convention spec {spec!r}: unknown field {field!r}{_suggest(field, SPEC_FIELDS)}")
+        key = "hyperparameters" if field == "float32" else field
+        if key in overrides:
+            raise ValueError(f"convention spec {spec!r}: {field} is given twice")
+        try:
+            overrides[key] = _value(field, text)
+            if key == "hyperparameters":
+                rounded_names(overrides[key])
+        except ValueError as err:
+            raise ValueError(f"convention spec {spec!r}: {err}") from None
+    try:
+        return preset(head, **overrides)
+    except ValueError as err:
+        raise ValueError(f"convention spec {spec!r}: {err}") from None
+
+
+def _value(field: str, text: str) -> object:
+    """A spec value read for ``field``: flags, name sets and ``float32`` names; numbers stay exact strings."""
+    if field in _FLAGS:
+        low = text.lower()
+        if low not in ("true", "false", "1", "0", "yes", "no"):
+            raise ValueError(f"{field} must be true or false, got {text!r}")
+        return low in ("true", "1", "yes")
+    if field == "allows":
+        names = [] if text in ("", "none") else text.split("+")
+        bad = [n for n in names if n not in OPTIONS]
+        if bad:
+            raise ValueError(f"allows must name options from {'+'.join(OPTIONS)} (or none), got {text!r}"
+                             f"{_suggest(bad[0], OPTIONS)}")
+        return frozenset(names)
+    if field == "float32":
+        if text == "all":
+            return "float32"
+        if text == "none":
+            return "exact"
+        names = text.split("+")
+        bad = [n for n in names if n not in HYPERPARAMETERS]
+        if bad:
+            raise ValueError(f"float32 must be all, none or names joined by + from {'+'.join(HYPERPARAMETERS)}, "
+                             f"got {text!r}{_suggest(bad[0], HYPERPARAMETERS)}")
+        return rounding_mode(names)
+    return text
 
 
 preset.__doc__ = (preset.__doc__ or "") + "\n    Presets and their sources:\n\n" + "\n".join(

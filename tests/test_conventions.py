@@ -4,7 +4,7 @@ from fractions import Fraction
 
 import pytest
 
-from oracle.conventions import PRESET_NAMES, Convention, preset, to_fraction
+from oracle.conventions import PRESET_NAMES, Convention, parse, preset, to_fraction
 
 
 class TestValidation:
@@ -24,7 +24,8 @@ class TestValidation:
             ("lr", True, "lr must be a number, got True"),
             ("lr", None, "lr must be a number, got None"),
             ("eps_placement", "middle", "eps_placement must be 'inside' or 'outside', got 'middle'"),
-            ("hyperparameters", "bf16", "hyperparameters must be 'exact', 'float32' or 'float32_lr', got 'bf16'"),
+            ("hyperparameters", "bf16", "hyperparameters must be 'exact', 'float32', 'float32_lr' or 'float32:NAMES' "
+             "(NAMES joined by + from lr, rho, eps, v0, momentum, weight_decay), got 'bf16'"),
             ("centered", 1, "centered must be a bool, got 1"),
         ],
     )
@@ -100,3 +101,70 @@ class TestPresets:
 
         with pytest.raises(dataclasses.FrozenInstanceError):
             preset("seed").lr = 1
+
+
+class TestSpecs:
+    """Conventions as data: ``PRESET[,FIELD=VALUE...]`` strings (``--convention`` of the suite)."""
+
+    @pytest.mark.parametrize("spec, field, value", [
+        ("pytorch,v0=1", "v0", "1"),
+        ("optax,eps_placement=outside", "eps_placement", "outside"),
+        ("seed,float32=rho+eps+momentum", "hyperparameters", "float32:rho+eps+momentum"),
+        ("seed,float32=all", "hyperparameters", "float32"),
+        ("seed,float32=lr", "hyperparameters", "float32_lr"),
+        ("keras,float32=none", "hyperparameters", "exact"),
+        ("pytorch,maximize=true,allows=maximize", "maximize", True),
+        ("mxnet,momentum_needs_centered=false", "momentum_needs_centered", False),
+    ])
+    def test_spec_overrides_one_field(self, spec, field, value):
+        """Each FIELD=VALUE overrides exactly that field of the preset."""
+        c = parse(spec)
+        assert getattr(c, field) == value and c.name == spec.split(",")[0]
+
+    def test_float32_names_round_exactly_those(self):
+        """float32=rho+eps rounds rho and eps to binary32 and leaves lr exact."""
+        import numpy as np
+
+        c = parse("seed,float32=rho+eps").replace(lr=0.1, rho=0.9, eps=1e-8)
+        assert c.exact("rho") == Fraction(float(np.float32(0.9))) and c.exact("eps") == Fraction(float(np.float32(1e-8)))
+        assert c.exact("lr") == Fraction(0.1)
+
+    @pytest.mark.parametrize("spec, message", [
+        ("pytorc", "convention spec 'pytorc': unknown preset 'pytorc' (did you mean 'pytorch'?)"),
+        ("pytorch,v0", "convention spec 'pytorch,v0': expected FIELD=VALUE, got 'v0'"),
+        ("pytorch,vo=1", "unknown field 'vo' (did you mean 'v0'?)"),
+        ("pytorch,v0=one", "convention spec 'pytorch,v0=one': v0 must be a finite number, got 'one'"),
+        ("pytorch,centered=maybe", "centered must be true or false, got 'maybe'"),
+        ("seed,float32=rho+epss", "float32 must be all, none or names joined by +"),
+        ("seed,float32=rho+epss", "got 'rho+epss' (did you mean 'eps'?)"),
+        ("seed,eps_placement=middle", "eps_placement must be 'inside' or 'outside', got 'middle'"),
+        ("seed,v0=1,v0=0", "v0 is given twice"),
+        ("", "convention spec must look like PRESET[,FIELD=VALUE...], got ''"),
+    ])
+    def test_bad_spec_names_field_and_echoes_value(self, spec, message):
+        """A bad spec is a ValueError that names the field, echoes the value and suggests close matches."""
+        with pytest.raises(ValueError) as info:
+            parse(spec)
+        assert message in str(info.value)
+
+    @pytest.mark.parametrize("name", PRESET_NAMES)
+    def test_spec_round_trips(self, name):
+        """spec() of any preset variant parses back to the same structure."""
+        for c in (preset(name), preset(name, v0=1, eps_placement="outside"), preset(name, hyperparameters="float32:rho")):
+            assert parse(c.spec()).structure() == c.structure()
+
+    def test_spec_of_a_custom_convention_names_the_closest_preset(self):
+        """A convention built field by field is written as the preset needing fewest overrides."""
+        c = Convention(eps_placement="outside", v0=1, allows=frozenset())
+        assert c.spec() == "autograd"
+
+    def test_eps_placement_can_depend_on_momentum(self):
+        """keras2_legacy: eps outside the root without momentum, inside with it."""
+        c = preset("keras2_legacy")
+        assert c.effective_eps_placement == "outside"
+        assert c.replace(momentum=0.9).effective_eps_placement == "inside"
+
+    def test_new_fields_are_described_only_when_set(self):
+        """describe() of an older preset is unchanged by the fields added after golden format 1."""
+        assert "eps_placement_with_momentum" not in preset("pytorch").describe()
+        assert preset("keras2_legacy").describe()["eps_placement_with_momentum"] == "inside"

@@ -19,6 +19,9 @@ VARIANTS = {
     "optax": [{"centered": True}],
     "mxnet": [{"weight_decay": "0.1"}, {"centered": True, "momentum": "0.9"}],
     "graves2013": [{}],
+    "keras2_legacy": [{}, {"momentum": "0.5"}, {"centered": True}],
+    "autograd": [{}],
+    "paddle": [{"weight_decay": "0.01"}, {"centered": True, "momentum": "0.9"}],
 }
 GRADS = [[["0.5", "-3"]], [["-0.25", "2"]], [["1e-3", "0"]]]
 

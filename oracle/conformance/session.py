@@ -124,7 +124,7 @@ class Session:
         mode = self.opts["hyperparameters"]
         for t in self.targets:
             if t.builtin:
-                t.hyperparameters = "exact"
+                t.hyperparameters = preset(t.builtin).hyperparameters
             else:
                 want = self.opts["convention"]
                 if want == "auto" or mode == "auto":
