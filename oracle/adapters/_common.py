@@ -1,4 +1,4 @@
-"""What every adapter checks of the parameters it is given (numpy only)."""
+"""What every adapter checks of its inputs, and how it declines (numpy only)."""
 
 from __future__ import annotations
 
@@ -20,3 +20,27 @@ def check_params(params: Sequence[np.ndarray]) -> np.dtype:
     if dtype.name not in DTYPES:
         raise ValueError(f"params dtype must be one of {DTYPES}, got {dtype.name}")
     return dtype
+
+
+def check_grads(grads: Sequence[np.ndarray], shapes: Sequence[tuple], dtype: np.dtype) -> list[np.ndarray]:
+    """Fresh copies of ``grads`` in ``dtype`` after checking their number and shapes."""
+    if len(grads) != len(shapes):
+        raise ValueError(f"expected {len(shapes)} gradients, got {len(grads)}")
+    out = []
+    for g, shape in zip(grads, shapes):
+        g = np.asarray(g)
+        if g.shape != tuple(shape):
+            raise ValueError(f"gradient shape {g.shape} does not match parameter shape {tuple(shape)}")
+        out.append(np.array(g, dtype=dtype, copy=True))
+    return out
+
+
+def decline(framework: str, what: str, why: str) -> NotImplementedError:
+    """The error an adapter raises for what its framework cannot do: ``"<framework> <what>: <why>"``."""
+    return NotImplementedError(f"{framework} {what}: {why}")
+
+
+def missing(module: str, framework: str, extra: str, exc: BaseException) -> ImportError:
+    """The ``ImportError`` of a factory whose framework is not installed, naming the pip extra."""
+    return ImportError(f"oracle.adapters.{module} needs {framework}: pip install 'rmsprop-oracle[{extra}]' "
+                       f"(import failed: {exc})")

@@ -1,4 +1,11 @@
-"""Candidate adapter for Keras 3 ``keras.optimizers.RMSprop`` (convention ``"keras"``).
+"""Candidate adapters for Keras 3 ``keras.optimizers.RMSprop`` (convention ``"keras,float32=lr"``).
+
+One factory per backend: ``rmsprop_jax``, ``rmsprop_tensorflow``, ``rmsprop_torch``
+(and ``rmsprop``, which takes whatever backend is configured, jax by default).
+Keras fixes its backend at first import, so each backend factory sets
+``KERAS_BACKEND`` before keras is first imported and *declines*
+(``NotImplementedError``) when keras is already imported with another backend: run
+each backend in its own process (the compatibility matrix and the adapter tests do).
 
 ``rmsprop(params, *, lr, rho, eps, momentum=0.0, centered=False, weight_decay=0.0)``
 makes one ``keras.Variable`` per parameter (a copy, in the parameter's dtype), builds
@@ -7,10 +14,9 @@ epsilon=eps, centered=centered, weight_decay=weight_decay or None)`` and returns
 ``step(grads)``: ``optimizer.apply(grads, variables)`` once, fresh numpy copies out.
 No clipping, EMA, loss scaling or gradient accumulation is configured.
 
-Backend: Keras 3 fixes its backend at first import.  If ``KERAS_BACKEND`` is unset
-the factory sets it to ``"jax"`` (or ``"torch"`` when jax is not installed) *before*
-importing keras; an explicit ``KERAS_BACKEND`` (or a keras that is already imported)
-is respected.  Without keras, or without the chosen backend, the factory raises
+Backend of ``rmsprop``: if ``KERAS_BACKEND`` is unset it sets it to ``"jax"`` (or
+``"torch"`` when jax is not installed) *before* importing keras; an explicit
+``KERAS_BACKEND`` (or a keras that is already imported) is respected.  Without keras, or without the chosen backend, the factory raises
 ``ImportError`` naming the extra ``rmsprop-oracle[keras]``.  With the jax backend and
 float64 params the factory enables ``jax_enable_x64`` (process-wide; otherwise the
 float64 variables would silently be float32) and checks the variable dtype.
@@ -54,17 +60,32 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-from typing import Callable, Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from ._common import check_params
+from ._common import check_grads, check_params, decline
 
-CONVENTION = "keras"
+CONVENTION = "keras,float32=lr"
+BACKENDS = ("jax", "tensorflow", "torch")
 
-def _import_keras():
-    """Import keras, choosing the jax (else torch) backend when none is configured."""
-    if "KERAS_BACKEND" not in os.environ and "keras" not in sys.modules:
+
+def _import_keras(backend: Optional[str] = None):
+    """Import keras on ``backend`` (None: the configured one, else jax, else torch).
+
+    Declines (``NotImplementedError``) when keras is already imported with another backend.
+    """
+    if "keras" in sys.modules:
+        keras = sys.modules["keras"]
+        current = keras.backend.backend()
+        if backend is not None and current != backend:
+            raise decline("keras", f"{backend} backend",
+                          f"keras is already imported with the {current} backend in this process "
+                          "(Keras fixes its backend at first import); run this candidate in its own process")
+        return keras
+    if backend is not None:
+        os.environ["KERAS_BACKEND"] = backend
+    elif "KERAS_BACKEND" not in os.environ:
         if importlib.util.find_spec("jax") is not None:
             os.environ["KERAS_BACKEND"] = "jax"
         elif importlib.util.find_spec("torch") is not None:
@@ -73,7 +94,7 @@ def _import_keras():
         import keras
     except ImportError as exc:
         raise ImportError(
-            "oracle.adapters.keras needs Keras 3 with the jax or torch backend: "
+            "oracle.adapters.keras needs Keras 3 with the jax, tensorflow or torch backend: "
             "pip install 'rmsprop-oracle[keras]'"
             f" (KERAS_BACKEND={os.environ.get('KERAS_BACKEND')!r}; import failed: {exc})"
         ) from exc
@@ -81,25 +102,16 @@ def _import_keras():
 
 
 def backend_name() -> str:
-    """The Keras backend the adapter runs on (imports keras as ``rmsprop`` would)."""
+    """The Keras backend ``rmsprop`` runs on (imports keras as ``rmsprop`` would)."""
     return _import_keras().backend.backend()
 
 
-def rmsprop(
-    params: Sequence[np.ndarray],
-    *,
-    lr: float,
-    rho: float,
-    eps: float,
-    momentum: float = 0.0,
-    centered: bool = False,
-    weight_decay: float = 0.0,
-) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
-    """A protocol factory running Keras 3 ``RMSprop`` on ``keras.Variable`` copies of ``params``."""
-    keras = _import_keras()
+def _make(backend: Optional[str], params: Sequence[np.ndarray], lr: float, rho: float, eps: float,
+          momentum: float, centered: bool, weight_decay: float) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+    keras = _import_keras(backend)
     dtype = check_params(params)
-    backend = keras.backend.backend()
-    if backend == "jax" and dtype == np.float64:
+    name = keras.backend.backend()
+    if name == "jax" and dtype == np.float64:
         import jax
 
         if not jax.config.jax_enable_x64:
@@ -124,18 +136,30 @@ def rmsprop(
     shapes = [tuple(v.shape) for v in variables]
 
     def step(grads: Sequence[np.ndarray]) -> list[np.ndarray]:
-        if len(grads) != len(variables):
-            raise ValueError(f"expected {len(variables)} gradients, got {len(grads)}")
-        tensors = []
-        for g, shape in zip(grads, shapes):
-            if np.shape(g) != shape:
-                raise ValueError(f"gradient shape {np.shape(g)} does not match parameter shape {shape}")
-            tensors.append(
-                keras.ops.convert_to_tensor(np.array(g, dtype=dtype, copy=True), dtype=dtype.name)
-            )
+        tensors = [keras.ops.convert_to_tensor(g, dtype=dtype.name) for g in check_grads(grads, shapes, dtype)]
         optimizer.apply(tensors, variables)
-        return [
-            np.array(keras.ops.convert_to_numpy(v.value), dtype=dtype, copy=True) for v in variables
-        ]
+        return [np.array(keras.ops.convert_to_numpy(v.value), dtype=dtype, copy=True) for v in variables]
 
     return step
+
+
+def rmsprop(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, momentum: float = 0.0,
+            centered: bool = False, weight_decay: float = 0.0) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+    """Keras 3 ``RMSprop`` on the configured backend (jax if none is) over copies of ``params``."""
+    return _make(None, params, lr, rho, eps, momentum, centered, weight_decay)
+
+
+def _backend_factory(backend: str) -> Callable:
+    def factory(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, momentum: float = 0.0,
+                centered: bool = False, weight_decay: float = 0.0) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+        return _make(backend, params, lr, rho, eps, momentum, centered, weight_decay)
+
+    factory.__name__ = factory.__qualname__ = f"rmsprop_{backend}"
+    factory.__doc__ = (f"Keras 3 ``RMSprop`` on the {backend} backend over copies of ``params`` "
+                       f"(declines if keras is already imported with another backend).")
+    return factory
+
+
+rmsprop_jax = _backend_factory("jax")
+rmsprop_tensorflow = _backend_factory("tensorflow")
+rmsprop_torch = _backend_factory("torch")

@@ -45,7 +45,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ._common import check_params
+from ._common import check_grads, check_params
 
 CONVENTION = "seed"
 
@@ -63,8 +63,52 @@ class GradArray(np.ndarray):
         self.grad = getattr(obj, "grad", None)
 
 
-def wrap_inplace(fn: Callable, *, batch_size: int = 1) -> Callable:
-    """Turn ``fn(params, sqrs, lr, alpha, batch_size, eps)`` (in place, reading ``param.grad``) into a factory."""
+def _numpy_arrays(params: Sequence[np.ndarray], dtype: np.dtype) -> tuple:
+    """GradArray copies of ``params`` (0-d as shape (1,)), zero sqrs, and how to set .grad / read back."""
+    arrays = [GradArray(np.asarray(p, dtype=dtype).reshape(np.shape(p) or (1,))) for p in params]
+    sqrs = [np.zeros_like(a.view(np.ndarray)) for a in arrays]
+
+    def set_grad(a: GradArray, g: np.ndarray) -> None:
+        a.grad = g.reshape(a.shape)
+
+    return arrays, sqrs, set_grad, lambda a: np.array(a, dtype=dtype, copy=True)
+
+
+def _mxnet_arrays(params: Sequence[np.ndarray], dtype: np.dtype) -> tuple:
+    """``mx.nd`` copies of ``params`` with ``attach_grad()``, ``zeros_like`` sqrs (MXNet 1.x)."""
+    try:
+        import mxnet as mx
+    except ImportError as exc:
+        raise ImportError("wrap_inplace(arrays='mxnet') needs MXNet 1.x: pip install 'rmsprop-oracle[mxnet]' "
+                          f"(import failed: {exc})") from exc
+    if any(np.size(p) == 0 for p in params):
+        raise NotImplementedError("mxnet empty arrays: legacy mx.nd reads a 0 in a shape as an unknown size")
+    arrays = []
+    for p in params:
+        a = mx.nd.array(np.asarray(p, dtype=dtype).reshape(np.shape(p) or (1,)), ctx=mx.cpu(), dtype=dtype)
+        a.attach_grad()
+        arrays.append(a)
+    sqrs = [a.zeros_like() for a in arrays]
+
+    def set_grad(a, g: np.ndarray) -> None:
+        a.grad[:] = mx.nd.array(g.reshape(a.shape), ctx=mx.cpu(), dtype=dtype)
+
+    return arrays, sqrs, set_grad, lambda a: np.array(a.asnumpy(), dtype=dtype, copy=True)
+
+
+ARRAYS = {"numpy": _numpy_arrays, "mxnet": _mxnet_arrays}
+"""How ``wrap_inplace`` holds the parameters: numpy ``GradArray`` or real ``mx.nd`` arrays."""
+
+
+def wrap_inplace(fn: Callable, *, batch_size: int = 1, arrays: str = "numpy") -> Callable:
+    """Turn ``fn(params, sqrs, lr, alpha, batch_size, eps)`` (in place, reading ``param.grad``) into a factory.
+
+    ``arrays``: ``"numpy"`` (:class:`GradArray`) or ``"mxnet"`` (``mx.nd`` arrays with
+    ``attach_grad()``, for functions written with ``nd`` as in the source documents).
+    """
+    if arrays not in ARRAYS:
+        raise ValueError(f"arrays must be one of {', '.join(ARRAYS)}, got {arrays!r}")
+    make_arrays = ARRAYS[arrays]
 
     def factory(
         params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float
@@ -72,19 +116,13 @@ def wrap_inplace(fn: Callable, *, batch_size: int = 1) -> Callable:
         dtype = check_params(params)
         shapes = [np.shape(p) for p in params]
         # textbook code assigns through ``x[:]``, which 0-d arrays refuse: give them shape (1,)
-        arrays = [GradArray(np.asarray(p, dtype=dtype).reshape(np.shape(p) or (1,))) for p in params]
-        sqrs = [np.zeros_like(a.view(np.ndarray)) for a in arrays]
+        held, sqrs, set_grad, read = make_arrays(params, dtype)
 
         def step(grads: Sequence[np.ndarray]) -> list[np.ndarray]:
-            if len(grads) != len(arrays):
-                raise ValueError(f"expected {len(arrays)} gradients, got {len(grads)}")
-            for a, g, shape in zip(arrays, grads, shapes):
-                g = np.asarray(g)
-                if g.shape != shape:
-                    raise ValueError(f"gradient shape {g.shape} does not match parameter shape {shape}")
-                a.grad = np.array(g, dtype=dtype, copy=True).reshape(a.shape)
-            fn(arrays, sqrs, lr, rho, batch_size, eps)
-            return [np.array(a, dtype=dtype, copy=True).reshape(s) for a, s in zip(arrays, shapes)]
+            for a, g in zip(held, check_grads(grads, shapes, dtype)):
+                set_grad(a, g)
+            fn(held, sqrs, lr, rho, batch_size, eps)
+            return [read(a).reshape(s) for a, s in zip(held, shapes)]
 
         return step
 
@@ -104,3 +142,19 @@ def seed_rmsprop_inplace(params, sqrs, lr, alpha, batch_size, eps) -> None:
 
 seed_rmsprop = wrap_inplace(seed_rmsprop_inplace)
 """Protocol factory ``seed_rmsprop(params, *, lr, rho, eps)`` of the source document's function."""
+
+
+def seed_rmsprop_nd(params, sqrs, lr, alpha, batch_size, eps) -> None:
+    """The source document's ``rmsprop``, verbatim, on ``mx.nd`` arrays (``shared/seeds/001_388190c84a98f8cb.txt``)."""
+    from mxnet import nd
+
+    for param, sqr in zip(params, sqrs):
+        g = param.grad / batch_size
+        sqr[:] = alpha * sqr + (1 - alpha) * nd.square(g)
+        div = lr * g / nd.sqrt(sqr + eps)
+        param[:] = param - div
+
+
+gluon_rmsprop = wrap_inplace(seed_rmsprop_nd, arrays="mxnet")
+"""Protocol factory ``gluon_rmsprop(params, *, lr, rho, eps)``: the document's function on real ``mx.nd`` arrays."""
+gluon_rmsprop.CONVENTION = "seed,float32=all"  # type: ignore[attr-defined]

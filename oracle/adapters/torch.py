@@ -23,6 +23,9 @@ decay, by a numpy emulation of the rounding model below). Update, in this order:
                p = fma(-lr, b, p)                    # add_(b, alpha=-lr): lr OUTSIDE b
     else:      p = p + ((-lr) * g) / d               # addcdiv_(g, d, value=-lr)
 
+``rmsprop_foreach`` and ``rmsprop_single`` are the same factory with ``foreach=True`` /
+``foreach=False`` fixed, so that each path can be named as ``MODULE:ATTR``.
+
 No bias correction, no Nesterov; ``step`` is counted but unused.  The foreach
 path has the same sequence with ``_foreach_*`` ops (``foreach=None`` on CPU tensors
 picks the single-tensor path).  ``fma`` is a fused multiply-add with one rounding:
@@ -59,7 +62,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ._common import check_params
+from ._common import check_grads, check_params
 
 CONVENTION = "pytorch"
 
@@ -101,15 +104,24 @@ def rmsprop(
     )
 
     def step(grads: Sequence[np.ndarray]) -> list[np.ndarray]:
-        if len(grads) != len(tensors):
-            raise ValueError(f"expected {len(tensors)} gradients, got {len(grads)}")
-        for t, g, shape in zip(tensors, grads, shapes):
-            g = np.asarray(g)
-            if g.shape != shape:
-                raise ValueError(f"gradient shape {g.shape} does not match parameter shape {shape}")
-            t.grad = torch.from_numpy(np.array(g, dtype=dtype, copy=True)).to(device)
+        for t, g in zip(tensors, check_grads(grads, shapes, dtype)):
+            t.grad = torch.from_numpy(g).to(device)
         with torch.no_grad():
             optimizer.step()
         return [np.array(t.detach().cpu().numpy(), copy=True) for t in tensors]
 
     return step
+
+
+def rmsprop_foreach(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, momentum: float = 0.0,
+                    centered: bool = False, weight_decay: float = 0.0) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+    """``torch.optim.RMSprop(..., foreach=True)``: the multi-tensor (``_foreach_*``) path."""
+    return rmsprop(params, lr=lr, rho=rho, eps=eps, momentum=momentum, centered=centered,
+                   weight_decay=weight_decay, foreach=True)
+
+
+def rmsprop_single(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, momentum: float = 0.0,
+                   centered: bool = False, weight_decay: float = 0.0) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+    """``torch.optim.RMSprop(..., foreach=False)``: the single-tensor path (the CPU default)."""
+    return rmsprop(params, lr=lr, rho=rho, eps=eps, momentum=momentum, centered=centered,
+                   weight_decay=weight_decay, foreach=False)
