@@ -367,30 +367,74 @@ def test_reference_tells_eps_placement_apart(textbook):
     assert err > 1000
 
 
-@pytest.mark.parametrize("module,extra,blocked", [
-    ("torch", "rmsprop-oracle[torch]", "torch"),
-    ("optax", "rmsprop-oracle[optax]", "optax"),
-    ("keras", "rmsprop-oracle[keras]", "keras"),
-])
-def test_missing_framework_raises_import_error_naming_extra(monkeypatch, module, extra, blocked):
+MISSING = [
+    ("torch", "rmsprop", "rmsprop-oracle[torch]", "torch"),
+    ("torch", "rmsprop_foreach", "rmsprop-oracle[torch]", "torch"),
+    ("optax", "rmsprop", "rmsprop-oracle[optax]", "optax"),
+    ("keras", "rmsprop", "rmsprop-oracle[keras]", "keras"),
+    ("keras", "rmsprop_jax", "rmsprop-oracle[keras]", "keras"),
+    ("keras", "rmsprop_tensorflow", "rmsprop-oracle[keras]", "keras"),
+    ("keras", "rmsprop_torch", "rmsprop-oracle[keras]", "keras"),
+    ("jax_example", "rmsprop", "rmsprop-oracle[jax]", "jax"),
+    ("jax_example", "rmsprop_momentum", "rmsprop-oracle[jax]", "jax"),
+    ("autograd", "rmsprop", "rmsprop-oracle[autograd]", "autograd"),
+    ("paddle", "rmsprop", "rmsprop-oracle[paddle]", "paddle"),
+    ("mxnet", "rmsprop", "rmsprop-oracle[mxnet]", "mxnet"),
+    ("chainer", "rmsprop", "rmsprop-oracle[chainer]", "chainer"),
+    ("chainer", "rmsprop_eps_inside", "rmsprop-oracle[chainer]", "chainer"),
+    ("tensorflow", "rmsprop_v1", "rmsprop-oracle[tensorflow]", "tensorflow"),
+    ("tensorflow", "resource_apply_rmsprop", "rmsprop-oracle[tensorflow]", "tensorflow"),
+    ("tensorflow", "apply_rmsprop", "rmsprop-oracle[tensorflow]", "tensorflow"),
+    ("tf_keras", "rmsprop", "rmsprop-oracle[tensorflow]", "tf_keras"),
+    ("tf_keras", "rmsprop_legacy", "rmsprop-oracle[tensorflow]", "tf_keras"),
+    ("textbook", "gluon_rmsprop", "rmsprop-oracle[mxnet]", "mxnet"),
+]
+
+
+@pytest.mark.parametrize("module,attr,extra,blocked", MISSING, ids=[f"{m}:{a}" for m, a, _, _ in MISSING])
+def test_missing_framework_raises_import_error_naming_extra(monkeypatch, module, attr, extra, blocked):
     """A factory whose framework cannot be imported raises ImportError naming the pip extra."""
     import importlib
 
     adapter = importlib.import_module(f"oracle.adapters.{module}")
     monkeypatch.setitem(sys.modules, blocked, None)
+    if module == "keras":
+        monkeypatch.delitem(sys.modules, "keras", raising=False)
+        monkeypatch.setitem(sys.modules, "keras", None)
+        monkeypatch.setenv("KERAS_BACKEND", os.environ.get("KERAS_BACKEND", "jax"))
     with pytest.raises(ImportError, match=extra.replace("[", r"\[").replace("]", r"\]")):
-        adapter.rmsprop([np.zeros(2)], lr=0.1, rho=0.9, eps=1e-8)
+        getattr(adapter, attr)([np.zeros(2)], lr=0.1, rho=0.9, eps=1e-8)
+
+
+HEAVY = ("torch", "jax", "optax", "keras", "tensorflow", "tf_keras", "paddle", "mxnet", "chainer", "autograd")
+MODULES = ("torch", "optax", "keras", "textbook", "jax_example", "autograd", "paddle", "mxnet", "chainer",
+           "tensorflow", "tf_keras", "certify")
 
 
 def test_adapter_modules_import_nothing_heavy():
-    """Importing every adapter module loads none of torch, jax, optax or keras."""
+    """Importing every adapter module (and reading each CONVENTION) loads no framework."""
     code = (
-        "import sys, oracle.adapters, oracle.adapters.torch, oracle.adapters.optax, "
-        "oracle.adapters.keras, oracle.adapters.textbook; "
-        "print(sorted(m for m in ('torch', 'jax', 'optax', 'keras') if m in sys.modules))"
+        "import sys, importlib, oracle.adapters\n"
+        f"for m in {MODULES!r}: importlib.import_module('oracle.adapters.' + m)\n"
+        "from oracle.adapters.certify import adapter_convention\n"
+        "adapter_convention('oracle.adapters.keras:rmsprop_torch')\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     )
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_factory_has_a_convention_that_parses():
+    """Each adapter factory documents a convention spec that oracle.conventions.parse reads."""
+    import importlib
+
+    from oracle.adapters.certify import adapter_convention
+    from oracle.conventions import PRESET_NAMES, parse
+
+    for module, attr, _, _ in MISSING + [("textbook", "seed_rmsprop", "", ""), ("torch", "rmsprop_single", "", "")]:
+        assert callable(getattr(importlib.import_module(f"oracle.adapters.{module}"), attr))
+        spec = adapter_convention(f"oracle.adapters.{module}:{attr}")
+        assert parse(spec).name in PRESET_NAMES, spec  # parses: a bad spec raises ValueError

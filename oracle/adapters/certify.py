@@ -23,6 +23,29 @@ DTYPES = ("float64", "float32", "float16")
 STATS = ("worst_lre", "median_lre", "worst_ulp", "median_ulp", "worst_fraction_of_bound")
 
 
+def adapter_convention(factory: str) -> str:
+    """The ``CONVENTION`` of an adapter ``MODULE:ATTR``: the factory's own, else its module's.
+
+    Importing an adapter module imports no framework.
+
+    >>> adapter_convention("oracle.adapters.tensorflow:rmsprop_v1")
+    'tf1,float32=all'
+    """
+    import importlib
+
+    mod, attr = factory.split(":")
+    module = importlib.import_module(mod)
+    return getattr(getattr(module, attr), "CONVENTION", None) or module.CONVENTION
+
+
+def declined_only(details: Sequence[str]) -> bool:
+    """Whether every failure detail is the candidate declining (raising ``NotImplementedError``).
+
+    A suite that predates declining reports a decline as a failure; this tells them apart.
+    """
+    return bool(details) and all("NotImplementedError" in d for d in details)
+
+
 def takes_specs() -> bool:
     """Whether the installed conformance suite reads ``--convention=PRESET,FIELD=VALUE...`` specs."""
     from ..conformance import session

@@ -75,7 +75,7 @@ def _import_keras(backend: Optional[str] = None):
 
     Declines (``NotImplementedError``) when keras is already imported with another backend.
     """
-    if "keras" in sys.modules:
+    if sys.modules.get("keras") is not None:
         keras = sys.modules["keras"]
         current = keras.backend.backend()
         if backend is not None and current != backend:

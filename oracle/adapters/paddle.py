@@ -7,7 +7,9 @@ momentum=momentum, centered=centered, parameters=..., weight_decay=weight_decay 
 None)`` (a float ``weight_decay`` is Paddle's ``L2Decay``) and returns ``step(grads)``:
 the gradients are put into ``.grad`` by ``backward()`` of the surrogate loss
 ``sum(p * g)`` (whose gradient is ``g`` exactly), then ``optimizer.step()`` and
-``clear_grad()``; fresh numpy copies out.  Without paddle the factory raises
+``clear_grad()``; fresh numpy copies out.  Paddle's dynamic-graph mode is thread-local
+(a new thread starts in static mode), so the factory and each step switch it on
+(``paddle.disable_static()``) in the calling thread.  Without paddle the factory raises
 ``ImportError`` naming the extra ``rmsprop-oracle[paddle]``.
 
 Declines: float16 (Paddle has no float16 RMSProp CPU kernel).
@@ -39,6 +41,12 @@ from ._common import check_grads, check_params, decline, missing
 CONVENTION = "paddle"
 
 
+def _dynamic(paddle) -> None:
+    """Paddle's dynamic-graph mode is per thread (a new thread starts static): switch it on here."""
+    if not paddle.in_dynamic_mode():
+        paddle.disable_static()
+
+
 def rmsprop(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, momentum: float = 0.0,
             centered: bool = False, weight_decay: float = 0.0) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
     """``paddle.optimizer.RMSProp`` (CPU) over copies of ``params``."""
@@ -49,6 +57,7 @@ def rmsprop(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, 
     dtype = check_params(params)
     if dtype == np.float16:
         raise decline("paddle", "float16", "Paddle has no float16 RMSProp kernel on the CPU")
+    _dynamic(paddle)
     paddle.set_device("cpu")
     shapes = [np.shape(p) for p in params]
     tensors = []
@@ -63,6 +72,7 @@ def rmsprop(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, 
     )
 
     def step(grads: Sequence[np.ndarray]) -> list[np.ndarray]:
+        _dynamic(paddle)
         gs = check_grads(grads, shapes, dtype)
         loss = None
         for t, g in zip(tensors, gs):

@@ -81,17 +81,17 @@ def _mxnet_arrays(params: Sequence[np.ndarray], dtype: np.dtype) -> tuple:
     except ImportError as exc:
         raise ImportError("wrap_inplace(arrays='mxnet') needs MXNet 1.x: pip install 'rmsprop-oracle[mxnet]' "
                           f"(import failed: {exc})") from exc
-    if any(np.size(p) == 0 for p in params):
-        raise NotImplementedError("mxnet empty arrays: legacy mx.nd reads a 0 in a shape as an unknown size")
     arrays = []
-    for p in params:
-        a = mx.nd.array(np.asarray(p, dtype=dtype).reshape(np.shape(p) or (1,)), ctx=mx.cpu(), dtype=dtype)
-        a.attach_grad()
-        arrays.append(a)
-    sqrs = [a.zeros_like() for a in arrays]
+    with mx.util.np_shape(True):  # empty arrays (legacy shapes read a 0 as an unknown size)
+        for p in params:
+            a = mx.nd.array(np.asarray(p, dtype=dtype).reshape(np.shape(p) or (1,)), ctx=mx.cpu(), dtype=dtype)
+            a.attach_grad()
+            arrays.append(a)
+        sqrs = [a.zeros_like() for a in arrays]
 
     def set_grad(a, g: np.ndarray) -> None:
-        a.grad[:] = mx.nd.array(g.reshape(a.shape), ctx=mx.cpu(), dtype=dtype)
+        with mx.util.np_shape(True):
+            a.grad[:] = mx.nd.array(g.reshape(a.shape), ctx=mx.cpu(), dtype=dtype)
 
     return arrays, sqrs, set_grad, lambda a: np.array(a.asnumpy(), dtype=dtype, copy=True)
 
@@ -146,8 +146,14 @@ seed_rmsprop = wrap_inplace(seed_rmsprop_inplace)
 
 def seed_rmsprop_nd(params, sqrs, lr, alpha, batch_size, eps) -> None:
     """The source document's ``rmsprop``, verbatim, on ``mx.nd`` arrays (``shared/seeds/001_388190c84a98f8cb.txt``)."""
+    import mxnet
     from mxnet import nd
 
+    with mxnet.util.np_shape(True):  # not part of the document: lets empty arrays through
+        _seed_rmsprop_nd(nd, params, sqrs, lr, alpha, batch_size, eps)
+
+
+def _seed_rmsprop_nd(nd, params, sqrs, lr, alpha, batch_size, eps) -> None:
     for param, sqr in zip(params, sqrs):
         g = param.grad / batch_size
         sqr[:] = alpha * sqr + (1 - alpha) * nd.square(g)
@@ -157,4 +163,4 @@ def seed_rmsprop_nd(params, sqrs, lr, alpha, batch_size, eps) -> None:
 
 gluon_rmsprop = wrap_inplace(seed_rmsprop_nd, arrays="mxnet")
 """Protocol factory ``gluon_rmsprop(params, *, lr, rho, eps)``: the document's function on real ``mx.nd`` arrays."""
-gluon_rmsprop.CONVENTION = "seed,float32=all"  # type: ignore[attr-defined]
+gluon_rmsprop.CONVENTION = "seed"  # type: ignore[attr-defined]

@@ -1,0 +1,350 @@
+#!/usr/bin/env python3
+"""The compatibility matrix: every framework adapter certified under its documented convention.
+
+Usage::
+
+    python scripts/compat_matrix.py                      # every framework, quick profile
+    python scripts/compat_matrix.py paddle mxnet         # some frameworks (merged into the page)
+    python scripts/compat_matrix.py --venvs DIR --jobs 2 --profile default
+    python scripts/compat_matrix.py --render             # rewrite the page from the JSON only
+
+For each framework (``FRAMEWORKS``) it creates, once, the virtualenv ``DIR/fw-<name>``
+(default ``DIR`` = ``~/.cache/rmsprop-oracle/matrix``) from the pinned
+``scripts/matrix/requirements-<name>.txt`` (a ``requirements-<name>.build.txt`` is
+installed first and the framework then built with ``--no-build-isolation``: chainer)
+plus this repository (``pip install -e``), and then, inside that venv, certifies each
+of the framework's adapters in each dtype with ``python -m oracle certify MODULE:ATTR
+--convention=<the adapter's CONVENTION> --certificate=PATH`` (one process per adapter and
+dtype: Keras fixes its backend at first import), reading the JSON file
+(:func:`oracle.adapters.certify.read_certificate`, the one place that knows its format).
+
+It writes ``golden/compatibility.json`` (the data) and ``golden/compatibility.md`` (the
+page, :func:`render`; ``tests/test_compat_matrix.py`` checks that the page is the
+rendering of the JSON and that every listed convention spec parses and is the adapter's
+``CONVENTION``).  Findings (documented deviations, each with a one-line reproduction
+to run in the framework's venv) are listed in ``FINDINGS``.
+
+Run time: with the venvs in place, about 1 minute per adapter and dtype on 2 cores
+(quick profile), about 50 minutes for the 19 adapters; creating the venvs from PyPI
+adds 10-20 minutes (about 8 GB of disk).  Too heavy for CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+MATRIX = ROOT / "scripts" / "matrix"
+JSON_PATH = ROOT / "golden" / "compatibility.json"
+MD_PATH = ROOT / "golden" / "compatibility.md"
+DTYPES = ("float64", "float32", "float16")
+
+# name -> (label, distributions whose versions are reported, adapters as MODULE:ATTR, rounding)
+FRAMEWORKS: dict[str, dict] = {
+    "torch": dict(label="PyTorch torch.optim.RMSprop (CPU)", dists=["torch"], adapters=[
+        "oracle.adapters.torch:rmsprop_single", "oracle.adapters.torch:rmsprop_foreach",
+        "oracle.adapters.textbook:seed_rmsprop"],
+        rounding="float64: exact; float32: every scalar rounded to float32; float16: kernels in float32, "
+                 "alpha/momentum/1-alpha/-lr rounded to float32, eps and weight decay to float16"),
+    "jax": dict(label="optax.rmsprop and jax.example_libraries.optimizers", dists=["jax", "optax"], adapters=[
+        "oracle.adapters.optax:rmsprop", "oracle.adapters.jax_example:rmsprop",
+        "oracle.adapters.jax_example:rmsprop_momentum"],
+        rounding="exact (Python scalars weakly typed, converted once to the parameter dtype; x64 on for float64)"),
+    "keras": dict(label="Keras 3 keras.optimizers.RMSprop", dists=["keras", "jax", "tensorflow-cpu", "torch"], adapters=[
+        "oracle.adapters.keras:rmsprop_jax", "oracle.adapters.keras:rmsprop_tensorflow",
+        "oracle.adapters.keras:rmsprop_torch"],
+        rounding="lr float32 (a floatx variable); rho, eps, momentum, weight decay in the parameter dtype"),
+    "tensorflow": dict(label="TensorFlow: tf.compat.v1 optimizer, raw kernels, tf_keras", dists=[
+        "tensorflow-cpu", "tf_keras"], adapters=[
+        "oracle.adapters.tensorflow:rmsprop_v1", "oracle.adapters.tensorflow:resource_apply_rmsprop",
+        "oracle.adapters.tensorflow:apply_rmsprop", "oracle.adapters.tf_keras:rmsprop",
+        "oracle.adapters.tf_keras:rmsprop_legacy"],
+        rounding="RMSPropOptimizer: all float32; raw ops: as passed (parameter dtype); tf_keras: lr float32; "
+                 "tf_keras legacy: lr, rho, momentum float32, eps exact"),
+    "mxnet": dict(label="MXNet 1.9.1 mx.optimizer.RMSProp", dists=["mxnet", "numpy"], adapters=[
+        "oracle.adapters.mxnet:rmsprop", "oracle.adapters.textbook:gluon_rmsprop"],
+        rounding="all float32 (float operator parameters); float32 weights only"),
+    "paddle": dict(label="PaddlePaddle paddle.optimizer.RMSProp (CPU)", dists=["paddlepaddle"], adapters=[
+        "oracle.adapters.paddle:rmsprop"],
+        rounding="rho, eps, momentum float32 (float attributes); lr and weight decay in the parameter dtype"),
+    "autograd": dict(label="autograd.misc.optimizers.rmsprop", dists=["autograd", "numpy"], adapters=[
+        "oracle.adapters.autograd:rmsprop"],
+        rounding="exact; the accumulator is float64 whatever the input dtype"),
+    "chainer": dict(label="chainer.optimizers.RMSprop", dists=["chainer", "numpy"], adapters=[
+        "oracle.adapters.chainer:rmsprop", "oracle.adapters.chainer:rmsprop_eps_inside"],
+        rounding="each hyperparameter rounded once to the parameter dtype (numpy scalars)"),
+}
+
+# framework -> list of (finding, one-line reproduction run in that framework's venv)
+FINDINGS: dict[str, list] = {
+    "torch": [
+        ("float16 on CPU: eps <= 2**-25 (the default 1e-8) rounds to 0 in float16, so a zero gradient "
+         "with v = 0 gives 0/0 = NaN",
+         "python -c \"import torch; p=torch.zeros(1,dtype=torch.float16,requires_grad=True); "
+         "o=torch.optim.RMSprop([p],eps=1e-8); p.grad=torch.zeros(1,dtype=torch.float16); o.step(); print(p)\""),
+    ],
+    "mxnet": [
+        ("RMSProp.create_state drops the weight dtype: the state is float32, so float64 and float16 "
+         "weights fail in rmsprop_update (the adapters decline them)",
+         "python -c \"import mxnet as mx; print(mx.optimizer.RMSProp().create_state(0, "
+         "mx.nd.ones(3, dtype='float64'))[0].dtype)\""),
+        ("gamma2 (momentum) is silently ignored unless centered=True (the adapter declines momentum "
+         "without centered)",
+         "python -c \"import mxnet as mx; o=mx.optimizer.RMSProp(gamma2=0.9); w=mx.nd.ones(1); "
+         "s=o.create_state(0,w); o.update(0,w,mx.nd.ones(1),s); o.update(0,w,mx.nd.ones(1),s); print(w)\""),
+        ("legacy shapes: 0-d and empty weights fail in create_state (zeros(()) has an unknown shape); "
+         "they work under mx.util.np_shape(True), which the adapter uses",
+         "python -c \"import mxnet as mx; mx.optimizer.RMSProp().create_state(0, mx.nd.ones(()))\""),
+    ],
+    "paddle": [
+        ("rho, epsilon and momentum are float attributes: rounded to float32 even for float64 weights "
+         "(lr and the L2 coefficient stay float64); bit-for-bit numpy emulation in tests/test_adapters_paddle.py",
+         "python -c \"import paddle,numpy as np; p=paddle.to_tensor(np.zeros(1),stop_gradient=False); "
+         "o=paddle.optimizer.RMSProp(0.5,rho=0.1,epsilon=0.0,parameters=[p]); (p*paddle.to_tensor(np.ones(1)))"
+         ".sum().backward(); o.step(); print(p.numpy()[0], -0.5/np.sqrt(1-np.float32(0.1)))\""),
+        ("no float16 kernel on the CPU (the adapter declines float16)",
+         "python -c \"import paddle; p=paddle.ones([2],'float16'); p.stop_gradient=False; "
+         "o=paddle.optimizer.RMSProp(0.1,parameters=[p]); (p*p).sum().backward(); o.step()\""),
+    ],
+    "autograd": [
+        ("the accumulator starts at 1 (np.ones) with eps outside the root: no other framework has both",
+         "python -c \"import numpy as np; from autograd.misc.optimizers import rmsprop; "
+         "print(rmsprop(lambda x,i: np.zeros(1), np.ones(1), num_iters=1, eps=0.0))\""),
+        ("float32 and float16 inputs come back float64 (the float64 accumulator promotes x)",
+         "python -c \"import numpy as np; from autograd.misc.optimizers import rmsprop; "
+         "print(rmsprop(lambda x,i: np.ones(2,np.float32), np.ones(2,np.float32), num_iters=1).dtype)\""),
+    ],
+    "tensorflow": [
+        ("tf.compat.v1 RMSPropOptimizer rounds lr, decay, momentum and epsilon to float32 before casting "
+         "them to the variable dtype (float64 variables included); the raw kernels take them as given",
+         "python -c \"import tensorflow as tf; v=tf.Variable([0.0],dtype=tf.float64); "
+         "tf.compat.v1.train.RMSPropOptimizer(0.1,decay=0.5,epsilon=0.0).apply_gradients([(tf.constant([1.0],"
+         "tf.float64),v)]); print(v.numpy()[0], -0.1/(1+0.5*(1-1))**0.5)\""),
+        ("tf_keras legacy RMSprop puts eps outside the root without momentum and inside with it (it calls "
+         "the TF1 kernel only then)",
+         "python -c \"import tf_keras as k,tensorflow as tf; "
+         "r=[tf.Variable([10.0]) for m in (0,0.5)]; [k.optimizers.legacy.RMSprop(0.1,epsilon=1.0,momentum=m)"
+         ".apply_gradients([(tf.constant([10.0]),v)]) for m,v in zip((0,0.5),r)]; print([v.numpy() for v in r])\""),
+        ("tf_keras legacy RMSprop silently replaces epsilon=0 by 1e-7 (the adapter declines eps=0)",
+         "python -c \"import tf_keras as k; print(k.optimizers.legacy.RMSprop(epsilon=0.0).epsilon)\""),
+    ],
+    "chainer": [
+        ("eps is cast to the gradient dtype and an eps that rounds to 0 raises (float16 with eps=1e-8); "
+         "the adapter declines it",
+         "python -c \"import chainer,numpy as np; l=chainer.Link(); l.add_param('w',(1,),dtype=np.float16); "
+         "o=chainer.optimizers.RMSprop(); o.setup(l); l.w.grad=np.ones(1,np.float16); o.update()\""),
+    ],
+    "keras": [],
+    "jax": [],
+}
+
+
+from oracle.adapters.certify import adapter_convention, declined_only  # noqa: E402
+
+
+def venv_python(venvs: Path, name: str) -> Path:
+    return venvs / f"fw-{name}" / "bin" / "python"
+
+
+def ensure_venv(venvs: Path, name: str, log) -> Path:
+    """Create (or top up) ``venvs/fw-<name>`` from the pinned requirements; returns its python."""
+    py = venv_python(venvs, name)
+    pip = [str(py), "-m", "pip", "install", "-q"]
+    if not py.exists():
+        log(f"[{name}] creating {py.parent.parent}")
+        subprocess.run([sys.executable, "-m", "venv", str(py.parent.parent)], check=True)
+    build = MATRIX / f"requirements-{name}.build.txt"
+    req = MATRIX / f"requirements-{name}.txt"
+    if build.exists():
+        subprocess.run(pip + ["-r", str(build)], check=True)
+        subprocess.run(pip + ["--no-build-isolation", "-r", str(req)], check=True)
+    else:
+        subprocess.run(pip + ["-r", str(req)], check=True)
+    subprocess.run(pip + ["-e", str(ROOT)], check=True)
+    return py
+
+
+def versions(py: Path, dists: list) -> dict:
+    code = ("import importlib.metadata as m, json, sys; out={}\n"
+            "for d in sys.argv[1:]:\n"
+            "    try: out[d]=m.version(d)\n"
+            "    except m.PackageNotFoundError: out[d]=None\n"
+            "print(json.dumps(out))")
+    proc = subprocess.run([str(py), "-c", code, *dists, "numpy"], capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout)
+
+
+def verdict(stats: Optional[dict], error: str = "", failure_details: tuple = ()) -> str:
+    """One word per dtype: passed, failed, declined, skipped (nothing graded) or error.
+
+    Failures that are all the candidate raising ``NotImplementedError`` (a suite that
+    predates declining counts them as failures) make ``declined`` when nothing else
+    failed and nothing passed, and leave ``passed`` otherwise (the page notes them).
+    """
+    if error or stats is None:
+        return "error"
+    if stats.get("failed") and not declined_only(failure_details):
+        return "failed"
+    if stats.get("failed") and not stats.get("passed"):
+        return "declined"
+    if stats.get("passed"):
+        return "passed"
+    if stats.get("declined"):
+        return "declined"
+    return "skipped"
+
+
+def run_adapter(py: Path, adapter: str, dtype: str, profile: str) -> dict:
+    from oracle.adapters.certify import certify
+
+    spec = adapter_convention(adapter)
+    env = {"CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3", "JAX_PLATFORMS": "cpu"}
+    t0 = time.time()
+    try:
+        r = certify(adapter, spec, [dtype], python=str(py), profile=profile, env=env)
+    except (ValueError, subprocess.TimeoutExpired) as exc:
+        return {"dtype": dtype, "verdict": "error", "error": str(exc), "seconds": round(time.time() - t0)}
+    stats = r["dtypes"].get(dtype)
+    # one dtype per run: every failure but the fingerprint (which always probes float64) is this dtype's
+    mine = [d for t, d in zip(r["failures"], r["failure_details"]) if t != "fingerprint"]
+    out = {"dtype": dtype, "verdict": verdict(stats, "" if stats is not None else r.get("output", "")[-600:], mine),
+           "seconds": round(time.time() - t0), "note": r.get("note", "")}
+    if stats is not None:
+        out.update({k: stats.get(k) for k in ("passed", "failed", "skipped", "declined", "worst_lre",
+                                                "median_lre", "worst_ulp", "median_ulp",
+                                                "worst_fraction_of_bound")})
+    else:
+        out["error"] = r.get("output", "")[-600:]
+    fails = [(t, d) for t, d in zip(r["failures"], r["failure_details"])]
+    out["failures"] = [{"test": t, "detail": (d.strip().splitlines() or [""])[-1][:300]} for t, d in fails
+                       if t != "fingerprint" and "NotImplementedError" not in d]
+    out["suite_level_failures"] = [t for t, _ in fails if t == "fingerprint"]
+    reasons = set(r.get("declined", []))
+    reasons |= {d.split("NotImplementedError: ", 1)[1].strip().splitlines()[0][:300]
+                for t, d in fails if t != "fingerprint" and "NotImplementedError: " in d}
+    out["declined_reasons"] = sorted(reasons)[:5]
+    return out
+
+
+def run(names: list, venvs: Path, profile: str, jobs: int, log) -> dict:
+    doc = json.loads(JSON_PATH.read_text()) if JSON_PATH.exists() else {"frameworks": {}}
+    started = time.time()
+    for name in names:
+        fw = FRAMEWORKS[name]
+        py = ensure_venv(venvs, name, log)
+        entry = {"label": fw["label"], "versions": versions(py, fw["dists"]), "rounding": fw["rounding"],
+                 "findings": [{"finding": f, "reproduce": r} for f, r in FINDINGS.get(name, [])],
+                 "adapters": []}
+        tasks = [(a, d) for a in fw["adapters"] for d in DTYPES]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(lambda ad: run_adapter(py, ad[0], ad[1], profile), tasks))
+        for adapter in fw["adapters"]:
+            rows = [r for (a, _), r in zip(tasks, results) if a == adapter]
+            entry["adapters"].append({"adapter": adapter, "convention": adapter_convention(adapter),
+                                      "dtypes": {r["dtype"]: r for r in rows}})
+            log(f"[{name}] {adapter}: " + ", ".join(f"{r['dtype']} {r['verdict']}" for r in rows))
+        doc["frameworks"][name] = entry
+    doc["generated"] = {"date": datetime.date.today().isoformat(), "profile": profile,
+                        "python": sys.version.split()[0], "last_run_seconds": round(time.time() - started)}
+    doc["frameworks"] = {k: doc["frameworks"][k] for k in FRAMEWORKS if k in doc["frameworks"]}
+    return doc
+
+
+def _num(x: Optional[float], fmt: str) -> str:
+    return "–" if x is None else format(x, fmt)
+
+
+def render(doc: dict) -> str:
+    """The Markdown page of a matrix JSON document (deterministic: the CI test re-renders it)."""
+    g = doc.get("generated", {})
+    lines = [
+        "# RMSProp compatibility matrix",
+        "",
+        "Generated by `python scripts/compat_matrix.py` from `golden/compatibility.json` "
+        f"(profile `{g.get('profile', '?')}`, {g.get('date', '?')}; do not edit by hand). Each adapter "
+        "(`oracle/adapters/`) runs the framework's own RMSProp and is certified by the conformance suite "
+        "(`python -m oracle certify MODULE:ATTR --convention=SPEC`) in its own process and virtualenv "
+        "(`scripts/matrix/requirements-*.txt`), one dtype at a time. Verdicts: **passed** (every graded "
+        "value within the forward error bound), **failed**, **declined** (the adapter raised "
+        "`NotImplementedError`: the framework cannot do it). Counts are cases passed/failed/skipped; "
+        "LRE is the log relative error (digits), ULP the error in units in the last place of the dtype, "
+        "both worst / median over every graded value; \"× bound\" is the worst error as a fraction "
+        "of the bound.",
+        "",
+    ]
+    for name, fw in doc.get("frameworks", {}).items():
+        vers = ", ".join(f"{d} {v}" for d, v in fw["versions"].items() if v)
+        lines += [f"## {fw['label']}", "", f"Versions: {vers}.  ", f"Hyperparameter rounding: {fw['rounding']}.", "",
+                  "| adapter | convention spec | dtype | verdict | passed/failed/skipped | LRE worst / median "
+                  "| ULP worst / median | × bound |", "|---|---|---|---|---|---|---|---|"]
+        for a in fw["adapters"]:
+            for dtype in DTYPES:
+                r = a["dtypes"].get(dtype)
+                if r is None:
+                    continue
+                counts = "–" if r.get("passed") is None else f"{r['passed']}/{r['failed']}/{r['skipped']}"
+                lre = f"{_num(r.get('worst_lre'), '.2f')} / {_num(r.get('median_lre'), '.2f')}"
+                ulp = f"{_num(r.get('worst_ulp'), '.3g')} / {_num(r.get('median_ulp'), '.3g')}"
+                word = f"**{r['verdict']}**"
+                lines.append(f"| `{a['adapter']}` | `{a['convention']}` "
+                             f"| {dtype} | {word} | {counts} | {lre} | {ulp} | "
+                             f"{_num(r.get('worst_fraction_of_bound'), '.3g')} |")
+        notes = []
+        for a in fw["adapters"]:
+            for dtype in DTYPES:
+                r = a["dtypes"].get(dtype) or {}
+                for f in r.get("failures", []):
+                    notes.append(f"- `{a['adapter']}` {dtype}: failed `{f['test']}`: {f['detail']}")
+                for reason in r.get("declined_reasons", []):
+                    notes.append(f"- `{a['adapter']}` {dtype}: declined: {reason}")
+                if r.get("error"):
+                    notes.append(f"- `{a['adapter']}` {dtype}: error: {r['error'].strip().splitlines()[-1][:300]}")
+                if r.get("note"):
+                    notes.append(f"- `{a['adapter']}` {dtype}: {r['note']}")
+                for t in r.get("suite_level_failures", []):
+                    notes.append(f"- `{a['adapter']}` {dtype}: suite-level test `{t}` failed (not a dtype verdict)")
+        if notes:
+            lines += ["", "Notes:", ""] + notes
+        if fw["findings"]:
+            lines += ["", "Findings (each reproduction runs in this framework's virtualenv):", ""]
+            for f in fw["findings"]:
+                lines += [f"- {f['finding']}.  ", f"  `{f['reproduce']}`"]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main(argv: Optional[list] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("frameworks", nargs="*", help=f"some of {', '.join(FRAMEWORKS)} (default: all)")
+    ap.add_argument("--venvs", default=str(Path.home() / ".cache" / "rmsprop-oracle" / "matrix"),
+                    help="folder of the fw-<name> virtualenvs (created when missing)")
+    ap.add_argument("--profile", default="quick", choices=("quick", "default", "thorough"))
+    ap.add_argument("--jobs", type=int, default=1, help="certifications run at once (default 1)")
+    ap.add_argument("--render", action="store_true", help="only rewrite the page from the JSON")
+    args = ap.parse_args(argv)
+    bad = [n for n in args.frameworks if n not in FRAMEWORKS]
+    if bad:
+        ap.error(f"unknown framework {bad[0]!r}; choose from {', '.join(FRAMEWORKS)}")
+    if not args.render:
+        doc = run(args.frameworks or list(FRAMEWORKS), Path(args.venvs), args.profile, args.jobs,
+                  lambda m: print(m, flush=True))
+        JSON_PATH.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n")
+    MD_PATH.write_text(render(json.loads(JSON_PATH.read_text())))
+    print(f"wrote {JSON_PATH.relative_to(ROOT)} and {MD_PATH.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""chainer ``optimizers.RMSprop`` adapters (eps outside, and ``eps_inside_sqrt=True``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("chainer")
+
+from adapter_support import assert_certified  # noqa: E402
+
+from oracle.adapters import chainer as adapter  # noqa: E402
+
+
+@pytest.mark.parametrize("factory", ["rmsprop", "rmsprop_eps_inside"])
+def test_certified_under_its_convention(factory):
+    """Certified (float64, float32) under pytorch,allows=weight_decay / seed,allows=weight_decay."""
+    assert_certified(f"oracle.adapters.chainer:{factory}", ["float64", "float32"])
+
+
+def test_declines_an_eps_that_vanishes_in_float16():
+    """chainer refuses eps=1e-8 for float16 gradients; the adapter declines it on the first step."""
+    step = adapter.rmsprop([np.zeros(2, np.float16)], lr=0.01, rho=0.99, eps=1e-8)
+    with pytest.raises(NotImplementedError, match=r"^chainer eps=1e-08 in float16: eps of RMSprop optimizer is too small"):
+        step([np.ones(2, np.float16)])
+
+
+def test_float16_with_a_representable_eps_runs():
+    step = adapter.rmsprop([np.zeros(2, np.float16)], lr=0.5, rho=0.5, eps=2.0**-8)
+    (out,) = step([np.ones(2, np.float16)])
+    want = np.float16(-0.5 / (np.sqrt(0.5) + 2.0**-8))
+    assert out.dtype == np.float16 and abs(float(out[0]) - float(want)) <= float(np.spacing(want))

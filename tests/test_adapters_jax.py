@@ -1,0 +1,44 @@
+"""jax adapters: ``optax.rmsprop`` and ``jax.example_libraries.optimizers.rmsprop`` / ``rmsprop_momentum``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("jax")
+
+from adapter_support import assert_certified  # noqa: E402
+
+ALL = ["float64", "float32", "float16"]
+
+
+@pytest.mark.parametrize("factory", ["oracle.adapters.jax_example:rmsprop", "oracle.adapters.jax_example:rmsprop_momentum"])
+def test_example_libraries_certified(factory):
+    """rmsprop under seed, rmsprop_momentum under optax,allows=momentum, in every dtype."""
+    assert_certified(factory, ALL)
+
+
+def test_optax_certified():
+    pytest.importorskip("optax")
+    assert_certified("oracle.adapters.optax:rmsprop", ALL)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_example_libraries_match_their_formula_bit_for_bit(dtype):
+    """x -= step*g/sqrt(avg + eps) and mom = mu*mom + step*g/sqrt(avg + eps): numpy in the same order."""
+    from oracle.adapters import jax_example
+
+    rng = np.random.default_rng(2)
+    p0 = rng.uniform(-2, 2, 200).astype(dtype)
+    grads = [rng.standard_normal(200).astype(dtype) for _ in range(4)]
+    plain = jax_example.rmsprop([p0], lr=0.1, rho=0.9, eps=1e-3)
+    heavy = jax_example.rmsprop_momentum([p0], lr=0.1, rho=0.9, eps=1e-3, momentum=0.9)
+    t = np.dtype(dtype).type
+    x, y, avg, mom = p0, p0, np.zeros_like(p0), np.zeros_like(p0)
+    for g in grads:
+        avg = avg * t(0.9) + np.square(g) * t(1.0 - 0.9)
+        x = x - t(0.1) * g / np.sqrt(avg + t(1e-3))
+        mom = t(0.9) * mom + t(0.1) * g / np.sqrt(avg + t(1e-3))
+        y = y - mom
+        np.testing.assert_array_equal(plain([g])[0], x)
+        np.testing.assert_array_equal(heavy([g])[0], y)

@@ -1,0 +1,113 @@
+"""TensorFlow adapters: tf.compat.v1 RMSPropOptimizer, the raw kernels, tf_keras RMSprop and legacy RMSprop.
+
+Besides certification, numpy emulations of the documented evaluation order and
+hyperparameter rounding reproduce every path bit for bit in float64 and float32.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("tensorflow")
+
+from adapter_support import assert_certified  # noqa: E402
+
+F32 = lambda x: float(np.float32(x))  # noqa: E731
+ALL = ["float64", "float32", "float16"]
+
+
+@pytest.mark.parametrize("factory,dtypes", [
+    ("oracle.adapters.tensorflow:rmsprop_v1", ALL),
+    ("oracle.adapters.tensorflow:resource_apply_rmsprop", ALL),
+    ("oracle.adapters.tensorflow:apply_rmsprop", ALL),
+])
+def test_tf1_paths_certified(factory, dtypes):
+    """RMSPropOptimizer under tf1,float32=all; the raw kernels under tf1 (exact)."""
+    assert_certified(factory, dtypes)
+
+
+@pytest.mark.parametrize("factory", ["oracle.adapters.tf_keras:rmsprop", "oracle.adapters.tf_keras:rmsprop_legacy"])
+def test_tf_keras_certified(factory):
+    """tf_keras RMSprop under keras,float32=lr; legacy under keras2_legacy (float32 and float16 data)."""
+    pytest.importorskip("tf_keras")
+    from oracle.adapters.certify import takes_specs
+
+    assert_certified(factory, ["float64", "float32", "float16"] if takes_specs() or factory.endswith(":rmsprop")
+                     else ["float32", "float16"])
+
+
+def _kernel(dt, p0, grads, lr, rho, eps, mu, centered, v0):
+    p, ms, mom, mg, out, one = p0.copy(), np.full_like(p0, v0), np.zeros_like(p0), np.zeros_like(p0), [], dt.type(1)
+    lr, rho, eps, mu = (dt.type(x) for x in (lr, rho, eps, mu))
+    for g in grads:
+        ms = ms + (g * g - ms) * (one - rho)
+        if centered:
+            mg = mg + (g - mg) * (one - rho)
+            mom = mom * mu + (g * lr) / np.sqrt((ms - mg * mg) + eps)
+        else:
+            mom = mom * mu + (g * lr) / np.sqrt(ms + eps)
+        p = p - mom
+        out.append(p)
+    return out
+
+
+def _legacy(dt, p0, grads, lr, rho, eps, mu, centered):
+    lr, rho, mu = F32(lr), F32(rho), F32(mu)  # _set_hyper: float32 variables; epsilon a Python float
+    if mu:
+        return _kernel(dt, p0, grads, lr, rho, eps, mu, centered, 0)
+    L, R, E, one = dt.type(lr), dt.type(rho), dt.type(eps), dt.type(1)
+    p, rms, mg, out = p0.copy(), np.zeros_like(p0), np.zeros_like(p0), []
+    for g in grads:
+        rms = R * rms + (one - R) * np.square(g)
+        den = rms
+        if centered:
+            mg = R * mg + (one - R) * g
+            den = rms - np.square(mg)
+        p = p - L * g / (np.sqrt(den) + E)
+        out.append(p)
+    return out
+
+
+OPTIONS = [dict(mu=0.0, centered=False), dict(mu=0.0, centered=True), dict(mu=0.9, centered=False),
+           dict(mu=0.5, centered=True)]
+
+
+@pytest.mark.parametrize("opts", OPTIONS, ids=str)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_bit_for_bit(dtype, opts):
+    """v1: the kernel with every hyperparameter via float32 and ms0 = 1; raw ops: the kernel exactly;
+    legacy: eps outside without momentum, the kernel (ms0 = 0) with it, lr/rho/momentum via float32."""
+    pytest.importorskip("tf_keras")
+    from oracle.adapters import tensorflow as tfa
+    from oracle.adapters import tf_keras as tka
+
+    dt = np.dtype(dtype)
+    rng = np.random.default_rng(1)
+    p0 = rng.uniform(-2, 2, 300).astype(dt)
+    grads = [rng.standard_normal(300).astype(dt) for _ in range(4)]
+    h = dict(lr=0.1, rho=0.9, eps=1e-3)
+    mu, centered = opts["mu"], opts["centered"]
+    expect = {
+        tfa.rmsprop_v1: _kernel(dt, p0, grads, *(F32(h[k]) for k in ("lr", "rho", "eps")), F32(mu), centered, 1),
+        tfa.resource_apply_rmsprop: _kernel(dt, p0, grads, h["lr"], h["rho"], h["eps"], mu, centered, 1),
+        tfa.apply_rmsprop: _kernel(dt, p0, grads, h["lr"], h["rho"], h["eps"], mu, centered, 1),
+        tka.rmsprop_legacy: _legacy(dt, p0, grads, h["lr"], h["rho"], h["eps"], mu, centered),
+    }
+    for factory, want in expect.items():
+        step = factory([p0], **h, momentum=mu, centered=centered)
+        for g, w in zip(grads, want):
+            np.testing.assert_array_equal(step([g])[0], w, err_msg=factory.__name__)
+    if dtype == "float64":  # the float32 rounding is visible: exact hyperparameters do not reproduce v1
+        step = tfa.rmsprop_v1([p0], **h, momentum=mu, centered=centered)
+        exact = _kernel(dt, p0, grads, h["lr"], h["rho"], h["eps"], mu, centered, 1)
+        assert np.any(step([grads[0]])[0] != exact[0])
+
+
+def test_legacy_declines_eps_zero():
+    """tf_keras legacy RMSprop silently turns epsilon=0 into 1e-7: the adapter declines eps=0."""
+    pytest.importorskip("tf_keras")
+    from oracle.adapters import tf_keras as tka
+
+    with pytest.raises(NotImplementedError, match=r"^tf_keras legacy RMSprop epsilon=0.0: .*1e-7"):
+        tka.rmsprop_legacy([np.zeros(2)], lr=0.1, rho=0.9, eps=0.0)
