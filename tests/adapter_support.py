@@ -28,3 +28,19 @@ def assert_certified(factory: str, dtypes: Sequence[str], profile: str = "quick"
         stats = result["dtypes"][dtype]
         assert stats["failed"] == 0 and stats["passed"] > 0, (factory, spec, dtype, stats)
     return result
+
+
+def certifiable(factory: str, dtypes: Sequence[str]) -> list[str]:
+    """``dtypes`` less float64 when the installed suite cannot hold float64 data to the adapter's spec.
+
+    A suite without convention specs cannot express a partial float32 rounding such as
+    ``float32:rho+eps+momentum`` (:func:`oracle.adapters.certify.suite_args`); float32 and
+    float16 data imply it, float64 data does not.
+    """
+    from oracle.adapters.certify import suite_args
+
+    try:
+        suite_args(adapter_convention(factory), ["float64"])
+    except ValueError:
+        return [d for d in dtypes if d != "float64"]
+    return list(dtypes)

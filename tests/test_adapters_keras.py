@@ -7,21 +7,56 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 pytest.importorskip("keras")
 
-from adapter_support import assert_certified  # noqa: E402
+from adapter_support import assert_certified, certifiable  # noqa: E402
 
 BACKEND_MODULE = {"jax": "jax", "tensorflow": "tensorflow", "torch": "torch"}
 
 
+DTYPES = {"jax": ["float64", "float32", "float16"], "tensorflow": ["float64", "float32", "float16"],
+          "torch": ["float32", "float16"]}  # torch: float64 weight decay is float32-accurate (below)
+
+
 @pytest.mark.parametrize("backend", list(BACKEND_MODULE))
-def test_backend_certified_as_keras_float32_lr(backend):
-    """``rmsprop_<backend>`` is certified under ``keras,float32=lr`` (its CONVENTION) in every dtype."""
+def test_backend_certified_under_its_convention(backend):
+    """``rmsprop_<backend>`` is certified under its CONVENTION (jax: keras,float32=lr; tensorflow and
+    torch: keras,float32=lr+weight_decay)."""
     if importlib.util.find_spec(BACKEND_MODULE[backend]) is None:
         pytest.skip(f"{backend} is not installed")
-    assert_certified(f"oracle.adapters.keras:rmsprop_{backend}", ["float64", "float32", "float16"])
+    factory = f"oracle.adapters.keras:rmsprop_{backend}"
+    assert_certified(factory, certifiable(factory, DTYPES[backend]))
+
+
+WD_STEP = {  # one step, zero gradient: only the decoupled weight decay moves p (float64 weights)
+    "jax": lambda p, f32: p - p * 0.3 * f32(0.1),
+    "tensorflow": lambda p, f32: p - p * f32(0.3) * f32(0.1),
+    "torch": lambda p, f32: p * float(np.float32(1) - np.float32(np.float32(0.3) * np.float32(0.1))),
+}
+
+
+@pytest.mark.parametrize("backend", list(BACKEND_MODULE))
+def test_weight_decay_rounding_per_backend(backend, tmp_path):
+    """float64 weights: jax keeps wd exact, tensorflow rounds wd to float32, torch forms 1 - wd*lr in float32."""
+    if importlib.util.find_spec(BACKEND_MODULE[backend]) is None:
+        pytest.skip(f"{backend} is not installed")
+    code = (f"import numpy as np; from oracle.adapters import keras as k\n"
+            f"p = np.random.default_rng(0).uniform(0.5, 2, 200)\n"
+            f"s = k.rmsprop_{backend}([p], lr=0.1, rho=0.9, eps=1e-3, weight_decay=0.3)\n"
+            f"np.save('out.npy', s([np.zeros(200)])[0])\n")
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300,
+                         cwd=str(tmp_path))
+    assert out.returncode == 0, out.stderr[-2000:]
+    got = np.load(tmp_path / "out.npy")
+    p0 = np.random.default_rng(0).uniform(0.5, 2, 200)
+    f32 = lambda x: float(np.float32(x))  # noqa: E731
+    np.testing.assert_array_equal(got, WD_STEP[backend](p0, f32))
+    others = [b for b in WD_STEP if b != backend]
+    assert all(np.any(got != WD_STEP[b](p0, f32)) for b in others)
 
 
 def test_declines_a_second_backend_in_one_process():

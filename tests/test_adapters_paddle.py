@@ -7,17 +7,17 @@ import pytest
 
 pytest.importorskip("paddle")
 
-from adapter_support import assert_certified  # noqa: E402
+from adapter_support import assert_certified, certifiable  # noqa: E402
 
 from oracle.adapters import paddle as adapter  # noqa: E402
-from oracle.adapters.certify import takes_specs  # noqa: E402
 
 F32 = lambda x: float(np.float32(x))  # noqa: E731
 
 
 def test_certified_as_paddle():
     """Certified under ``paddle`` in float32, and in float64 where the suite takes its partial rounding."""
-    assert_certified("oracle.adapters.paddle:rmsprop", ["float64", "float32"] if takes_specs() else ["float32"])
+    factory = "oracle.adapters.paddle:rmsprop"
+    assert_certified(factory, certifiable(factory, ["float64", "float32"]))
 
 
 def _emulate(p0, grads, lr, rho, eps, mu, centered, wd, rounded):

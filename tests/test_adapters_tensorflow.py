@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("tensorflow")
 
-from adapter_support import assert_certified  # noqa: E402
+from adapter_support import assert_certified, certifiable  # noqa: E402
 
 F32 = lambda x: float(np.float32(x))  # noqa: E731
 ALL = ["float64", "float32", "float16"]
@@ -29,12 +29,9 @@ def test_tf1_paths_certified(factory, dtypes):
 
 @pytest.mark.parametrize("factory", ["oracle.adapters.tf_keras:rmsprop", "oracle.adapters.tf_keras:rmsprop_legacy"])
 def test_tf_keras_certified(factory):
-    """tf_keras RMSprop under keras,float32=lr; legacy under keras2_legacy (float32 and float16 data)."""
+    """tf_keras RMSprop under keras,float32=lr+weight_decay; legacy under keras2_legacy."""
     pytest.importorskip("tf_keras")
-    from oracle.adapters.certify import takes_specs
-
-    assert_certified(factory, ["float64", "float32", "float16"] if takes_specs() or factory.endswith(":rmsprop")
-                     else ["float32", "float16"])
+    assert_certified(factory, certifiable(factory, ALL))
 
 
 def _kernel(dt, p0, grads, lr, rho, eps, mu, centered, v0):
@@ -102,6 +99,17 @@ def test_bit_for_bit(dtype, opts):
         step = tfa.rmsprop_v1([p0], **h, momentum=mu, centered=centered)
         exact = _kernel(dt, p0, grads, h["lr"], h["rho"], h["eps"], mu, centered, 1)
         assert np.any(step([grads[0]])[0] != exact[0])
+
+
+def test_new_optimizer_rounds_weight_decay_to_float32():
+    """tf_keras RMSprop: with a zero gradient one step is p - p * wd * lr with wd and lr both float32."""
+    pytest.importorskip("tf_keras")
+    from oracle.adapters import tf_keras as tka
+
+    p0 = np.random.default_rng(0).uniform(0.5, 2, 200)
+    (got,) = tka.rmsprop([p0], lr=0.1, rho=0.9, eps=1e-3, weight_decay=0.3)([np.zeros(200)])
+    np.testing.assert_array_equal(got, p0 - p0 * F32(0.3) * F32(0.1))
+    assert np.any(got != p0 - p0 * 0.3 * F32(0.1))
 
 
 def test_legacy_declines_eps_zero():

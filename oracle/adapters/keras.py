@@ -1,4 +1,4 @@
-"""Candidate adapters for Keras 3 ``keras.optimizers.RMSprop`` (convention ``"keras,float32=lr"``).
+"""Candidate adapters for Keras 3 ``keras.optimizers.RMSprop`` (``"keras,float32=lr"``, per backend below).
 
 One factory per backend: ``rmsprop_jax``, ``rmsprop_tensorflow``, ``rmsprop_torch``
 (and ``rmsprop``, which takes whatever backend is configured, jax by default).
@@ -49,8 +49,13 @@ Hyperparameter rounding: ``learning_rate`` is stored in a ``backend.floatx()``
 gives 0.100000001490116...); ``rho``, ``1 - rho`` (formed in binary64),
 ``epsilon``, ``momentum`` and ``weight_decay`` are plain Python floats converted
 directly to the parameter dtype (float64 keeps them exact; no float32 detour).
-So "Keras rounds hyperparameters to float32" holds for lr only (jax backend), plus
-the weight-decay factor on the torch backend.  float16 on the jax backend: each op
+So "Keras rounds hyperparameters to float32" holds for lr only on the jax backend;
+the tensorflow backend also rounds ``weight_decay`` (``tf.cast`` of a Python float goes
+through a float32 tensor), and the torch backend forms the factor ``1 - wd * lr`` in float32
+(``p * float32(1 - float32(float32(wd) * float32(lr)))``, bit for bit).  Conventions:
+``rmsprop_jax`` ``"keras,float32=lr"``; ``rmsprop_tensorflow`` and ``rmsprop_torch``
+``"keras,float32=lr+weight_decay"`` (for torch the nearest spec: its float64 weight-decay
+cases fail by the float32 factor, a documented deviation).  float16 on the jax backend: each op
 is evaluated in float32 and rounded to float16 (``ops.square(g)`` overflows to inf
 once |g| reaches about 256).
 """
@@ -163,3 +168,10 @@ def _backend_factory(backend: str) -> Callable:
 rmsprop_jax = _backend_factory("jax")
 rmsprop_tensorflow = _backend_factory("tensorflow")
 rmsprop_torch = _backend_factory("torch")
+rmsprop.CONVENTION = rmsprop_jax.CONVENTION = CONVENTION  # type: ignore[attr-defined]
+rmsprop_tensorflow.CONVENTION = "keras,float32=lr+weight_decay"  # type: ignore[attr-defined]
+rmsprop_torch.CONVENTION = "keras,float32=lr+weight_decay"  # type: ignore[attr-defined]
+"""Per backend (measured bit for bit with float64 weights): jax keeps weight_decay exact; tensorflow
+rounds it to float32 (``ops.cast(self.weight_decay, dtype)`` of a Python float makes a float32 tensor
+first); torch forms the whole factor ``1 - wd * lr`` in float32, which no spec expresses (its
+nearest is given; float64 weight-decay cases fail by that rounding)."""

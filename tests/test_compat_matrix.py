@@ -1,0 +1,95 @@
+"""The compatibility matrix page agrees with its JSON, and both with the adapters' conventions.
+
+Quick, needs no framework: ``scripts/compat_matrix.py`` (which produced the files) is far
+too heavy for CI, so this checks what it left in ``golden/``.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+import sys
+from pathlib import Path
+
+import pytest
+
+from oracle.adapters.certify import adapter_convention, declined_only, read_certificate
+from oracle.conventions import PRESET_NAMES, parse
+
+ROOT = Path(__file__).resolve().parent.parent
+matrix = runpy.run_path(str(ROOT / "scripts" / "compat_matrix.py"), run_name="compat_matrix")
+DOC = json.loads((ROOT / "golden" / "compatibility.json").read_text())
+
+
+def test_page_is_the_rendering_of_the_json():
+    assert (ROOT / "golden" / "compatibility.md").read_text() == matrix["render"](DOC)
+
+
+def test_every_framework_and_adapter_is_listed():
+    frameworks = matrix["FRAMEWORKS"]
+    assert list(DOC["frameworks"]) == list(frameworks)
+    for name, fw in frameworks.items():
+        assert [a["adapter"] for a in DOC["frameworks"][name]["adapters"]] == fw["adapters"]
+        assert (ROOT / "scripts" / "matrix" / f"requirements-{name}.txt").exists()
+
+
+def test_listed_specs_parse_and_are_the_adapters_conventions():
+    for fw in DOC["frameworks"].values():
+        for a in fw["adapters"]:
+            assert parse(a["convention"]).name in PRESET_NAMES
+            assert a["convention"] == adapter_convention(a["adapter"]), a["adapter"]
+
+
+def test_every_dtype_has_a_verdict_and_numbers_where_it_passed():
+    for fw in DOC["frameworks"].values():
+        assert fw["versions"] and fw["rounding"]
+        for a in fw["adapters"]:
+            assert set(a["dtypes"]) == {"float64", "float32", "float16"}
+            for dtype, r in a["dtypes"].items():
+                assert r["verdict"] in ("passed", "failed", "declined", "skipped", "error")
+                if r["verdict"] == "passed":
+                    assert r["worst_lre"] is not None and r["worst_ulp"] is not None and r["failed"] == 0
+
+
+def test_requirements_are_pinned():
+    for path in (ROOT / "scripts" / "matrix").glob("requirements-*.txt"):
+        for line in path.read_text().splitlines():
+            line = line.strip()
+            if line and not line.startswith("#") and not path.name.endswith(".build.txt"):
+                assert "==" in line, f"{path.name}: {line!r} is not pinned"
+
+
+def test_verdict_counts_declines_reported_as_failures():
+    verdict = matrix["verdict"]
+    declined = ("case: the factory raised NotImplementedError: paddle float16: no kernel",)
+    assert verdict({"passed": 0, "failed": 3}, "", declined * 3) == "declined"
+    assert verdict({"passed": 5, "failed": 1}, "", declined) == "passed"
+    assert verdict({"passed": 5, "failed": 1}, "", ("step 3: error 7 x bound",)) == "failed"
+    assert verdict({"passed": 0, "failed": 0, "skipped": 4}) == "skipped"
+    assert verdict(None, "boom") == "error"
+    assert not declined_only([]) and not declined_only(["x", "NotImplementedError"])
+
+
+def test_read_certificate(tmp_path):
+    """The one reader of the certificate format: per-dtype stats, failures, the (all) entry dropped."""
+    stats = {"passed": 3, "failed": 1, "skipped": 2, "values_graded": 9, "worst_ulp": 2.5, "median_ulp": 0.5,
+             "worst_lre": 6.1, "median_lre": 7.0, "worst_fraction_of_bound": 0.3}
+    doc = {"versions": {"numpy": "2"}, "candidates": [{
+        "candidate": "m:f", "verdict": "failed", "convention": "paddle", "hyperparameters": "exact",
+        "dtypes": {"float32": stats, "(all)": dict(stats, passed=1)},
+        "failures": [{"test": "stream-float32", "detail": "bad\nlast line"}],
+        "skipped": [{"test": "x", "reason": "declined by the candidate: paddle float16: no kernel"}]}]}
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(doc))
+    out = read_certificate(str(path))
+    assert list(out["dtypes"]) == ["float32"] and out["dtypes"]["float32"]["worst_ulp"] == 2.5
+    assert out["failures"] == ["stream-float32"] and out["failure_details"] == ["bad\nlast line"]
+    assert out["declined"] == ["declined by the candidate: paddle float16: no kernel"]
+    assert out["verdict"] == "failed" and out["versions"] == {"numpy": "2"}
+
+
+def test_cli_rejects_an_unknown_framework(capsys):
+    with pytest.raises(SystemExit) as exc:
+        matrix["main"](["tensorflw", "--render"])
+    assert exc.value.code == 2
+    assert "unknown framework 'tensorflw'" in capsys.readouterr().err
