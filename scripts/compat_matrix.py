@@ -238,7 +238,15 @@ def run_adapter(py: Path, adapter: str, dtype: str, profile: str) -> dict:
     return out
 
 
+def save(doc: dict) -> None:
+    """Write the JSON (frameworks in ``FRAMEWORKS`` order) and its page."""
+    doc["frameworks"] = {k: doc["frameworks"][k] for k in FRAMEWORKS if k in doc["frameworks"]}
+    JSON_PATH.write_text(json.dumps(doc, indent=1) + "\n")
+    MD_PATH.write_text(render(doc))
+
+
 def run(names: list, venvs: Path, profile: str, jobs: int, log) -> dict:
+    """Certify the frameworks ``names``, merging into the existing JSON and saving after each one."""
     doc = json.loads(JSON_PATH.read_text()) if JSON_PATH.exists() else {"frameworks": {}}
     started = time.time()
     for name in names:
@@ -255,10 +263,11 @@ def run(names: list, venvs: Path, profile: str, jobs: int, log) -> dict:
             entry["adapters"].append({"adapter": adapter, "convention": adapter_convention(adapter),
                                       "dtypes": {r["dtype"]: r for r in rows}})
             log(f"[{name}] {adapter}: " + ", ".join(f"{r['dtype']} {r['verdict']}" for r in rows))
+        entry["seconds"] = sum(r["seconds"] for r in results)
         doc["frameworks"][name] = entry
-    doc["generated"] = {"date": datetime.date.today().isoformat(), "profile": profile,
-                        "python": sys.version.split()[0], "last_run_seconds": round(time.time() - started)}
-    doc["frameworks"] = {k: doc["frameworks"][k] for k in FRAMEWORKS if k in doc["frameworks"]}
+        doc["generated"] = {"date": datetime.date.today().isoformat(), "profile": profile,
+                            "python": sys.version.split()[0], "last_run_seconds": round(time.time() - started)}
+        save(doc)
     return doc
 
 
@@ -337,11 +346,11 @@ def main(argv: Optional[list] = None) -> int:
     bad = [n for n in args.frameworks if n not in FRAMEWORKS]
     if bad:
         ap.error(f"unknown framework {bad[0]!r}; choose from {', '.join(FRAMEWORKS)}")
-    if not args.render:
-        doc = run(args.frameworks or list(FRAMEWORKS), Path(args.venvs), args.profile, args.jobs,
-                  lambda m: print(m, flush=True))
-        JSON_PATH.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n")
-    MD_PATH.write_text(render(json.loads(JSON_PATH.read_text())))
+    if args.render:
+        save(json.loads(JSON_PATH.read_text()))
+    else:
+        run(args.frameworks or list(FRAMEWORKS), Path(args.venvs), args.profile, args.jobs,
+            lambda m: print(m, flush=True))
     print(f"wrote {JSON_PATH.relative_to(ROOT)} and {MD_PATH.relative_to(ROOT)}")
     return 0
 
