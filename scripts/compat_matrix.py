@@ -6,7 +6,7 @@ Usage::
     python scripts/compat_matrix.py                      # every framework, quick profile
     python scripts/compat_matrix.py paddle mxnet         # some frameworks (merged into the page)
     python scripts/compat_matrix.py --venvs DIR --jobs 2 --profile default
-    python scripts/compat_matrix.py --render             # rewrite the page from the JSON only
+    python scripts/compat_matrix.py --render             # rewrite the page (and findings) from the JSON
 
 For each framework (``FRAMEWORKS``) it creates, once, the virtualenv ``DIR/fw-<name>``
 (default ``DIR`` = ``~/.cache/rmsprop-oracle/matrix``) from the pinned
@@ -102,8 +102,10 @@ FINDINGS: dict[str, list] = {
          "mx.nd.ones(3, dtype='float64'))[0].dtype)\""),
         ("gamma2 (momentum) is silently ignored unless centered=True (the adapter declines momentum "
          "without centered)",
-         "python -c \"import mxnet as mx; o=mx.optimizer.RMSProp(gamma2=0.9); w=mx.nd.ones(1); "
-         "s=o.create_state(0,w); o.update(0,w,mx.nd.ones(1),s); o.update(0,w,mx.nd.ones(1),s); print(w)\""),
+         "python -c \"import mxnet as mx; ws=[mx.nd.ones(1) for _ in range(2)]; "
+         "[[o.update(0,w,mx.nd.ones(1),s) for _ in range(3)] for g2,w in zip((0.0,0.9),ws) "
+         "for o in [mx.optimizer.RMSProp(gamma2=g2)] for s in [o.create_state(0,w)]]; "
+         "print([w.asnumpy()[0] for w in ws])\""),
         ("legacy shapes: 0-d and empty weights fail in create_state (zeros(()) has an unknown shape); "
          "they work under mx.util.np_shape(True), which the adapter uses",
          "python -c \"import mxnet as mx; mx.optimizer.RMSProp().create_state(0, mx.nd.ones(()))\""),
@@ -113,7 +115,7 @@ FINDINGS: dict[str, list] = {
          "(lr and the L2 coefficient stay float64); bit-for-bit numpy emulation in tests/test_adapters_paddle.py",
          "python -c \"import paddle,numpy as np; p=paddle.to_tensor(np.zeros(1),stop_gradient=False); "
          "o=paddle.optimizer.RMSProp(0.5,rho=0.1,epsilon=0.0,parameters=[p]); (p*paddle.to_tensor(np.ones(1)))"
-         ".sum().backward(); o.step(); print(p.numpy()[0], -0.5/np.sqrt(1-np.float32(0.1)))\""),
+         ".sum().backward(); o.step(); print(p.numpy()[0], -0.5/np.sqrt(1-float(np.float32(0.1))), -0.5/np.sqrt(0.9))\""),
         ("no float16 kernel on the CPU (the adapter declines float16)",
          "python -c \"import paddle; p=paddle.ones([2],'float16'); p.stop_gradient=False; "
          "o=paddle.optimizer.RMSProp(0.1,parameters=[p]); (p*p).sum().backward(); o.step()\""),
@@ -137,6 +139,11 @@ FINDINGS: dict[str, list] = {
          "python -c \"import tf_keras as k,tensorflow as tf; "
          "r=[tf.Variable([10.0]) for m in (0,0.5)]; [k.optimizers.legacy.RMSprop(0.1,epsilon=1.0,momentum=m)"
          ".apply_gradients([(tf.constant([10.0]),v)]) for m,v in zip((0,0.5),r)]; print([v.numpy() for v in r])\""),
+        ("tf_keras RMSprop (the new optimizer) rounds weight_decay to float32 for float64 weights, like lr "
+         "(tf.cast of a Python float); the adapter's convention is keras,float32=lr+weight_decay",
+         "python -c \"import tf_keras as k,tensorflow as tf; v=tf.Variable([1.0],dtype=tf.float64); "
+         "k.optimizers.RMSprop(0.5,weight_decay=0.1).apply_gradients([(tf.zeros([1],tf.float64),v)]); "
+         "print(repr(v.numpy()[0]), 1-0.5*0.1)\""),
         ("tf_keras legacy RMSprop silently replaces epsilon=0 by 1e-7 (the adapter declines eps=0)",
          "python -c \"import tf_keras as k; print(k.optimizers.legacy.RMSprop(epsilon=0.0).epsilon)\""),
     ],
@@ -146,7 +153,18 @@ FINDINGS: dict[str, list] = {
          "python -c \"import chainer,numpy as np; l=chainer.Link(); l.add_param('w',(1,),dtype=np.float16); "
          "o=chainer.optimizers.RMSprop(); o.setup(l); l.w.grad=np.ones(1,np.float16); o.update()\""),
     ],
-    "keras": [],
+    "keras": [
+        ("tensorflow backend: weight_decay is rounded to float32 for float64 weights "
+         "(ops.cast of a Python float makes a float32 tensor first); the jax backend keeps it exact",
+         "KERAS_BACKEND=tensorflow python -c \"import keras,numpy as np; v=keras.Variable(np.ones(1)); "
+         "keras.optimizers.RMSprop(0.5,weight_decay=0.1).apply([np.zeros(1)],[v]); "
+         "print(repr(float(v.numpy()[0])), 1-0.5*0.1, 1-0.5*float(np.float32(0.1)))\""),
+        ("torch backend: the decoupled weight-decay factor 1 - wd*lr is formed in float32 even for float64 "
+         "weights, so float64 weight decay is only float32-accurate (no convention spec expresses it)",
+         "KERAS_BACKEND=torch python -c \"import keras,numpy as np; v=keras.Variable(np.ones(1)); "
+         "keras.optimizers.RMSprop(0.5,weight_decay=0.1).apply([keras.ops.zeros(1,'float64')],[v]); "
+         "print(repr(float(v.numpy()[0])), 1-0.5*0.1, float(np.float32(1)-np.float32(0.5)*np.float32(0.1)))\""),
+    ],
     "jax": [],
 }
 
@@ -245,6 +263,15 @@ def save(doc: dict) -> None:
     MD_PATH.write_text(render(doc))
 
 
+def refresh(doc: dict) -> dict:
+    """Labels, rounding texts and findings taken again from this script (no certification rerun)."""
+    for name, entry in doc["frameworks"].items():
+        fw = FRAMEWORKS[name]
+        entry.update(label=fw["label"], rounding=fw["rounding"],
+                     findings=[{"finding": f, "reproduce": r} for f, r in FINDINGS.get(name, [])])
+    return doc
+
+
 def run(names: list, venvs: Path, profile: str, jobs: int, log) -> dict:
     """Certify the frameworks ``names``, merging into the existing JSON and saving after each one."""
     doc = json.loads(JSON_PATH.read_text()) if JSON_PATH.exists() else {"frameworks": {}}
@@ -341,13 +368,14 @@ def main(argv: Optional[list] = None) -> int:
                     help="folder of the fw-<name> virtualenvs (created when missing)")
     ap.add_argument("--profile", default="quick", choices=("quick", "default", "thorough"))
     ap.add_argument("--jobs", type=int, default=1, help="certifications run at once (default 1)")
-    ap.add_argument("--render", action="store_true", help="only rewrite the page from the JSON")
+    ap.add_argument("--render", action="store_true",
+                    help="only rewrite the page from the JSON (labels, rounding and findings from this script)")
     args = ap.parse_args(argv)
     bad = [n for n in args.frameworks if n not in FRAMEWORKS]
     if bad:
         ap.error(f"unknown framework {bad[0]!r}; choose from {', '.join(FRAMEWORKS)}")
     if args.render:
-        save(json.loads(JSON_PATH.read_text()))
+        save(refresh(json.loads(JSON_PATH.read_text())))
     else:
         run(args.frameworks or list(FRAMEWORKS), Path(args.venvs), args.profile, args.jobs,
             lambda m: print(m, flush=True))

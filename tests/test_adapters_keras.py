@@ -12,6 +12,10 @@ import pytest
 
 pytest.importorskip("keras")
 
+# the framework's own deprecation noise (e.g. MXNet importing scipy.sparse.csr) is not under test
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning",
+                                        "ignore::UserWarning")
+
 from adapter_support import assert_certified, certifiable  # noqa: E402
 
 BACKEND_MODULE = {"jax": "jax", "tensorflow": "tensorflow", "torch": "torch"}

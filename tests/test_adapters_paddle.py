@@ -7,6 +7,10 @@ import pytest
 
 pytest.importorskip("paddle")
 
+# the framework's own deprecation noise (e.g. MXNet importing scipy.sparse.csr) is not under test
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning",
+                                        "ignore::UserWarning")
+
 from adapter_support import assert_certified, certifiable  # noqa: E402
 
 from oracle.adapters import paddle as adapter  # noqa: E402

@@ -11,6 +11,10 @@ import pytest
 
 pytest.importorskip("tensorflow")
 
+# the framework's own deprecation noise (e.g. MXNet importing scipy.sparse.csr) is not under test
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning",
+                                        "ignore::UserWarning")
+
 from adapter_support import assert_certified, certifiable  # noqa: E402
 
 F32 = lambda x: float(np.float32(x))  # noqa: E731

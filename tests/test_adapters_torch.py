@@ -7,6 +7,10 @@ import pytest
 
 pytest.importorskip("torch")
 
+# the framework's own deprecation noise (e.g. MXNet importing scipy.sparse.csr) is not under test
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning",
+                                        "ignore::UserWarning")
+
 from adapter_support import assert_certified  # noqa: E402
 
 
