@@ -65,14 +65,15 @@ FRAMEWORKS: dict[str, dict] = {
     "keras": dict(label="Keras 3 keras.optimizers.RMSprop", dists=["keras", "jax", "tensorflow-cpu", "torch"], adapters=[
         "oracle.adapters.keras:rmsprop_jax", "oracle.adapters.keras:rmsprop_tensorflow",
         "oracle.adapters.keras:rmsprop_torch"],
-        rounding="lr float32 (a floatx variable); rho, eps, momentum, weight decay in the parameter dtype"),
+        rounding="lr float32 (a floatx variable); weight decay exact on jax, float32 on tensorflow, and on torch "
+                 "the factor 1 - wd*lr formed in float32; rho, eps, momentum in the parameter dtype"),
     "tensorflow": dict(label="TensorFlow: tf.compat.v1 optimizer, raw kernels, tf_keras", dists=[
         "tensorflow-cpu", "tf_keras"], adapters=[
         "oracle.adapters.tensorflow:rmsprop_v1", "oracle.adapters.tensorflow:resource_apply_rmsprop",
         "oracle.adapters.tensorflow:apply_rmsprop", "oracle.adapters.tf_keras:rmsprop",
         "oracle.adapters.tf_keras:rmsprop_legacy"],
-        rounding="RMSPropOptimizer: all float32; raw ops: as passed (parameter dtype); tf_keras: lr float32; "
-                 "tf_keras legacy: lr, rho, momentum float32, eps exact"),
+        rounding="RMSPropOptimizer: all float32; raw ops: as passed (parameter dtype); tf_keras: lr and weight decay "
+                 "float32; tf_keras legacy: lr, rho, momentum float32, eps exact"),
     "mxnet": dict(label="MXNet 1.9.1 mx.optimizer.RMSProp", dists=["mxnet", "numpy"], adapters=[
         "oracle.adapters.mxnet:rmsprop", "oracle.adapters.textbook:gluon_rmsprop"],
         rounding="all float32 (float operator parameters); float32 weights only"),

@@ -34,3 +34,24 @@ def test_float16_with_a_representable_eps_runs():
     (out,) = step([np.ones(2, np.float16)])
     want = np.float16(-0.5 / (np.sqrt(0.5) + 2.0**-8))
     assert out.dtype == np.float16 and abs(float(out[0]) - float(want)) <= float(np.spacing(want))
+
+
+@pytest.mark.parametrize("inside", [False, True], ids=["eps-outside", "eps-inside"])
+@pytest.mark.parametrize("wd", [0.0, 0.1])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_update_rule_bit_for_bit(dtype, wd, inside):
+    """The hook and update_core_cpu transcribed to numpy reproduce chainer bit for bit in every dtype."""
+    rng = np.random.default_rng(0)
+    p0 = rng.uniform(-2, 2, 500).astype(dtype)
+    grads = [rng.standard_normal(500).astype(dtype) for _ in range(4)]
+    factory = adapter.rmsprop_eps_inside if inside else adapter.rmsprop
+    step = factory([p0], lr=0.1, rho=0.9, eps=1e-2, weight_decay=wd)
+    p, ms, eps = p0.copy(), np.zeros_like(p0), np.dtype(dtype).type(1e-2)
+    for g0 in grads:
+        g = g0.copy()
+        if wd:
+            g += wd * p
+        ms *= 0.9
+        ms += (1 - 0.9) * g * g
+        p -= 0.1 * g / (np.sqrt(ms + eps) if inside else np.sqrt(ms) + eps)
+        np.testing.assert_array_equal(step([g0])[0], p)

@@ -23,6 +23,8 @@ Dtypes: because ``avg_sq_grad`` is float64, the parameters come back float64 aft
 first iteration for float32/float16 input (and stay float64 inside the loop); only
 ``g**2 * (1 - gamma)`` and ``step_size * g`` are evaluated in the gradient's dtype.  The
 adapter rounds what it returns to the parameters' dtype; the loop keeps its float64 x.
+Confirmed with autograd 1.9.1 / numpy 2.4.6: the numpy transcription above reproduces every
+step bit for bit for float64, float32 and float16 input (``tests/test_adapters_autograd.py``).
 """
 
 from __future__ import annotations

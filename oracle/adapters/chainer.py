@@ -29,7 +29,9 @@ Update (``chainer/optimizers/rmsprop.py``, ``RMSpropRule.update_core_cpu``, and 
 Hyperparameter rounding: the Python floats meet numpy arrays (value-based casting in
 numpy 1.x: a Python float scalar takes the array's dtype), so each is rounded once to
 the parameter dtype; float64 keeps them exact.  numpy float16 ops are evaluated in
-float32 and rounded per op.
+float32 and rounded per op.  Confirmed with chainer 7.8.1 / numpy 1.26.4: the numpy
+transcription above reproduces the optimizer bit for bit in float64, float32 and float16,
+eps inside and outside, with and without weight decay (``tests/test_adapters_chainer.py``).
 """
 
 from __future__ import annotations

@@ -24,7 +24,9 @@ Update (``jax/example_libraries/optimizers.py``), in this order::
 Hyperparameter rounding: the Python floats are weakly typed and converted once to the
 parameter dtype (``1. - gamma`` formed in binary64 first); float64 keeps them exact.
 float16 on CPU: each op is evaluated in float32 and rounded to float16 (``square(g)``
-overflows to inf once |g| reaches about 256).
+overflows to inf once |g| reaches about 256).  Confirmed with jax 0.10.2: numpy in the
+order above reproduces both optimizers bit for bit for float64 and float32
+(``tests/test_adapters_jax.py``).
 """
 
 from __future__ import annotations
