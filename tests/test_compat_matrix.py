@@ -18,7 +18,7 @@ from oracle.conventions import PRESET_NAMES, parse
 
 ROOT = Path(__file__).resolve().parent.parent
 matrix = runpy.run_path(str(ROOT / "scripts" / "compat_matrix.py"), run_name="compat_matrix")
-DOC = json.loads((ROOT / "golden" / "compatibility.json").read_text())
+DOC = json.loads((ROOT / "golden" / "matrix" / "compatibility.json").read_text())
 
 
 def test_page_is_the_rendering_of_the_json():
