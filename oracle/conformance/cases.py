@@ -102,9 +102,11 @@ class Case:
 
     def feed(self) -> Callable:
         """``feed(t, params) -> grads`` for the candidate (copies; closed loop from params)."""
+        from .candidate import OpenFeed
+
         if self.closed:
             return lambda t, params: self.problem.exact_grads(params, self.dtype)
-        return lambda t, params: [g.copy() for g in self.grads[t - 1]]
+        return OpenFeed(self.grads)
 
 
 def arr(values: Any, dtype: str) -> np.ndarray:

@@ -89,18 +89,9 @@ def golden_files(profile: str) -> list:
 
 
 def _options(conv: dict) -> dict:
-    """The options a candidate must be given: those that are on, or differ from the preset's default."""
-    from ..conventions import preset
-
-    default = preset(conv["name"])
-    out = {}
-    for key in ("momentum", "weight_decay"):
-        value = Fraction(conv[key])
-        if value != 0 or value != default.exact(key):
-            out[key] = float(value)
-    if conv["centered"] or conv["centered"] != default.centered:
-        out["centered"] = bool(conv["centered"])
-    return out
+    """The options a candidate is given: every one, explicitly (a target's own defaults must not leak in)."""
+    return {"momentum": float(Fraction(conv["momentum"])), "weight_decay": float(Fraction(conv["weight_decay"])),
+            "centered": bool(conv["centered"])}
 
 
 def golden_cases(dtype: str, profile: str = "default") -> list:
