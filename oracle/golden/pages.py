@@ -9,7 +9,6 @@ on disk with a fresh rendering from the golden files on disk.
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 from typing import Optional
 
