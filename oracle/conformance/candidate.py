@@ -24,6 +24,7 @@ failure message shows the last lines it printed.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import signal
@@ -31,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from typing import Any, Callable, Optional
 
 from .loader import OPTIONS, UsageError, check_spec
@@ -120,6 +122,7 @@ class ProcessWorker:
         self.output = Output()
         self.reader = threading.Thread(target=self._drain, args=(read_fd,), daemon=True, name="rmsprop-worker-output")
         self.reader.start()
+        _LIVE.add(self)
 
     def _drain(self, fd: int) -> None:
         from .worker import SYNC
@@ -216,6 +219,16 @@ class ProcessWorker:
             except (OSError, subprocess.TimeoutExpired):
                 pass
         self.kill()
+
+
+_LIVE: "weakref.WeakSet[ProcessWorker]" = weakref.WeakSet()
+
+
+@atexit.register
+def _kill_workers() -> None:
+    """No worker outlives the oracle's process."""
+    for worker in list(_LIVE):
+        worker.kill()
 
 
 class InlineWorker:
