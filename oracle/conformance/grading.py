@@ -63,6 +63,18 @@ def ulp_of(hi: np.ndarray, dtype: str) -> np.ndarray:
     return np.ldexp(1.0, (e - bits + 1).astype(int))
 
 
+STATS_LIMIT = 4096
+"""Values per step and array kept for the ULP/LRE statistics (every value is still graded)."""
+
+
+def _for_stats(values: np.ndarray, worst) -> list:
+    """All values, or for a large array an evenly strided subset that includes the worst one."""
+    if values.size <= STATS_LIMIT:
+        return values.tolist()
+    keep = values[:: -(-values.size // STATS_LIMIT)].tolist()
+    return keep + [float(worst(values))]
+
+
 def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool = True,
           traj: Optional[list] = None) -> Grade:
     """Run ``candidate`` on ``case`` (or take its open-loop trajectory ``traj``) and grade it against ``conv``."""
@@ -96,8 +108,8 @@ def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool 
                 lre = np.clip(np.where(rel == 0, digits, -np.log10(rel)), 0.0, digits)
             result.compared += int(mask.sum())
             result.last_step = t
-            result.ulps += ulp[mask].tolist()
-            result.lres += lre[mask].tolist()
+            result.ulps += _for_stats(ulp[mask], max)
+            result.lres += _for_stats(lre[mask], min)
             result.worst_ratio = max(result.worst_ratio, float(np.max(ratio[mask])))
             bad = np.flatnonzero(mask & ~(ratio <= 1.0))
             if bad.size:

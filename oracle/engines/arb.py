@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any, Iterator, Optional, Sequence
 
@@ -64,6 +65,7 @@ from flint import arb, fmpq
 _sqrt = np.frompyfunc(arb.sqrt, 1, 1)
 _accuracy = np.frompyfunc(arb.rel_accuracy_bits, 1, 1)
 _finite = np.frompyfunc(arb.is_finite, 1, 1)
+_from_float = np.frompyfunc(arb, 1, 1)
 
 
 @contextlib.contextmanager
@@ -105,6 +107,8 @@ class ArbArith:
         return self._consts[x]
 
     def array(self, values: Any) -> np.ndarray:
+        if isinstance(values, np.ndarray) and values.dtype.kind == "f" and np.isfinite(values).all():
+            return np.asarray(_from_float(values.astype(np.float64)), dtype=object)  # binary values, exact
         return map_array(self.number, exact_array(values))
 
     def sqrt(self, a: np.ndarray) -> np.ndarray:
@@ -165,11 +169,37 @@ def is_ball(x: Any) -> bool:
     return isinstance(x, arb)
 
 
+_ball_value = np.frompyfunc(BallValue, 2, 1)
+
+
 def certify_balls(a: np.ndarray, cap: int) -> np.ndarray:
     """An object array of :class:`BallValue` of the same shape."""
-    out = np.empty(np.shape(a), dtype=object)
-    out.reshape(-1)[:] = [BallValue(x, cap) for x in np.asarray(a, dtype=object).reshape(-1)]
-    return out
+    return np.asarray(_ball_value(a, cap), dtype=object).reshape(np.shape(a))
+
+
+class LazyRecord(Mapping):
+    """One record of a run (``step``, ``grads``, ``params``, ``state``) whose balls become
+    :class:`BallValue` arrays when a field is first read (published values only cost when used)."""
+
+    KEYS = ("step", "grads", "params", "state")
+
+    def __init__(self, rec: dict, cap: int) -> None:
+        self._raw, self._cap, self._done = rec, cap, {"step": rec["step"]}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._done:
+            raw, cap = self._raw[key], self._cap
+            if key == "state":
+                self._done[key] = {k: [certify_balls(a, cap) for a in v] for k, v in raw.items()}
+            else:
+                self._done[key] = None if raw is None else [certify_balls(a, cap) for a in raw]
+        return self._done[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.KEYS)
+
+    def __len__(self) -> int:
+        return len(self.KEYS)
 
 
 def shortfall(a: np.ndarray, digits: int, need: int, cap: int) -> tuple[int, bool]:
@@ -229,12 +259,7 @@ def certified_run_arb(
                 if any(not all(_finite(g.reshape(-1))) for g in rec["grads"] if g.size):
                     unbounded_step = rec["step"]
         if worst >= digits:
-            out = [{"step": rec["step"],
-                    "grads": None if rec["grads"] is None else [certify_balls(g, cap) for g in rec["grads"]],
-                    "params": [certify_balls(p, cap) for p in rec["params"]],
-                    "state": {k: [certify_balls(a, cap) for a in v] for k, v in rec["state"].items()}}
-                   for rec in records]
-            return CertifiedRun(conv, steps, bits, digits, out)
+            return CertifiedRun(conv, steps, bits, digits, [LazyRecord(rec, cap) for rec in records])
         if unbounded_step is not None and bits >= 4 * start:
             raise algorithm.UndefinedUpdate(
                 f"the update is undefined at step {unbounded_step}: it divides by a denominator "

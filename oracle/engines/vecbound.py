@@ -1,0 +1,342 @@
+"""The grading-grade reference: exact values and error bounds, vectorized over numpy arrays.
+
+The same quantity as :mod:`.errorbound` (the forward error bound of any
+reasonable float implementation in one dtype, propagated through
+:func:`oracle.algorithm.step`), computed with whole-array float64 operations
+instead of one 256-bit mpmath number per element.
+
+Representation.  A :class:`BoundArray` holds, per element, a value
+W = hi + lo (a double-double: two float64 words, or one word, lo = 0, for
+float32/float16 candidates, whose bounds are 2^29 times wider than float64's
+rounding) and a bound S.  The invariant is
+
+    S >= E + |W - V|,
+
+V the exact value and E the bound :class:`.errorbound.ErrorBoundArith`
+computes from V.  The suite grades a candidate c against W: |c - W| <= |c - V|
++ |V - W| <= S whenever |c - V| <= E, so S is a valid (never smaller) bound
+around the computed value.
+
+Propagation.  With x, y the operands and z = x op y, S_z is ErrorBoundArith's
+formula (module docstring of :mod:`.errorbound`) evaluated with S in place of
+E and with bounds on |V| instead of |V|: upper bounds |W| + S where the formula
+increases with |V|, lower bounds |W| - S where it decreases (denominators).
+Each formula is superadditive in the error (prop(E) + prop(R) <= prop(E + R)
+for +, *, /; for sqrt the sqrt(e) branch is replaced by sqrt(2 e)), so
+propagating S bounds the float error and the reference's own error together.
+To the float rounding charge K u (|z| + prop) + tiny of ErrorBoundArith is
+added the reference's own rounding: 2^-96 |z| for a double-double operation
+(their relative error is below 16 u^2 = 2^-102 in the normal range:
+Joldes, Muller, Popescu, "Tight and rigorous error bounds for basic building
+blocks of double-word arithmetic", ACM TOMS 2017), 2^-50 |z| for a one-word
+one, and 2^-1060 absolute for underflow; this is also more than
+ErrorBoundArith's own 2^-248 |z|.  A result whose bound formula reaches the
+dtype's largest value, or a division by an operand whose lower bound is not
+positive, gets an infinite bound (ErrorBoundArith's are infinite there too).
+
+Rigorous rounding of the bound itself: every bound formula uses only +, *, /,
+sqrt of nonnegative float64 numbers (at most 24 operations, each rounded to
+nearest), and its result is multiplied by 1 + 2^-46 and increased by
+2^-1060, which covers those roundings; the lower bounds used in
+denominators are decreased the same way.  Values are kept in [2^-900, 2^900]
+(or exactly zero): a result outside, a 0/0 or a square root of a possibly
+negative value raises :class:`OutOfRange`, and the caller falls back to
+ErrorBoundArith.
+
+>>> from oracle.conventions import preset
+>>> from oracle.algorithm import simulate
+>>> ar = BoundArith("float64")
+>>> recs = simulate(preset("seed", lr=0.1, rho=0.9, eps=1e-8), ar, [0.0], grads=[[-8.0]], steps=1)
+>>> w = recs[1]["params"][0]
+>>> float(w.hi[0]), float(w.err[0]) >= 8.43e-16
+(0.31622776576978504, True)
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any, Optional
+
+import numpy as np
+
+from ..rounding import DTYPE_FORMAT, FORMATS, round_fraction_to_format
+
+
+class OutOfRange(ArithmeticError):
+    """The vectorized engine cannot certify this computation; use ErrorBoundArith."""
+
+
+UP = 1.0 + 2.0**-46
+DOWN = 1.0 - 2.0**-46
+ABS = 2.0**-1060
+SPLIT = 134217729.0  # 2^27 + 1 (Veltkamp)
+BIG, SMALL = 2.0**900, 2.0**-900
+
+
+def _up(x: np.ndarray) -> np.ndarray:
+    return x * UP + ABS
+
+
+def _two_sum(a: np.ndarray, b: np.ndarray) -> tuple:
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _fast_two_sum(a: np.ndarray, b: np.ndarray) -> tuple:
+    s = a + b
+    return s, b - (s - a)
+
+
+def _split(a: np.ndarray) -> tuple:
+    c = SPLIT * a
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+def _two_prod(a: np.ndarray, b: np.ndarray) -> tuple:
+    p = a * b
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+class BoundArray(np.ndarray):
+    """Values hi + lo with bounds err; the numbers of :class:`BoundArith`.
+
+    An ndarray subclass (its data is ``hi``) so that ``np.atleast_1d`` and
+    ``np.empty(p.shape, dtype=p.dtype)`` in :mod:`oracle.algorithm` keep
+    working; every numpy ufunc is refused (``__array_ufunc__ = None``), so a
+    BoundArray is never silently treated as a plain float array.
+    """
+
+    __array_ufunc__ = None
+
+    def __new__(cls, ar: "BoundArith", hi: np.ndarray, lo: Optional[np.ndarray], err: np.ndarray) -> "BoundArray":
+        obj = np.asarray(hi, dtype=np.float64).view(cls)
+        obj.ar, obj.lo, obj.err = ar, lo, np.asarray(err, dtype=np.float64)
+        return obj
+
+    def __array_finalize__(self, obj: Any) -> None:
+        self.ar, self.lo, self.err = getattr(obj, "ar", None), None, None
+
+    @property
+    def hi(self) -> np.ndarray:
+        return self.view(np.ndarray)
+
+    def reshape(self, *shape: Any) -> "BoundArray":  # type: ignore[override]
+        lo = None if self.lo is None else np.reshape(self.lo, *shape)
+        return BoundArray(self.ar, np.reshape(self.hi, *shape), lo, np.reshape(self.err, *shape))
+
+    def __getitem__(self, idx: Any) -> "BoundArray":
+        lo = None if self.lo is None else np.asarray(self.lo[idx])
+        return BoundArray(self.ar, np.asarray(self.hi[idx]), lo, np.asarray(self.err[idx]))
+
+    def value(self) -> np.ndarray:
+        return self.hi if self.lo is None else self.hi + self.lo
+
+    def __repr__(self) -> str:
+        return f"BoundArray(hi={self.hi!r}, err={self.err!r})"
+
+    # -- operators -----------------------------------------------------------
+    def __add__(self, o: Any) -> "BoundArray":
+        return self.ar.add(self, self.ar.lift(o))
+
+    def __radd__(self, o: Any) -> "BoundArray":
+        return self.ar.add(self.ar.lift(o), self)
+
+    def __sub__(self, o: Any) -> "BoundArray":
+        return self.ar.add(self, -self.ar.lift(o))
+
+    def __rsub__(self, o: Any) -> "BoundArray":
+        return self.ar.add(self.ar.lift(o), -self)
+
+    def __mul__(self, o: Any) -> "BoundArray":
+        return self.ar.mul(self, self.ar.lift(o))
+
+    def __rmul__(self, o: Any) -> "BoundArray":
+        return self.ar.mul(self.ar.lift(o), self)
+
+    def __truediv__(self, o: Any) -> "BoundArray":
+        return self.ar.div(self, self.ar.lift(o))
+
+    def __rtruediv__(self, o: Any) -> "BoundArray":
+        return self.ar.div(self.ar.lift(o), self)
+
+    def __neg__(self) -> "BoundArray":
+        return BoundArray(self.ar, -self.hi, None if self.lo is None else -self.lo, self.err)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a BoundArray is not picklable; split() it into float64 arrays")
+
+
+class BoundArith:
+    """Vectorized exact values and error bounds for float arithmetic in ``dtype`` (see module doc).
+
+    ``words`` is 2 (double-double values) or 1; default 2 for float64, 1 otherwise.
+    """
+
+    def __init__(self, dtype: str = "float64", slack: int = 4, words: Optional[int] = None) -> None:
+        if str(dtype) not in DTYPE_FORMAT:
+            raise ValueError(f"dtype must be one of {tuple(DTYPE_FORMAT)}, got {dtype!r}")
+        self.dtype = str(dtype)
+        self.fmt = DTYPE_FORMAT[self.dtype]
+        bits, emin, emax = FORMATS[self.fmt]
+        self.words = words or (2 if self.dtype == "float64" else 1)
+        self.u = 2.0**-bits
+        self.unit = slack * self.u * UP
+        self.tiny = 2.0 ** (emin - bits)
+        self.largest = float((2 - Fraction(2) ** (1 - bits)) * Fraction(2) ** emax)
+        self.own = 2.0**-96 if self.words == 2 else 2.0**-50
+        self.np_dtype = np.dtype(self.dtype)
+        self._consts: dict = {}
+
+    # -- construction --------------------------------------------------------
+    def number(self, x: Fraction) -> tuple:
+        """(hi, lo, err) of an exact rational input (ErrorBoundArith.number, plus own rounding)."""
+        hi = float(x)  # correctly rounded
+        lo = float(x - Fraction(hi)) if self.words == 2 and hi != 0 else 0.0
+        try:
+            representable = round_fraction_to_format(x, self.fmt) == x
+        except OverflowError:
+            return hi, lo, np.inf
+        err = 0.0 if representable else self.unit * abs(hi) * UP + self.tiny
+        resid = 0.0 if Fraction(hi) + Fraction(lo) == x else self.own * abs(hi)
+        return hi, lo, _up(np.float64(err + resid + self.own * abs(hi) * (x != 0)))
+
+    def const(self, x: Fraction) -> BoundArray:
+        if x not in self._consts:
+            hi, lo, err = self.number(Fraction(x))
+            self._consts[x] = self._make(np.float64(hi), np.float64(lo), np.float64(err))
+        return self._consts[x]
+
+    def _make(self, hi: np.ndarray, lo: np.ndarray, err: np.ndarray) -> BoundArray:
+        self._check(hi)
+        return BoundArray(self, np.asarray(hi), np.asarray(lo) if self.words == 2 else None, np.asarray(err))
+
+    def array(self, values: Any) -> BoundArray:
+        """Exact inputs: a float array (of any dtype) fast, anything else element by element."""
+        if isinstance(values, BoundArray):
+            return values
+        if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+            x = values.astype(np.float64)
+            if not np.isfinite(x).all():
+                raise ValueError(f"value must be a finite number, got {x[~np.isfinite(x)].reshape(-1)[0]!r}")
+            with np.errstate(over="ignore"):
+                rep = values.dtype.itemsize <= self.np_dtype.itemsize or None
+                if rep is None:
+                    rep = x.astype(self.dtype).astype(np.float64) == x
+            err = np.where(rep, 0.0, self.unit * np.abs(x) * UP + self.tiny) + self.own * np.abs(x)
+            if rep is not True:
+                err = np.where(np.abs(x) > self.largest, np.inf, err)
+            return self._make(x, np.zeros_like(x), _up(err))
+        from ._objarray import exact_array
+
+        ex = exact_array(values)
+        trip = [self.number(v) for v in ex.reshape(-1)]
+        shape = ex.shape
+        hi = np.array([t[0] for t in trip], dtype=np.float64).reshape(shape)
+        lo = np.array([t[1] for t in trip], dtype=np.float64).reshape(shape)
+        err = np.array([t[2] for t in trip], dtype=np.float64).reshape(shape)
+        return self._make(hi, lo, err)
+
+    def lift(self, o: Any) -> BoundArray:
+        """An operand: a BoundArray, or a plain float array (init_state fills v0 and 0 with the
+        float64 value of the constant), taken as an exact input like :meth:`array`."""
+        if isinstance(o, BoundArray):
+            return o
+        return self.array(np.asarray(o, dtype=np.float64))
+
+    def _check(self, hi: np.ndarray) -> None:
+        a = np.abs(hi)
+        if not (np.max(a, initial=0.0) <= BIG) or np.any((a < SMALL) & (a != 0)):
+            raise OutOfRange("a value left [2^-900, 2^900]: the vectorized bound does not cover it")
+
+    # -- bounds --------------------------------------------------------------
+    def _mag(self, z: BoundArray) -> np.ndarray:
+        """An upper bound on |W| (|lo| <= 2^-53 |hi| after renormalization)."""
+        return np.abs(z.hi) * UP
+
+    def _result(self, hi: np.ndarray, lo: Optional[np.ndarray], prop: np.ndarray) -> BoundArray:
+        """ErrorBoundArith.result with S: prop + K u (|z| + prop) + tiny + own |z|, overflow to inf."""
+        self._check(hi)
+        a = np.abs(hi) * UP + prop
+        err = _up(prop + self.unit * a + self.tiny + self.own * a)
+        err = np.where(a > self.largest, np.inf, err)
+        return BoundArray(self, hi, lo, err)
+
+    # -- operations ----------------------------------------------------------
+    def add(self, x: BoundArray, y: BoundArray) -> BoundArray:
+        prop = x.err + y.err
+        if self.words == 1:
+            return self._result(x.hi + y.hi, None, prop)
+        s, e = _two_sum(x.hi, y.hi)
+        t, f = _two_sum(x.lo, y.lo)
+        s, e = _fast_two_sum(s, e + t)
+        s, e = _fast_two_sum(s, e + f)
+        return self._result(s, e, prop)
+
+    def mul(self, x: BoundArray, y: BoundArray) -> BoundArray:
+        prop = self._mag(x) * y.err + self._mag(y) * x.err + 3 * x.err * y.err
+        if self.words == 1:
+            return self._result(x.hi * y.hi, None, prop)
+        p, e = _two_prod(x.hi, y.hi)
+        p, e = _fast_two_sum(p, e + (x.hi * y.lo + x.lo * y.hi))
+        return self._result(p, e, prop)
+
+    def div(self, x: BoundArray, y: BoundArray) -> BoundArray:
+        if np.any(y.hi == 0):
+            raise OutOfRange("a division by a value that may be exactly zero")
+        ylo = (np.abs(y.hi) * DOWN - y.err) * DOWN - ABS  # <= |V_y|
+        gap = (ylo - y.err) * DOWN - ABS  # <= |V_y| - E_y
+        with np.errstate(divide="ignore", invalid="ignore"):
+            prop = (self._mag(x) + x.err) * y.err / (ylo * gap) + x.err / gap
+        prop = np.where((ylo > 0) & (gap > 0), prop, np.inf)
+        if self.words == 1:
+            return self._result(x.hi / y.hi, None, prop)
+        q1 = x.hi / y.hi
+        p, e = _two_prod(q1, y.hi)
+        e = e + q1 * y.lo
+        r = ((x.hi - p) - e) + x.lo  # x - q1 y, to about 2^-106 |x|
+        q2 = r / y.hi
+        q, e = _fast_two_sum(q1, q2)
+        return self._result(q, e, prop)
+
+    def sqrt(self, x: BoundArray) -> BoundArray:
+        if np.any(x.hi < 0):
+            raise OutOfRange("square root of a value that may be negative")
+        xlo = np.maximum((x.hi * DOWN - x.err) * DOWN - ABS, 0.0)  # <= V_x
+        rest = np.maximum((xlo - x.err) * DOWN - ABS, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            first = x.err / (np.sqrt(xlo) * DOWN + np.sqrt(rest) * DOWN)
+        prop = np.minimum(np.where(np.isnan(first), np.inf, first), np.sqrt(2 * x.err))
+        prop = np.where(x.err == 0, 0.0, prop)
+        r = np.sqrt(x.hi)
+        if self.words == 1:
+            return self._result(r, None, prop)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p, e = _two_prod(r, r)
+            c = ((x.hi - p) - e + x.lo) / (2 * r)
+        c = np.where(r == 0, 0.0, c)
+        s, e = _fast_two_sum(r, c)
+        return self._result(s, e, prop)
+
+    def nonneg(self, x: BoundArray) -> BoundArray:
+        neg = x.hi < 0
+        if not neg.any():
+            return x
+        lo = None if x.lo is None else np.where(neg, 0.0, x.lo)
+        return BoundArray(self, np.where(neg, 0.0, x.hi), lo, x.err)
+
+
+def split(a: Any, ar: Optional[BoundArith] = None) -> tuple:
+    """(hi, lo, err) float64 arrays of a result, as the conformance reference stores them.
+
+    A plain float array (a state filled by ``init_state``) is an exact input of ``ar``.
+    """
+    if not isinstance(a, BoundArray):
+        a = ar.lift(a)
+    if a.lo is None:
+        return a.hi.copy(), np.zeros_like(a.hi), np.nextafter(a.err, np.inf)
+    hi, lo = _fast_two_sum(a.hi, a.lo)
+    return hi, lo, np.nextafter(a.err, np.inf)
