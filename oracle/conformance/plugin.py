@@ -32,6 +32,10 @@ def pytest_addoption(parser):
     group.addoption("--certificate", default=None, metavar="PATH", help="write the JSON certificate here")
     group.addoption("--case-timeout", default=60.0, metavar="SECONDS",
                     help="time limit for one case of the candidate (default: 60)")
+    group.addoption("--workers", default=None, metavar="N",
+                    help="compute the reference of large cases in element chunks on N local processes (default: 1)")
+    group.addoption("--scheduler", default=None, metavar="ADDRESS",
+                    help="compute those chunks on the Dask distributed scheduler at ADDRESS (extra 'dask')")
 
 
 def _active(config) -> bool:

@@ -45,9 +45,13 @@ SETTINGS = {"workers": 1, "scheduler": None}
 
 def configure(workers: Optional[int] = None, scheduler: Optional[str] = None) -> None:
     """Compute large references on ``workers`` local processes, or on the Dask ``scheduler``."""
-    if workers is not None and int(workers) < 1:
+    try:
+        n = 1 if workers is None else int(workers)
+    except (TypeError, ValueError):
+        n = 0
+    if n < 1:
         raise ValueError(f"--workers must be a positive integer, got {workers!r}")
-    SETTINGS["workers"] = int(workers or 1)
+    SETTINGS["workers"] = n
     SETTINGS["scheduler"] = scheduler or None
 
 

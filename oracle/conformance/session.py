@@ -20,6 +20,7 @@ from .certificate import Ledger
 OPTION_DEFAULTS = {
     "optimizer": None, "convention": "auto", "dtype": "float64,float32,float16",
     "oracle_profile": None, "certificate": None, "hyperparameters": "exact", "case_timeout": 60.0,
+    "workers": None, "scheduler": None,
 }
 HYPER_MODES = ("exact", "float32", "float32_lr", "auto")
 ROUNDING_MODES = ("exact", "float32_lr", "float32")
@@ -82,6 +83,9 @@ class Session:
         if opts.get("oracle_profile") is None:  # the built-in self-certification runs quick by default
             opts["oracle_profile"] = "default" if opts.get("optimizer") else "quick"
         validate(opts)
+        from .reference import configure
+
+        configure(opts.get("workers"), opts.get("scheduler"))
         self.opts = opts
         self.dtypes = parse_dtypes(opts["dtype"])
         self.profile = opts["oracle_profile"]
