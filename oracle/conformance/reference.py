@@ -20,6 +20,7 @@ per (convention, case), across sessions of one process.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 from typing import Any, Optional
@@ -221,50 +222,114 @@ def _compute(conv: Convention, case: Case) -> Reference:
 
 
 def run_chunks(job: Job, bounds: list, workers: Optional[int] = None, scheduler: Optional[str] = None) -> dict:
-    """:func:`run_job` of a one-array job, computed chunk by chunk and concatenated.
+    """:func:`run_job` of a one-array job, computed chunk by chunk into one table.
 
     Each chunk stops where it would alone; a chunk that stops before the whole run would
     (the last chunk to stop) is recomputed to that step, so values, masks and errors are those
-    of the unchunked run.
+    of the unchunked run.  Local workers write their chunk straight into a shared-memory
+    table; Dask workers return theirs.
     """
     workers = SETTINGS["workers"] if workers is None else workers
     scheduler = SETTINGS["scheduler"] if scheduler is None else scheduler
-    jobs = [job.chunk(lo, hi) for lo, hi in bounds]
-    parts = _map(jobs, None, workers, scheduler)
-    if any(p["undefined"] for p in parts):
-        return next(p for p in parts if p["undefined"])
-    last = max(len(p["params"]) for p in parts) - 1
-    short = [k for k, p in enumerate(parts) if len(p["params"]) - 1 < last]
-    if short:
-        redo = _map([jobs[k] for k in short], last, workers, scheduler)
-        for k, p in zip(short, redo):
-            if p["undefined"]:
-                return p
-            parts[k] = p  # its masks stay False past its own stop (alive() is monotone)
-    cat = lambda triples: tuple(np.concatenate(x) for x in zip(*triples))  # noqa: E731
-    out: dict = {"params": [], "state": [], "masks": [], "undefined": None}
-    for t in range(last + 1):
-        out["params"].append([cat([p["params"][t][0] for p in parts])])
-        names = parts[0]["state"][t].keys()
-        out["state"].append({k: [cat([p["state"][t][k][0] for p in parts])] for k in names})
-        out["masks"].append([np.concatenate([p["masks"][t][0] for p in parts])])
+    names = list(init_state(job.conv, _Names(), [np.zeros(1)]))
+    shape = (job.steps + 1, 3 * (1 + len(names)) + 1, bounds[-1][1])
+    shared = workers > 1 and not scheduler and len(bounds) > 1
+    with _table(shape, shared) as (table, name):
+        done = _map(job, bounds, None, workers, scheduler, table, name)
+        bad = next((d for d in done if d["undefined"]), None)
+        if bad:
+            return {"params": [], "state": [], "masks": [], "undefined": bad["undefined"]}
+        last = max(d["steps"] for d in done)
+        short = [b for b, d in zip(bounds, done) if d["steps"] < last]
+        if short:
+            bad = next((d for d in _map(job, short, last, workers, scheduler, table, name) if d["undefined"]), None)
+            if bad:
+                return {"params": [], "state": [], "masks": [], "undefined": bad["undefined"]}
+        out: dict = {"params": [], "state": [], "masks": [], "undefined": None}
+        for t in range(last + 1):
+            row = table[t].copy()
+            out["params"].append([tuple(row[0:3])])
+            out["state"].append({k: [tuple(row[3 + 3 * j:6 + 3 * j])] for j, k in enumerate(names)})
+            out["masks"].append([row[-1] != 0])
     return out
 
 
-def _map(jobs: list, until: Optional[int], workers: int, scheduler: Optional[str]) -> list:
+class _Names:
+    """Just enough of a context for init_state to name the state slots."""
+
+    def const(self, x: Any) -> float:
+        return 0.0
+
+
+def _store(table: np.ndarray, res: dict, lo: int, hi: int) -> dict:
+    for t, (params, state, masks) in enumerate(zip(res["params"], res["state"], res["masks"])):
+        table[t, 0:3, lo:hi] = params[0]
+        for j, k in enumerate(state):
+            table[t, 3 + 3 * j:6 + 3 * j, lo:hi] = state[k][0]
+        table[t, -1, lo:hi] = masks[0]
+    return {"steps": len(res["params"]) - 1, "undefined": res["undefined"]}
+
+
+def _chunk_task(chunk: Job, lo: int, hi: int, until: Optional[int], name: Optional[str], shape: tuple) -> dict:
+    """Run one chunk (elements lo:hi); write it into the shared table ``name`` (a worker) or return it (Dask)."""
+    res = run_job(chunk, until)
+    if name is None:
+        return res
+    from multiprocessing import shared_memory
+
+    shm = shared_memory.SharedMemory(name=name)
+    try:
+        return _store(np.ndarray(shape, dtype=np.float64, buffer=shm.buf), res, lo, hi)
+    finally:
+        shm.close()
+
+
+@contextlib.contextmanager
+def _table(shape: tuple, shared: bool):
+    if not shared:
+        yield np.zeros(shape), None
+        return
+    from multiprocessing import shared_memory
+
+    shm = shared_memory.SharedMemory(create=True, size=max(8, int(np.prod(shape)) * 8))
+    try:
+        yield np.ndarray(shape, dtype=np.float64, buffer=shm.buf), shm.name
+    finally:
+        shm.close()
+        shm.unlink()
+
+
+def _map(job: Job, bounds: list, until: Optional[int], workers: int, scheduler: Optional[str],
+         table: np.ndarray, name: Optional[str]) -> list:
     if scheduler:
         from distributed import Client
 
         with Client(scheduler) as client:
-            return client.gather(client.map(run_job, jobs, until=until, pure=False))
-    if workers > 1 and len(jobs) > 1:
+            futures = client.map(_chunk_task, [job.chunk(lo, hi) for lo, hi in bounds], [b[0] for b in bounds],
+                                 [b[1] for b in bounds],
+                                 until=until, name=None, shape=table.shape, pure=False)
+            return [_store(table, res, lo, hi) for (lo, hi), res in zip(bounds, client.gather(futures))]
+    if name is not None:
+        ex = pool(workers)
+        futures = [ex.submit(_chunk_task, job.chunk(lo, hi), lo, hi, until, name, table.shape) for lo, hi in bounds]
+        return [f.result() for f in futures]
+    return [_store(table, run_job(job.chunk(lo, hi), until), lo, hi) for lo, hi in bounds]
+
+
+_POOLS: dict = {}
+
+
+def pool(workers: int):
+    """A process pool of ``workers`` spawned processes, started once and kept for the session."""
+    if workers not in _POOLS:
+        import atexit
         import concurrent.futures
         import multiprocessing
 
-        ctx = multiprocessing.get_context("spawn")
-        with concurrent.futures.ProcessPoolExecutor(min(workers, len(jobs)), mp_context=ctx) as pool:
-            return list(pool.map(run_job, jobs, [until] * len(jobs), chunksize=max(1, len(jobs) // (4 * workers))))
-    return [run_job(j, until) for j in jobs]
+        ctx = multiprocessing.get_context("spawn")  # never fork: the parent may hold threads
+        _POOLS[workers] = concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx)
+        atexit.register(_POOLS[workers].shutdown)
+    return _POOLS[workers]
 
 
 def workers_from_env() -> int:

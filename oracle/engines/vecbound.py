@@ -62,6 +62,10 @@ import numpy as np
 from ..rounding import DTYPE_FORMAT, FORMATS, round_fraction_to_format
 
 
+_quiet = np.errstate(all="ignore")
+"""Bounds may be infinite (no claim, as in ErrorBoundArith); inf - inf and 0 * inf give NaN, also no claim."""
+
+
 class OutOfRange(ArithmeticError):
     """The vectorized engine cannot certify this computation; use ErrorBoundArith."""
 
@@ -188,6 +192,9 @@ class BoundArith:
         self.tiny = 2.0 ** (emin - bits)
         self.largest = float((2 - Fraction(2) ** (1 - bits)) * Fraction(2) ** emax)
         self.own = 2.0**-96 if self.words == 2 else 2.0**-50
+        self._c_rel = (self.unit + self.own) * UP
+        self._c_abs = self.tiny * UP + ABS
+        self._largest_down = self.largest * DOWN
         self.np_dtype = np.dtype(self.dtype)
         self._consts: dict = {}
 
@@ -211,7 +218,8 @@ class BoundArith:
         return self._consts[x]
 
     def _make(self, hi: np.ndarray, lo: np.ndarray, err: np.ndarray) -> BoundArray:
-        self._check(hi)
+        if not np.max(np.abs(hi), initial=0.0) <= BIG:
+            raise OutOfRange("an input beyond 2^900: the vectorized bound does not cover it")
         return BoundArray(self, np.asarray(hi), np.asarray(lo) if self.words == 2 else None, np.asarray(err))
 
     def array(self, values: Any) -> BoundArray:
@@ -247,68 +255,89 @@ class BoundArith:
             return o
         return self.array(np.asarray(o, dtype=np.float64))
 
-    def _check(self, hi: np.ndarray) -> None:
-        a = np.abs(hi)
-        if not (np.max(a, initial=0.0) <= BIG) or np.any((a < SMALL) & (a != 0)):
-            raise OutOfRange("a value left [2^-900, 2^900]: the vectorized bound does not cover it")
-
     # -- bounds --------------------------------------------------------------
-    def _mag(self, z: BoundArray) -> np.ndarray:
-        """An upper bound on |W| (|lo| <= 2^-53 |hi| after renormalization)."""
-        return np.abs(z.hi) * UP
-
+    @_quiet
     def _result(self, hi: np.ndarray, lo: Optional[np.ndarray], prop: np.ndarray) -> BoundArray:
-        """ErrorBoundArith.result with S: prop + K u (|z| + prop) + tiny + own |z|, overflow to inf."""
-        self._check(hi)
-        a = np.abs(hi) * UP + prop
-        err = _up(prop + self.unit * a + self.tiny + self.own * a)
-        err = np.where(a > self.largest, np.inf, err)
+        """ErrorBoundArith.result with S: prop + K u (|z| + prop) + tiny + own |z|, overflow to inf.
+
+        ``prop`` may be evaluated from |hi| for |W| (|W| <= |hi| (1 + 2^-53)) and rounded to
+        nearest: the factor UP on every term covers both.
+        """
+        a = np.abs(hi)
+        top = np.max(a, initial=0.0)
+        a *= UP
+        a += prop  # >= |V_z| + prop, up to the factor UP
+        err = a * self._c_rel
+        err += prop * UP
+        err += self._c_abs
+        if not top <= BIG or not np.max(a, initial=0.0) <= self._largest_down:
+            if not top <= BIG or np.isnan(top):
+                raise OutOfRange("a value left [-2^900, 2^900]: the vectorized bound does not cover it")
+            err = np.where(a > self._largest_down, np.inf, err)
         return BoundArray(self, hi, lo, err)
 
     # -- operations ----------------------------------------------------------
+    @_quiet
     def add(self, x: BoundArray, y: BoundArray) -> BoundArray:
         prop = x.err + y.err
         if self.words == 1:
             return self._result(x.hi + y.hi, None, prop)
         s, e = _two_sum(x.hi, y.hi)
         t, f = _two_sum(x.lo, y.lo)
-        s, e = _fast_two_sum(s, e + t)
-        s, e = _fast_two_sum(s, e + f)
+        e += t
+        s, e = _fast_two_sum(s, e)
+        e += f
+        s, e = _fast_two_sum(s, e)
         return self._result(s, e, prop)
 
+    @_quiet
     def mul(self, x: BoundArray, y: BoundArray) -> BoundArray:
-        prop = self._mag(x) * y.err + self._mag(y) * x.err + 3 * x.err * y.err
+        prop = np.abs(x.hi) * y.err
+        prop += np.abs(y.hi) * x.err
+        prop += 3 * x.err * y.err
         if self.words == 1:
             return self._result(x.hi * y.hi, None, prop)
         p, e = _two_prod(x.hi, y.hi)
-        p, e = _fast_two_sum(p, e + (x.hi * y.lo + x.lo * y.hi))
+        e += x.hi * y.lo + x.lo * y.hi
+        p, e = _fast_two_sum(p, e)
         return self._result(p, e, prop)
 
+    @_quiet
     def div(self, x: BoundArray, y: BoundArray) -> BoundArray:
-        if np.any(y.hi == 0):
+        ay = np.abs(y.hi)
+        if not np.min(ay, initial=1.0) > 0:
             raise OutOfRange("a division by a value that may be exactly zero")
-        ylo = (np.abs(y.hi) * DOWN - y.err) * DOWN - ABS  # <= |V_y|
-        gap = (ylo - y.err) * DOWN - ABS  # <= |V_y| - E_y
+        gap = ay * DOWN
+        gap -= 2 * y.err
+        gap *= DOWN
+        gap -= ABS  # <= |V_y| - E_y  (|V_y| >= |W_y| - R_y, S_y >= E_y + R_y)
+        ylo = gap + y.err  # <= |V_y|, up to the factor DOWN
         with np.errstate(divide="ignore", invalid="ignore"):
-            prop = (self._mag(x) + x.err) * y.err / (ylo * gap) + x.err / gap
-        prop = np.where((ylo > 0) & (gap > 0), prop, np.inf)
+            prop = (np.abs(x.hi) + x.err) * y.err
+            prop /= ylo * DOWN * gap
+            prop += x.err / gap
+        if not np.min(gap, initial=1.0) > 0:
+            prop = np.where(gap > 0, prop, np.inf)
         if self.words == 1:
             return self._result(x.hi / y.hi, None, prop)
         q1 = x.hi / y.hi
         p, e = _two_prod(q1, y.hi)
-        e = e + q1 * y.lo
-        r = ((x.hi - p) - e) + x.lo  # x - q1 y, to about 2^-106 |x|
-        q2 = r / y.hi
-        q, e = _fast_two_sum(q1, q2)
+        e += q1 * y.lo
+        r = x.hi - p
+        r -= e
+        r += x.lo  # x - q1 y, to about 2^-106 |x|
+        r /= y.hi
+        q, e = _fast_two_sum(q1, r)
         return self._result(q, e, prop)
 
+    @_quiet
     def sqrt(self, x: BoundArray) -> BoundArray:
         if np.any(x.hi < 0):
             raise OutOfRange("square root of a value that may be negative")
         xlo = np.maximum((x.hi * DOWN - x.err) * DOWN - ABS, 0.0)  # <= V_x
         rest = np.maximum((xlo - x.err) * DOWN - ABS, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            first = x.err / (np.sqrt(xlo) * DOWN + np.sqrt(rest) * DOWN)
+            first = x.err / ((np.sqrt(xlo) + np.sqrt(rest)) * DOWN)
         prop = np.minimum(np.where(np.isnan(first), np.inf, first), np.sqrt(2 * x.err))
         prop = np.where(x.err == 0, 0.0, prop)
         r = np.sqrt(x.hi)
