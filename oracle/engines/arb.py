@@ -83,7 +83,7 @@ def threshold_bits(digits: int) -> int:
     """Relative accuracy (bits) that guarantees ``digits`` certified digits (step 3 of the method).
 
     >>> threshold_bits(50)
-    173
+    174
     """
     return math.ceil(3 + (digits + 1) * math.log2(10)) + 1
 

@@ -48,8 +48,9 @@ ErrorBoundArith.
 >>> ar = BoundArith("float64")
 >>> recs = simulate(preset("seed", lr=0.1, rho=0.9, eps=1e-8), ar, [0.0], grads=[[-8.0]], steps=1)
 >>> w = recs[1]["params"][0]
->>> float(w.hi[0]), float(w.err[0]) >= 8.43e-16
-(0.31622776576978504, True)
+>>> hi, lo, err = split(w, ar)  # ErrorBoundArith: 0.31622776576978504395, err 8.426000314709882e-16
+>>> float(hi + lo), float(err)
+(0.31622776576978506, 8.426000314711347e-16)
 """
 
 from __future__ import annotations
