@@ -108,8 +108,8 @@ def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool 
                 lre = np.clip(np.where(rel == 0, digits, -np.log10(rel)), 0.0, digits)
             result.compared += int(mask.sum())
             result.last_step = t
-            result.ulps += _for_stats(ulp[mask], max)
-            result.lres += _for_stats(lre[mask], min)
+            result.ulps += _for_stats(ulp[mask], np.max)
+            result.lres += _for_stats(lre[mask], np.min)
             result.worst_ratio = max(result.worst_ratio, float(np.max(ratio[mask])))
             bad = np.flatnonzero(mask & ~(ratio <= 1.0))
             if bad.size:
