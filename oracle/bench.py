@@ -152,21 +152,38 @@ def _float(_: Optional[int]) -> Any:
     return FloatArith("float64")
 
 
+def reference_chunked(p0: list, grads: list, digits: Optional[int] = None) -> None:
+    """The conformance reference of an open-loop case: BoundArith float64 over cache-sized chunks."""
+    from .conformance import reference as R
+
+    n = p0[0].size
+    job = R.Job(_conv(), "float64", len(grads), p0, grads)
+    R.run_chunks(job, [(lo, min(lo + R.CHUNK, n)) for lo in range(0, n, R.CHUNK)], workers=1)
+
+
 def engines() -> list:
-    """(name, kind, digit-dependent, function, largest N worth timing) for every engine available."""
-    out = [("naive mpmath loop (dps = digits + 10)", "anchor", True, naive_mpmath, 1000)]
+    """(name, kind, digit-dependent, function, N, slow) for every engine available; a slow engine
+    (one Python operation per element) may be timed on fewer than N parameters."""
+    out = [("naive mpmath loop (dps = digits + 10)", "anchor", True, naive_mpmath, 1000, True)]
     if _has_flint():
-        out.append(("python-flint arb loop", "anchor", True, arb_loop, 1000))
-    out.append(("certified_run engine=mpmath (the definition)", "golden", True, certified("mpmath"), 1000))
+        out.append(("python-flint arb loop", "anchor", True, arb_loop, 1000, True))
+    out.append(("certified_run engine=mpmath (the definition)", "golden", True, certified("mpmath"), 1000, True))
     if _has_flint():
-        out.append(("certified_run engine=arb", "golden", True, certified("arb"), 1000))
-    out.append(("simulate over IntervalArith, not certified", "golden", True, simulated(_interval), 1000))
-    out.append(("ErrorBoundArith float64 (mpmath, 256 bits)", "grading", False, simulated(_errorbound), 1000))
-    out.append(("BoundArith float64 (vectorized double-double)", "grading", False, simulated(_bound("float64")), 1000))
-    out.append(("BoundArith float32 (vectorized)", "grading", False, simulated(_bound("float32")), 1000))
-    out.append(("FloatArith float64 (simulate)", "limit", False, simulated(_float), 1000))
-    out.append(("float64 numpy loop", "limit", False, numpy_loop, 1000))
+        out.append(("certified_run engine=arb", "golden", True, certified("arb"), 1000, True))
+    out.append(("simulate over IntervalArith, not certified", "golden", True, simulated(_interval), 1000, True))
+    out.append(("ErrorBoundArith float64 (mpmath, 256 bits)", "grading", False, simulated(_errorbound), 1000, True))
+    out.append(("BoundArith float64 (vectorized double-double)", "grading", False, simulated(_bound("float64")),
+                1000, False))
+    out.append(("BoundArith float32 (vectorized)", "grading", False, simulated(_bound("float32")), 1000, False))
+    out.append(("conformance reference float64 (BoundArith, chunked)", "grading", False, reference_chunked,
+                LARGE, False))
+    out.append(("FloatArith float64 (simulate)", "limit", False, simulated(_float), 1000, False))
+    out.append(("float64 numpy loop", "limit", False, numpy_loop, 1000, False))
     return out
+
+
+LARGE = (1 << 20) + 7
+"""The default profile's large case: the reference row is timed on it (3 steps)."""
 
 
 def _has_flint() -> bool:
@@ -177,12 +194,13 @@ def _has_flint() -> bool:
     return True
 
 
-def rate(fn: Callable, n: int, steps: int, digits: Optional[int], budget: float) -> tuple:
-    """(param-steps/s, parameters used): n parameters, or fewer so that one run takes about ``budget`` s."""
-    m = min(n, 50)
+def rate(fn: Callable, n: int, steps: int, digits: Optional[int], budget: float, slow: bool = True) -> tuple:
+    """(param-steps/s, parameters used): n parameters, or for a slow engine fewer, so that one run
+    takes about ``budget`` s."""
+    m = min(n, 50) if slow else n
     p0, grads = problem(m, steps)
     t = best(lambda: fn(p0, grads, digits), budget, 1)
-    if t * n / m > 2 * budget:  # too slow for n: fewer parameters (the cost per element is flat)
+    if slow and t * n / m > 2 * budget:  # too slow for n: fewer parameters (the cost per element is flat)
         m = max(m, int(m * budget / max(t, 1e-9)))
     else:
         m = n
@@ -194,14 +212,45 @@ def rate(fn: Callable, n: int, steps: int, digits: Optional[int], budget: float)
 def table(steps: int, budget: float, digit_levels: tuple) -> list:
     """One record per engine (and digit count): name, kind, digits, size, param_steps_per_s, ratio_to_naive."""
     records, naive = [], {}
-    for name, kind, per_digits, fn, n in engines():
+    for name, kind, per_digits, fn, n, slow in engines():
+        if n == LARGE:
+            n, run_steps = (n if budget >= 0.5 else 1 << 14), 3
+        else:
+            run_steps = steps
         for digits in (digit_levels if per_digits else (None,)):
-            r, m = rate(fn, n, steps, digits or 50, budget)
+            r, m = rate(fn, n, run_steps, digits or 50, budget, slow)
             if kind == "anchor" and name.startswith("naive"):
                 naive[digits] = r
-            records.append({"name": name, "kind": kind, "digits": digits, "size": f"{m} x {steps}",
+            records.append({"name": name, "kind": kind, "digits": digits, "size": f"{m} x {run_steps}",
                             "param_steps_per_s": r, "ratio_to_naive": r / naive[digits or digit_levels[0]]})
     return records
+
+
+def certification_share(n: int = 200, steps: int = 20, digits: int = 50) -> dict:
+    """Per engine, the fraction of ``certified_run`` spent beyond the arithmetic (certifying the digits)."""
+    from .algorithm import simulate
+    from .engines.interval import IntervalArith, certified_precision, certified_run
+
+    p0, grads = problem(n, steps)
+    bits = certified_precision(digits, steps)
+    makers = {"mpmath": lambda: IntervalArith(bits)}
+    if _has_flint():
+        from .engines.arb import ArbArith, precision
+
+        makers["arb"] = lambda: ArbArith(bits)
+    out = {}
+    for engine, make in makers.items():
+        whole = best(lambda: certified_run(_conv(), p0, steps=steps, grads=grads, digits=digits, engine=engine), 1.0)
+
+        def arithmetic() -> None:
+            if engine == "arb":
+                with precision(bits):
+                    simulate(_conv(), make(), p0, steps=steps, grads=grads)
+            else:
+                simulate(_conv(), make(), p0, steps=steps, grads=grads)
+
+        out[engine] = max(0.0, 1 - best(arithmetic, 1.0) / whole)
+    return out
 
 
 # -- scaling, workers, end to end --------------------------------------------
@@ -285,6 +334,10 @@ def render(report: dict) -> str:
     for r in report["engines"]:
         lines.append(f"| {r['name']} | {r['kind']} | {r['digits'] or '-'} | {r['size']} | "
                      f"{r['param_steps_per_s']:,.0f} | {r['ratio_to_naive']:.3g} |")
+    share = report.get("certification_share")
+    if share:
+        lines += ["", "certifying the digits, as a share of certified_run: " +
+                  ", ".join(f"{k} {v:.0%}" for k, v in share.items())]
     sc = report.get("scaling")
     if sc:
         lines += ["", "| parameters | grading float64 (10 steps) | golden 50 digits (2 steps) |", "|---|---|---|"]
@@ -315,6 +368,7 @@ def run(quick: bool = False, end_to_end_too: Optional[bool] = None) -> dict:
                     "cpu_count": os.cpu_count(), "python": sys.version.split()[0],
                     "load_average_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None}
     report["engines"] = table(steps, 0.05 if quick else 0.5, levels)
+    report["certification_share"] = certification_share(50 if quick else 200, steps)
     report["scaling"] = scaling(quick)
     report["workers"] = workers_speedup(1 << 14 if quick else (1 << 20) + 7)
     if end_to_end_too if end_to_end_too is not None else not quick:

@@ -114,8 +114,12 @@ class CertifiedValue:
     def from_interval(cls, x: Any, cap: int = 80) -> "CertifiedValue":
         """The value enclosed by an mpmath interval, or by an Arb ball of the fast engine."""
         if not hasattr(x, "_mpi_"):
-            from .arb import BallValue
-
+            try:
+                from .arb import BallValue, is_ball
+            except ImportError:
+                is_ball = None
+            if is_ball is None or not is_ball(x):
+                raise TypeError(f"not an interval or a ball: {x!r}")
             return BallValue(x, cap)
         lo, hi = x._mpi_
         return cls(mpf_to_fraction(lo), mpf_to_fraction(hi), cap)

@@ -99,11 +99,33 @@ def _split(a: np.ndarray) -> tuple:
     return hi, a - hi
 
 
-def _two_prod(a: np.ndarray, b: np.ndarray) -> tuple:
+def _two_prod(a: np.ndarray, b: np.ndarray, sa: Optional[tuple] = None, sb: Optional[tuple] = None) -> tuple:
+    """p + e = a * b exactly (Dekker; ``sa``, ``sb``: the splits of a and b when known)."""
     p = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    ah, al = sa or _split(a)
+    bh, bl = sb or _split(b)
+    e = ah * bh - p
+    e += ah * bl
+    e += al * bh
+    e += al * bl
+    return p, e
+
+
+def _two_square(a: np.ndarray, sa: Optional[tuple] = None) -> tuple:
+    """p + e = a * a exactly."""
+    p = a * a
+    ah, al = sa or _split(a)
+    e = ah * ah - p
+    e += 2 * (ah * al)
+    e += al * al
+    return p, e
+
+
+def _splits(x: "BoundArray") -> tuple:
+    """The Veltkamp split of x.hi, computed once per array (a value is often multiplied twice)."""
+    if x.sp is None:
+        x.sp = _split(x.hi)
+    return x.sp
 
 
 class BoundArray(np.ndarray):
@@ -119,11 +141,11 @@ class BoundArray(np.ndarray):
 
     def __new__(cls, ar: "BoundArith", hi: np.ndarray, lo: Optional[np.ndarray], err: np.ndarray) -> "BoundArray":
         obj = np.asarray(hi, dtype=np.float64).view(cls)
-        obj.ar, obj.lo, obj.err = ar, lo, np.asarray(err, dtype=np.float64)
+        obj.ar, obj.lo, obj.err, obj.sp = ar, lo, np.asarray(err, dtype=np.float64), None
         return obj
 
     def __array_finalize__(self, obj: Any) -> None:
-        self.ar, self.lo, self.err = getattr(obj, "ar", None), None, None
+        self.ar, self.lo, self.err, self.sp = getattr(obj, "ar", None), None, None, None
 
     @property
     def hi(self) -> np.ndarray:
@@ -196,6 +218,7 @@ class BoundArith:
         self._c_rel = (self.unit + self.own) * UP
         self._c_abs = self.tiny * UP + ABS
         self._largest_down = self.largest * DOWN
+        self._fast_limit = min(self._largest_down, BIG)  # a <= this: in range and no overflow to inf
         self.np_dtype = np.dtype(self.dtype)
         self._consts: dict = {}
 
@@ -235,10 +258,14 @@ class BoundArith:
                 rep = values.dtype.itemsize <= self.np_dtype.itemsize or None
                 if rep is None:
                     rep = x.astype(self.dtype).astype(np.float64) == x
-            err = np.where(rep, 0.0, self.unit * np.abs(x) * UP + self.tiny) + self.own * np.abs(x)
-            if rep is not True:
-                err = np.where(np.abs(x) > self.largest, np.inf, err)
-            return self._make(x, np.zeros_like(x), _up(err))
+            err = np.abs(x)
+            if rep is True:  # every input representable in the dtype: only the engine's own charge
+                err *= self.own * UP
+                err += ABS
+            else:
+                err = np.where(rep, 0.0, self.unit * err * UP + self.tiny) + self.own * err
+                err = _up(np.where(np.abs(x) > self.largest, np.inf, err))
+            return self._make(x, np.zeros_like(x), err)
         from ._objarray import exact_array
 
         ex = exact_array(values)
@@ -265,14 +292,14 @@ class BoundArith:
         nearest: the factor UP on every term covers both.
         """
         a = np.abs(hi)
-        top = np.max(a, initial=0.0)
         a *= UP
-        a += prop  # >= |V_z| + prop, up to the factor UP
+        a += prop  # >= |V_z| + prop, up to the factor UP; >= |hi|
         err = a * self._c_rel
         err += prop * UP
         err += self._c_abs
-        if not top <= BIG or not np.max(a, initial=0.0) <= self._largest_down:
-            if not top <= BIG or np.isnan(top):
+        if not np.max(a, initial=0.0) <= self._fast_limit:  # also catches NaN
+            top = np.max(np.abs(hi), initial=0.0)
+            if not top <= BIG:
                 raise OutOfRange("a value left [-2^900, 2^900]: the vectorized bound does not cover it")
             err = np.where(a > self._largest_down, np.inf, err)
         return BoundArray(self, hi, lo, err)
@@ -298,8 +325,13 @@ class BoundArith:
         prop += 3 * x.err * y.err
         if self.words == 1:
             return self._result(x.hi * y.hi, None, prop)
-        p, e = _two_prod(x.hi, y.hi)
-        e += x.hi * y.lo + x.lo * y.hi
+        if x is y:
+            p, e = _two_square(x.hi, _splits(x))
+            e += 2 * (x.hi * x.lo)
+        else:
+            p, e = _two_prod(x.hi, y.hi, _splits(x), _splits(y))
+            e += x.hi * y.lo
+            e += x.lo * y.hi
         p, e = _fast_two_sum(p, e)
         return self._result(p, e, prop)
 
@@ -322,7 +354,7 @@ class BoundArith:
         if self.words == 1:
             return self._result(x.hi / y.hi, None, prop)
         q1 = x.hi / y.hi
-        p, e = _two_prod(q1, y.hi)
+        p, e = _two_prod(q1, y.hi, None, _splits(y))
         e += q1 * y.lo
         r = x.hi - p
         r -= e
@@ -345,7 +377,7 @@ class BoundArith:
         if self.words == 1:
             return self._result(r, None, prop)
         with np.errstate(divide="ignore", invalid="ignore"):
-            p, e = _two_prod(r, r)
+            p, e = _two_square(r)
             c = ((x.hi - p) - e + x.lo) / (2 * r)
         c = np.where(r == 0, 0.0, c)
         s, e = _fast_two_sum(r, c)
