@@ -46,6 +46,19 @@ def problem(n: int, steps: int, seed: int = 0) -> tuple:
     return [rng.uniform(-1, 1, n)], [[rng.standard_normal(n)] for _ in range(steps)]
 
 
+def paired(a: Callable[[], Any], b: Callable[[], Any], repeat: int = 3) -> tuple:
+    """Best wall times of ``a`` and ``b``, run alternately (a load that drifts hits both alike)."""
+    ta = tb = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        a()
+        ta = min(ta, time.perf_counter() - t)
+        t = time.perf_counter()
+        b()
+        tb = min(tb, time.perf_counter() - t)
+    return ta, tb
+
+
 def best(fn: Callable[[], Any], budget: float = 0.3, repeat: int = 3) -> float:
     """Best wall time of ``fn`` over up to ``repeat`` runs (fewer when one run exceeds ``budget``)."""
     out = float("inf")
@@ -210,19 +223,26 @@ def rate(fn: Callable, n: int, steps: int, digits: Optional[int], budget: float,
 
 
 def table(steps: int, budget: float, digit_levels: tuple) -> list:
-    """One record per engine (and digit count): name, kind, digits, size, param_steps_per_s, ratio_to_naive."""
-    records, naive = [], {}
+    """One record per engine (and digit count): name, kind, digits, size, param_steps_per_s, ratio_to_naive.
+
+    The ratio divides by the naive loop at the same digits (50 for engines without digits) timed
+    right beside the engine (alternating runs), so that a drifting machine load cancels out.
+    """
+    records = []
     for name, kind, per_digits, fn, n, slow in engines():
         if n == LARGE:
             n, run_steps = (n if budget >= 0.5 else 1 << 14), 3
         else:
             run_steps = steps
         for digits in (digit_levels if per_digits else (None,)):
-            r, m = rate(fn, n, run_steps, digits or 50, budget, slow)
-            if kind == "anchor" and name.startswith("naive"):
-                naive[digits] = r
+            _, m = rate(fn, n, run_steps, digits or 50, budget, slow)
+            p0, grads = problem(m, run_steps)
+            q0, qgrads = problem(max(10, min(m, 100)), steps)
+            t, tn = paired(lambda: fn(p0, grads, digits or 50), lambda: naive_mpmath(q0, qgrads, digits or 50))
+            r, rn = m * run_steps / t, q0[0].size * steps / tn
             records.append({"name": name, "kind": kind, "digits": digits, "size": f"{m} x {run_steps}",
-                            "param_steps_per_s": r, "ratio_to_naive": r / naive[digits or digit_levels[0]]})
+                            "param_steps_per_s": r, "ratio_to_naive": 1.0 if name.startswith("naive") else r / rn,
+                            "naive_param_steps_per_s": rn})
     return records
 
 
@@ -240,8 +260,6 @@ def certification_share(n: int = 200, steps: int = 20, digits: int = 50) -> dict
         makers["arb"] = lambda: ArbArith(bits)
     out = {}
     for engine, make in makers.items():
-        whole = best(lambda: certified_run(_conv(), p0, steps=steps, grads=grads, digits=digits, engine=engine), 1.0)
-
         def arithmetic() -> None:
             if engine == "arb":
                 with precision(bits):
@@ -249,7 +267,9 @@ def certification_share(n: int = 200, steps: int = 20, digits: int = 50) -> dict
             else:
                 simulate(_conv(), make(), p0, steps=steps, grads=grads)
 
-        out[engine] = max(0.0, 1 - best(arithmetic, 1.0) / whole)
+        whole, arith = paired(lambda: certified_run(_conv(), p0, steps=steps, grads=grads, digits=digits,
+                                                    engine=engine), arithmetic)
+        out[engine] = max(0.0, 1 - arith / whole)
     return out
 
 
@@ -295,10 +315,8 @@ def workers_speedup(size: int) -> dict:
     t = time.perf_counter()
     R.run_chunks(job, bounds[:2], workers=2)  # start the pool (spawned interpreters)
     out["pool_start_seconds"] = time.perf_counter() - t
-    for w in (1, 2):
-        t = time.perf_counter()
-        R.run_chunks(job, bounds, workers=w)
-        out[f"seconds_{w}_worker{'s' if w > 1 else ''}"] = time.perf_counter() - t
+    one, two = paired(lambda: R.run_chunks(job, bounds, workers=1), lambda: R.run_chunks(job, bounds, workers=2), 2)
+    out["seconds_1_worker"], out["seconds_2_workers"] = one, two
     out["speedup_1_to_2"] = out["seconds_1_worker"] / out["seconds_2_workers"]
     return out
 
@@ -312,13 +330,15 @@ def end_to_end() -> dict:
         "certify torch.optim.RMSprop, default profile": [py, "-m", "oracle", "certify", "oracle.adapters.torch:rmsprop",
                                                           "--profile", "default", "-q"],
         "golden check": [py, "-m", "oracle", "golden", "check"],
+        "golden check, ORACLE_ENGINE=mpmath (the definition)": [py, "-m", "oracle", "golden", "check"],
         "golden check --long": [py, "-m", "oracle", "golden", "check", "--long"],
     }
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         for label, cmd in cmds.items():
+            env = dict(os.environ, ORACLE_ENGINE="mpmath" if "mpmath" in label else os.environ.get("ORACLE_ENGINE", "auto"))
             t = time.perf_counter()
-            proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp)
+            proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp, env=env)
             out[label] = {"seconds": time.perf_counter() - t, "exit_status": proc.returncode}
     return out
 

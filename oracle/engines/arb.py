@@ -64,7 +64,6 @@ from flint import arb, fmpq
 
 _sqrt = np.frompyfunc(arb.sqrt, 1, 1)
 _accuracy = np.frompyfunc(arb.rel_accuracy_bits, 1, 1)
-_finite = np.frompyfunc(arb.is_finite, 1, 1)
 _from_float = np.frompyfunc(arb, 1, 1)
 
 
@@ -254,9 +253,6 @@ def certified_run_arb(
                 d, unb = shortfall(a, digits, need, cap)
                 worst = min(worst, d)
                 if unb and unbounded_step is None:
-                    unbounded_step = rec["step"]
-            if grad_fn is None and rec["grads"] is not None and unbounded_step is None:
-                if any(not all(_finite(g.reshape(-1))) for g in rec["grads"] if g.size):
                     unbounded_step = rec["step"]
         if worst >= digits:
             return CertifiedRun(conv, steps, bits, digits, [LazyRecord(rec, cap) for rec in records])
