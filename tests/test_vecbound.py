@@ -177,3 +177,11 @@ def test_large_case_follows_every_element():
                   grads=[[g.reshape(-1)[idx] for g in step] for step in case.grads])
     for k, x in enumerate(eb[-1]["params"][0]):
         assert err[idx[k]] >= float(x.err) and abs(hi[idx[k]] + lo[idx[k]] - float(x.val)) <= 1e-6 * float(x.err)
+
+
+def test_workers_option_is_validated():
+    """--workers must be a positive integer (a usage error otherwise)."""
+    with pytest.raises(ValueError, match="--workers must be a positive integer, got 'two'"):
+        R.configure("two")
+    R.configure(None, None)
+    assert R.SETTINGS == {"workers": 1, "scheduler": None}

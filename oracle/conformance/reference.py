@@ -20,7 +20,6 @@ per (convention, case), across sessions of one process.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 from typing import Any, Optional
@@ -52,6 +51,11 @@ def configure(workers: Optional[int] = None, scheduler: Optional[str] = None) ->
         n = 0
     if n < 1:
         raise ValueError(f"--workers must be a positive integer, got {workers!r}")
+    if scheduler:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ValueError("--scheduler needs Dask: pip install 'rmsprop-oracle[dask]'") from None
     SETTINGS["workers"] = n
     SETTINGS["scheduler"] = scheduler or None
 
@@ -101,8 +105,9 @@ def followed(case: Case, arrays: list) -> list:
 
 
 def reference(conv: Convention, case: Case) -> Reference:
-    """The bounded reference run of ``case`` under ``conv`` (cached)."""
-    if "nocache" in case.tags:
+    """The bounded reference run of ``case`` under ``conv`` (cached, except for large cases: each is
+    graded once, and its reference holds gigabytes in the thorough profile)."""
+    if "nocache" in case.tags or "large" in case.tags:
         return _compute(conv, case)
     key = (conv, fingerprint(case))
     if key not in _CACHE:
@@ -222,32 +227,34 @@ def _compute(conv: Convention, case: Case) -> Reference:
 
 
 def run_chunks(job: Job, bounds: list, workers: Optional[int] = None, scheduler: Optional[str] = None) -> dict:
-    """:func:`run_job` of a one-array job, computed chunk by chunk into one table.
+    """:func:`run_job` of a one-array job, computed chunk by chunk into one table per step.
 
     Each chunk stops where it would alone; a chunk that stops before the whole run would
     (the last chunk to stop) is recomputed to that step, so values, masks and errors are those
-    of the unchunked run.  Local workers write their chunk straight into a shared-memory
-    table; Dask workers return theirs.
+    of the unchunked run.  Local workers write their chunk straight into shared-memory tables
+    (one per step, copied out and released one at a time); Dask workers return theirs.
     """
     workers = SETTINGS["workers"] if workers is None else workers
     scheduler = SETTINGS["scheduler"] if scheduler is None else scheduler
     names = list(init_state(job.conv, _Names(), [np.zeros(1)]))
-    shape = (job.steps + 1, 3 * (1 + len(names)) + 1, bounds[-1][1])
+    shape = (3 * (1 + len(names)) + 1, bounds[-1][1])
     shared = workers > 1 and not scheduler and len(bounds) > 1
-    with _table(shape, shared) as (table, name):
-        done = _map(job, bounds, None, workers, scheduler, table, name)
+    with _Tables(job.steps + 1, shape, shared) as store:
+        tables, shm_names = store.arrays, store.names
+        done = _map(job, bounds, None, workers, scheduler, tables, shm_names)
         bad = next((d for d in done if d["undefined"]), None)
         if bad:
             return {"params": [], "state": [], "masks": [], "undefined": bad["undefined"]}
         last = max(d["steps"] for d in done)
         short = [b for b, d in zip(bounds, done) if d["steps"] < last]
         if short:
-            bad = next((d for d in _map(job, short, last, workers, scheduler, table, name) if d["undefined"]), None)
+            redo = _map(job, short, last, workers, scheduler, tables, shm_names)
+            bad = next((d for d in redo if d["undefined"]), None)
             if bad:
                 return {"params": [], "state": [], "masks": [], "undefined": bad["undefined"]}
         out: dict = {"params": [], "state": [], "masks": [], "undefined": None}
         for t in range(last + 1):
-            row = table[t].copy()
+            row = store.take(t)
             out["params"].append([tuple(row[0:3])])
             out["state"].append({k: [tuple(row[3 + 3 * j:6 + 3 * j])] for j, k in enumerate(names)})
             out["masks"].append([row[-1] != 0])
@@ -261,59 +268,84 @@ class _Names:
         return 0.0
 
 
-def _store(table: np.ndarray, res: dict, lo: int, hi: int) -> dict:
+def _store(tables: list, res: dict, lo: int, hi: int) -> dict:
     for t, (params, state, masks) in enumerate(zip(res["params"], res["state"], res["masks"])):
-        table[t, 0:3, lo:hi] = params[0]
+        table = tables[t]
+        table[0:3, lo:hi] = params[0]
         for j, k in enumerate(state):
-            table[t, 3 + 3 * j:6 + 3 * j, lo:hi] = state[k][0]
-        table[t, -1, lo:hi] = masks[0]
+            table[3 + 3 * j:6 + 3 * j, lo:hi] = state[k][0]
+        table[-1, lo:hi] = masks[0]
     return {"steps": len(res["params"]) - 1, "undefined": res["undefined"]}
 
 
-def _chunk_task(chunk: Job, lo: int, hi: int, until: Optional[int], name: Optional[str], shape: tuple) -> dict:
-    """Run one chunk (elements lo:hi); write it into the shared table ``name`` (a worker) or return it (Dask)."""
+def _chunk_task(chunk: Job, lo: int, hi: int, until: Optional[int], shm_names: Optional[list], shape: tuple) -> dict:
+    """Run one chunk (elements lo:hi); write it into the shared tables (a worker) or return it (Dask)."""
     res = run_job(chunk, until)
-    if name is None:
+    if shm_names is None:
         return res
     from multiprocessing import shared_memory
 
-    shm = shared_memory.SharedMemory(name=name)
+    shms = [shared_memory.SharedMemory(name=n) for n in shm_names[: len(res["params"])]]
     try:
-        return _store(np.ndarray(shape, dtype=np.float64, buffer=shm.buf), res, lo, hi)
+        return _store([np.ndarray(shape, dtype=np.float64, buffer=m.buf) for m in shms], res, lo, hi)
     finally:
-        shm.close()
+        for m in shms:
+            m.close()
 
 
-@contextlib.contextmanager
-def _table(shape: tuple, shared: bool):
-    if not shared:
-        yield np.zeros(shape), None
-        return
-    from multiprocessing import shared_memory
+class _Tables:
+    """One (fields x elements) float64 table per step: plain arrays, or shared memory for local workers."""
 
-    shm = shared_memory.SharedMemory(create=True, size=max(8, int(np.prod(shape)) * 8))
-    try:
-        yield np.ndarray(shape, dtype=np.float64, buffer=shm.buf), shm.name
-    finally:
-        shm.close()
-        shm.unlink()
+    def __init__(self, count: int, shape: tuple, shared: bool) -> None:
+        self.shms: list = []
+        if shared:
+            from multiprocessing import shared_memory
+
+            size = max(8, int(np.prod(shape)) * 8)
+            self.shms = [shared_memory.SharedMemory(create=True, size=size) for _ in range(count)]
+            self.arrays = [np.ndarray(shape, dtype=np.float64, buffer=m.buf) for m in self.shms]
+            self.names: Optional[list] = [m.name for m in self.shms]
+        else:
+            self.arrays, self.names = [np.empty(shape) for _ in range(count)], None
+
+    def take(self, t: int) -> np.ndarray:
+        """Table t as a plain array; a shared one is copied and released at once."""
+        if not self.shms:
+            return self.arrays[t]
+        row, self.arrays[t] = self.arrays[t].copy(), None
+        self._release(t)
+        return row
+
+    def _release(self, t: int) -> None:
+        m, self.shms[t] = self.shms[t], None
+        if m is not None:
+            self.arrays[t] = None
+            m.close()
+            m.unlink()
+
+    def __enter__(self) -> "_Tables":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for t in range(len(self.shms)):
+            self._release(t)
 
 
 def _map(job: Job, bounds: list, until: Optional[int], workers: int, scheduler: Optional[str],
-         table: np.ndarray, name: Optional[str]) -> list:
+         tables: list, shm_names: Optional[list]) -> list:
+    shape = tables[0].shape
     if scheduler:
         from distributed import Client
 
         with Client(scheduler) as client:
             futures = client.map(_chunk_task, [job.chunk(lo, hi) for lo, hi in bounds], [b[0] for b in bounds],
-                                 [b[1] for b in bounds],
-                                 until=until, name=None, shape=table.shape, pure=False)
-            return [_store(table, res, lo, hi) for (lo, hi), res in zip(bounds, client.gather(futures))]
-    if name is not None:
+                                 [b[1] for b in bounds], until=until, shm_names=None, shape=shape, pure=False)
+            return [_store(tables, res, lo, hi) for (lo, hi), res in zip(bounds, client.gather(futures))]
+    if shm_names is not None:
         ex = pool(workers)
-        futures = [ex.submit(_chunk_task, job.chunk(lo, hi), lo, hi, until, name, table.shape) for lo, hi in bounds]
+        futures = [ex.submit(_chunk_task, job.chunk(lo, hi), lo, hi, until, shm_names, shape) for lo, hi in bounds]
         return [f.result() for f in futures]
-    return [_store(table, run_job(job.chunk(lo, hi), until), lo, hi) for lo, hi in bounds]
+    return [_store(tables, run_job(job.chunk(lo, hi), until), lo, hi) for lo, hi in bounds]
 
 
 _POOLS: dict = {}
