@@ -185,3 +185,27 @@ def test_workers_option_is_validated():
         R.configure("two")
     R.configure(None, None)
     assert R.SETTINGS == {"workers": 1, "scheduler": None}
+
+
+@pytest.mark.parametrize("name", ["seed", "pytorch", "tf1", "graves2013"])
+def test_values_agree_with_the_certified_interval_engine(name):
+    """hi + lo is within 1e-6 of the bound of the certified exact value (open and closed loop)."""
+    from fractions import Fraction
+
+    from oracle.engines.interval import certified_run
+
+    allows = preset(name).allows
+    opts = {k: v for k, v in (("centered", True), ("momentum", 0.5)) if k in allows}
+    conv = preset(name, lr=0.01, rho=0.9, eps=1e-8, **opts)
+    rng = np.random.default_rng(8)
+    p0 = [rng.uniform(-1, 1, 3)]
+    grads = [[rng.standard_normal(3)] for _ in range(12)]
+    problem = Quadratic([np.array([1.0, 4.0, 0.5])], [np.array([0.5, -1.0, 2.0])])
+    for kw in (dict(grads=grads), dict(grad_fn=problem.grad_fn())):
+        cert = certified_run(conv, p0, steps=12, digits=30, **kw)
+        bar = BoundArith("float64")
+        got = simulate(conv, bar, p0, steps=12, **kw)
+        for rc, rb in zip(cert.records, got):
+            hi, lo, err = split(rb["params"][0], bar)
+            for cv, h, l, e in zip(rc["params"][0].reshape(-1), hi, lo, err):
+                assert abs(Fraction(float(h)) + Fraction(float(l)) - cv.mid()) <= Fraction(float(e)) / 10**6
