@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-_SUBCOMMAND_MODULES = ("oracle.golden.cli", "oracle.conformance.cli", "oracle.plot.cli")
+_SUBCOMMAND_MODULES = ("oracle.golden.cli", "oracle.conformance.cli", "oracle.plot.cli", "oracle.bench")
 """Each module provides ``register(subparsers)``, adding its subcommands lazily."""
 
 

@@ -81,7 +81,8 @@ def test_certificate_json(pytester, tmp_path):
     assert set(cand["dtypes"]) >= {"float64", "float32"}
     f64 = cand["dtypes"]["float64"]
     assert f64["failed"] == 0 and f64["passed"] > 10 and f64["worst_fraction_of_bound"] <= 1
-    assert 13 < f64["worst_lre"] <= f64["median_lre"] and f64["median_ulp"] <= f64["worst_ulp"]
+    # every element of the large case is graded: elements near 0 have a low LRE within the bound
+    assert 10 < f64["worst_lre"] <= f64["median_lre"] and f64["median_ulp"] <= f64["worst_ulp"]
     assert cert["versions"]["rmsprop-oracle"] and cert["platform"]["machine"]
 
 

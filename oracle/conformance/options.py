@@ -55,6 +55,10 @@ OPTIONS = (
            "package's own built-in candidates)"),
     Option("certificate", None, "PATH", "write the JSON certificate here"),
     Option("case_timeout", 60.0, "SECONDS", "time limit for one case of the candidate (default: 60)"),
+    Option("workers", None, "N",
+           "compute the reference of large cases in element chunks on N local processes (default: 1)"),
+    Option("scheduler", None, "ADDRESS",
+           "compute those chunks on the Dask distributed scheduler at ADDRESS (extra 'dask')"),
     Option("isolation", "process", "process|inline",
            "run the candidate in a worker process (default; killed on timeout, crashes contained) or inline "
            "in this process (for debugging with pdb: no protection)"),

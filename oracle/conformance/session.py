@@ -67,6 +67,9 @@ class Session:
 
     def __init__(self, opts: dict) -> None:
         self.opts = validate(opts)
+        from .reference import configure
+
+        configure(self.opts["workers"], self.opts["scheduler"])
         self.dtypes = self.opts["dtypes"]
         self.profile = self.opts["oracle_profile"]
         self._cases: dict = {}
