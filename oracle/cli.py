@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-_SUBCOMMAND_MODULES = ("oracle.golden.cli", "oracle.conformance.cli")
+_SUBCOMMAND_MODULES = ("oracle.golden.cli", "oracle.conformance.cli", "oracle.plot.cli", "oracle.bench")
 """Each module provides ``register(subparsers)``, adding its subcommands lazily."""
 
 
@@ -143,7 +143,11 @@ def _positive_int(name: str):
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    extra: list = []
+    if "--" in argv:  # what follows -- is passed on (certify hands it to pytest)
+        argv, extra = argv[: argv.index("--")], argv[argv.index("--") + 1:]
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv = ["example", *argv]
     args = parser.parse_args(argv)
+    args.extra = extra
     return args.func(args)

@@ -384,7 +384,7 @@ _PRESETS: dict[str, dict] = {
         "(tensorflow/core/kernels/training_ops.cc): ms initialised to ONES; "
         "ms += (g^2 - ms)(1 - rho); mom = mu mom + lr g / sqrt(ms + eps); var -= mom. "
         "learning_rate is required in TF1 (0.001 here is a placeholder); TF1 rounds "
-        "hyperparameters to float32 (certify it as tf1,float32=all).",
+        "hyperparameters to float32 (use hyperparameters='float32').",
     ),
     "keras": dict(
         lr="0.001", rho="0.9", eps="1e-7", eps_placement="inside", v0=0,
@@ -392,8 +392,7 @@ _PRESETS: dict[str, dict] = {
         allows=frozenset({"centered", "momentum", "weight_decay"}),
         source="Keras 3 keras.optimizers.RMSprop (keras/src/optimizers/rmsprop.py): "
         "v = rho v + (1 - rho) g^2; inc = lr g / sqrt(v [- m^2] + eps); b = mu b + inc; "
-        "var -= b; weight decay decoupled, var -= var wd lr before the step. lr lives in a "
-        "float32 variable (certify it as keras,float32=lr).",
+        "var -= b; weight decay decoupled, var -= var wd lr before the step.",
     ),
     "optax": dict(
         lr="0.001", rho="0.9", eps="1e-8", eps_placement="inside", v0=0,
@@ -410,8 +409,7 @@ _PRESETS: dict[str, dict] = {
         source="MXNet 1.9.1 optimizer.RMSProp -> rmsprop_update / rmspropalex_update "
         "(src/operator/optimizer_op-inl.h): gr = g + wd w; n = (1 - gamma1) gr^2 + gamma1 n; "
         "w -= lr gr / sqrt(n + eps); centered (rmspropalex): delta = gamma2 delta - "
-        "lr gr / sqrt(n - g^2 + eps), w += delta. Momentum (gamma2) exists only centered. "
-        "MXNet rounds hyperparameters to float32 (certify it as mxnet,float32=all).",
+        "lr gr / sqrt(n - g^2 + eps), w += delta. Momentum (gamma2) exists only centered.",
     ),
     "graves2013": dict(
         lr="1e-4", rho="0.95", eps="1e-4", eps_placement="inside", v0=0,

@@ -3,7 +3,8 @@
 Purpose: show what certification costs.  Every engine runs the same open-loop
 RMSProp problem (pytorch preset, centered + momentum, one parameter array);
 times are printed as ratios to the float64 backend measured in the same run,
-never as absolute claims.  Run time: about 20 s on 2 cores.
+never as absolute claims.  Run time: about 20 s on 2 cores.  (``python -m oracle bench``
+is the full benchmark, against the naive mpmath loop.)
 
     python scripts/bench_engines.py [--size N] [--steps S]
 """
@@ -32,6 +33,7 @@ def main(argv=None) -> None:
     from oracle.engines.floating import FloatArith
     from oracle.engines.interval import IntervalArith, certified_run
     from oracle.engines.symbolic import SymbolicArith
+    from oracle.engines.vecbound import BoundArith
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--size", type=int, default=16, help="elements in the parameter array (default 16)")
@@ -52,8 +54,14 @@ def main(argv=None) -> None:
     rows.append(("error bound (256-bit mpmath)", bench(run(ErrorBoundArith("float64")), 1), args.steps))
     rows.append(("interval, 200 bits", bench(run(IntervalArith(200)), 1), args.steps))
     rows.append(("interval, 2000 bits", bench(run(IntervalArith(2000)), 1), args.steps))
-    t = bench(lambda: certified_run(conv, params, grads=grads, steps=args.steps, digits=50), 1)
+    t = bench(lambda: certified_run(conv, params, grads=grads, steps=args.steps, digits=50, engine="mpmath"), 1)
     rows.append(("certified_run, 50 digits (incl. certification)", t, args.steps))
+    try:
+        t = bench(lambda: certified_run(conv, params, grads=grads, steps=args.steps, digits=50, engine="arb"), 1)
+        rows.append(("certified_run engine=arb, 50 digits", t, args.steps))
+    except ImportError:  # python-flint is an optional extra
+        pass
+    rows.append(("vectorized error bound (BoundArith)", bench(run(BoundArith("float64")), 1), args.steps))
     sym_steps = min(args.steps, 3)
     t = bench(run(SymbolicArith(), sym_steps), 1)
     rows.append((f"sympy exact ({sym_steps} steps)", t * args.steps / sym_steps, sym_steps))

@@ -27,10 +27,10 @@ def scratch(tmp_path):
     return tmp_path
 
 
-def test_regeneration_is_byte_identical_to_disk():
-    """Recomputing cheap cases gives exactly the bytes on disk."""
+def test_regeneration_certifies_exactly_what_is_on_disk():
+    """Recomputing cheap cases gives the content on disk (bytes equal up to provenance), and disk is intact."""
     for name in CHEAP + ["docs-true-binary64-5", "stream-seed-plain"]:
-        assert cases.build(name) == (GOLDEN_DIR / f"{name}.json").read_text(encoding="ascii"), name
+        assert store.unchanged((GOLDEN_DIR / f"{name}.json").read_text(encoding="ascii"), cases.build(name)), name
 
 
 def test_every_case_has_a_valid_file():
@@ -84,8 +84,11 @@ def test_tampered_value_is_detected_by_hash(tmp_path):
         ("{", r"not valid JSON: Expecting property name enclosed in double quotes at line 1 column 2"),
         ("[1]", r"a golden file must be a JSON object, got list"),
         ('{"format": "nope"}', r"format must be 'rmsprop-oracle-golden', got 'nope'"),
-        ('{"format": "rmsprop-oracle-golden", "format_version": "1"}', r"format_version must be 1, got '1'"),
-        ('{"format": "rmsprop-oracle-golden", "format_version": 1}', r"missing field 'header'"),
+        ('{"format": "rmsprop-oracle-golden", "format_version": "1"}', r"format_version must be 2, got '1'"),
+        ('{"format": "rmsprop-oracle-golden", "format_version": 2}', r"missing field 'header'"),
+        ('{"format": "rmsprop-oracle-golden", "format_version": 2, "case": "c", "kind": "docs", "description": "d", '
+         '"header": {"sha256": "", "sympy_version": "1.14.0"}}',
+         r"header must have exactly the fields certification, provenance, sha256; got \['sha256', 'sympy_version'\]"),
     ],
 )
 def test_malformed_files_give_clear_errors(tmp_path, content, message):
@@ -184,7 +187,7 @@ def test_progress_bar_silent_without_tty(capsys):
 
 
 def test_pure_python_backend_gives_the_same_bytes():
-    """With MPMATH_NOGMPY=1 (mpmath's pure-Python backend) cases rebuild to the bytes on disk too."""
+    """With MPMATH_NOGMPY=1 (mpmath's pure-Python backend) cases rebuild to the same bytes as with gmpy."""
     import os
     import subprocess
     import sys
@@ -195,7 +198,8 @@ def test_pure_python_backend_gives_the_same_bytes():
     out = subprocess.run([sys.executable, "-c", code, *names], capture_output=True, text=True, check=True,
                          env={**os.environ, "MPMATH_NOGMPY": "1"}).stdout
     for name, text in zip(names, out.split("\0")):
-        assert text == (GOLDEN_DIR / f"{name}.json").read_text(encoding="ascii"), name
+        assert text == cases.build(name), name
+        assert store.unchanged((GOLDEN_DIR / f"{name}.json").read_text(encoding="ascii"), text), name
 
 
 def test_long_case_is_checked_against_the_shorter_case_it_extends(tmp_path):

@@ -40,7 +40,10 @@ def factory(name: str) -> Callable:
         dtypes = {np.asarray(p).dtype.name for p in params}
         if len(dtypes) != 1:
             raise ValueError(f"params must share one dtype, got {sorted(dtypes)}")
-        conv = preset(name, lr=lr, rho=rho, eps=eps, **options)  # an option given as 0/False is honoured
+        try:  # an option given as 0/False is honoured
+            conv = preset(name, lr=lr, rho=rho, eps=eps, **options)
+        except ValueError as err:  # an option combination the preset does not have: declined
+            raise NotImplementedError(str(err)) from None
         ar = FloatArith(dtypes.pop())
         shapes = [np.shape(p) for p in params]
         box = {"p": [np.atleast_1d(np.array(p, copy=True)) for p in params]}

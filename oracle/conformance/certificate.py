@@ -1,94 +1,186 @@
-"""The results of a conformance session: terminal summary and JSON certificate.
+"""The certificate: assembled from pytest's own reports of the suite's tests.
 
-A :class:`Ledger` collects one entry per graded case (candidate, convention,
-dtype, status, ULP and LRE statistics, worst ratio to the bound, cause of a
-failure) and per property test; :meth:`Ledger.certificate` assembles the JSON
-document: candidate, versions, convention, dtypes, cases passed/skipped/failed,
-worst and median LRE and ULP per dtype, platform.
+The plugin feeds every report of a suite test to :meth:`Ledger.add` (with the
+category pytest's own terminal reporter gives it, so the counts equal pytest's
+closing line); under pytest-xdist this happens on the controller, which sees
+every worker's reports.  Each report carries its test's :class:`.outcome.Outcome`
+(``user_properties``).  A suite test that failed without an outcome, and any
+setup or teardown error, is an *oracle error*: a bug in rmsprop-oracle, counted
+and shown, never a verdict on the candidate.
+
+Verdicts, per candidate and overall: ``certified`` (every graded test passed),
+``failed`` (a test failed), ``error`` (an oracle error), ``incomplete`` (the run
+was interrupted or tests were deselected), ``nothing certified`` (no value was
+graded: every case declined, skipped or deselected).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
+import os
 import platform
 import sys
-from typing import Optional
+import tempfile
+from collections import Counter
+from typing import Any, Optional
+
+from .outcome import KEY, Outcome, Stats
+
+FORMAT = "rmsprop-oracle conformance certificate 2"
+ID_KEY = "rmsprop_oracle_test"
+"""The user property identifying a suite test (target, test, dtype), set before it runs."""
+SEVERITY = ("certified", "incomplete", "nothing certified", "failed", "error")
+"""Verdicts from best to worst; the overall verdict is the worst of the candidates'."""
 
 
-@dataclasses.dataclass
-class Entry:
-    target: str
-    test: str
-    dtype: Optional[str]
-    status: str
-    ulps: list = dataclasses.field(default_factory=list)
-    lres: list = dataclasses.field(default_factory=list)
-    worst_ratio: float = 0.0
-    detail: str = ""
-
-
-def _median(xs: list) -> Optional[float]:
-    if not xs:
-        return None
-    s = sorted(xs)
-    n = len(s)
-    return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
+def _props(report: Any) -> dict:
+    return {k: v for k, v in getattr(report, "user_properties", ()) or ()}
 
 
 class Ledger:
+    """The suite's test reports and what they say about each candidate."""
+
     def __init__(self) -> None:
-        self.entries: list = []
-        self.targets: dict = {}  # name -> dict(convention=..., fingerprint=..., hyperparameters=...)
+        self.outcomes: dict = {}  # nodeid -> Outcome (the last word on that test)
+        self.extra_errors: list = []  # teardown errors after a verdict
+        self.pytest_counts: Counter = Counter()
+        self.deselected = 0
+        self.interrupted = False
+        self.targets: dict = {}  # name -> {"convention": spec, "how": ..., "fingerprint": ...}
         self.options: dict = {}
+        self.notes: list = []
 
-    def add(self, entry: Entry) -> None:
-        self.entries.append(entry)
+    # -- from pytest ----------------------------------------------------------
+    def add(self, report: Any, category: str) -> None:
+        """One report of a suite test (any phase) with pytest's category for it ('' for none)."""
+        if category:
+            self.pytest_counts[category] += 1
+        props = _props(report)
+        ident = props.get(ID_KEY) or {"target": "?", "test": report.nodeid, "dtype": None}
+        nodeid = report.nodeid
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            if KEY in props and report.when == "call":
+                outcome = Outcome.from_json(props[KEY])
+            elif report.skipped:
+                outcome = Outcome(ident["target"], ident["test"], ident["dtype"], "skipped", _reason(report))
+            elif report.failed:
+                outcome = Outcome(ident["target"], ident["test"], ident["dtype"], "oracle-error",
+                                  f"the suite test raised outside a verdict ({report.when}):\n{_text(report)}")
+            else:
+                outcome = Outcome(ident["target"], ident["test"], ident["dtype"], "oracle-error",
+                                  "the suite test passed without recording a verdict")
+            outcome.nodeid = nodeid
+            self.outcomes[nodeid] = outcome
+        elif report.when == "teardown" and report.failed:
+            self.extra_errors.append(Outcome(ident["target"], ident["test"], ident["dtype"], "oracle-error",
+                                             f"teardown failed:\n{_text(report)}"))
 
+    # -- per candidate --------------------------------------------------------
     def by_target(self) -> dict:
         out: dict = {}
-        for e in self.entries:
-            out.setdefault(e.target, []).append(e)
+        for o in list(self.outcomes.values()) + self.extra_errors:
+            out.setdefault(o.target, []).append(o)
+            if o.convention and o.target not in self.targets:
+                self.targets[o.target] = {"convention": o.convention}
+        for name in self.targets:
+            out.setdefault(name, [])
         return out
 
-    def stats(self, entries: list) -> dict:
+    def verdict(self, outcomes: list) -> str:
+        statuses = Counter(o.status for o in outcomes)
+        if statuses["oracle-error"]:
+            return "error"
+        if statuses["failed"]:
+            return "failed"
+        if not any(o.status == "passed" and o.stats.values for o in outcomes):
+            return "nothing certified"
+        if self.interrupted or self.deselected:
+            return "incomplete"
+        return "certified"
+
+    def overall(self) -> str:
+        verdicts = [self.verdict(v) for v in self.by_target().values()] or ["nothing certified"]
+        return max(verdicts, key=SEVERITY.index)
+
+    def dtypes(self, outcomes: list) -> dict:
         per: dict = {}
-        for e in entries:
-            d = per.setdefault(e.dtype or "(all)", {"passed": 0, "failed": 0, "skipped": 0, "ulps": [], "lres": [],
-                                                  "worst_ratio": 0.0})
-            d[e.status] = d.get(e.status, 0) + 1
-            d["ulps"] += e.ulps
-            d["lres"] += e.lres
-            d["worst_ratio"] = max(d["worst_ratio"], e.worst_ratio)
+        for o in outcomes:
+            d = per.setdefault(o.dtype or "(checks)", {"counts": Counter(), "stats": Stats()})
+            d["counts"][o.status] += 1
+            if o.status == "passed":
+                d["stats"].merge(o.stats)
         out = {}
-        for dtype, d in per.items():
+        for dtype, d in sorted(per.items()):
+            c, s = d["counts"], d["stats"]
+            if c["oracle-error"] or c["failed"]:
+                verdict = "error" if c["oracle-error"] else "failed"
+            elif s.values:
+                verdict = "certified"
+            elif c["passed"]:
+                verdict = "passed"
+            elif c["declined"]:
+                verdict = "declined"
+            else:
+                verdict = "nothing graded"
             out[dtype] = {
-                "passed": d["passed"], "failed": d["failed"], "skipped": d["skipped"],
-                "values_graded": len(d["ulps"]),
-                "worst_ulp": max(d["ulps"], default=None), "median_ulp": _median(d["ulps"]),
-                "worst_lre": min(d["lres"], default=None), "median_lre": _median(d["lres"]),
-                "worst_fraction_of_bound": d["worst_ratio"],
+                "verdict": verdict, "passed": c["passed"], "failed": c["failed"], "skipped": c["skipped"],
+                "declined": c["declined"], "oracle_errors": c["oracle-error"], "values_graded": s.values,
+                "worst_ulp": s.worst_ulp if s.values else None, "median_ulp": s.median_ulp(),
+                "worst_lre": s.worst_lre, "median_lre": s.median_lre(),
+                "worst_fraction_of_bound": s.worst_ratio if s.values else None,
             }
         return out
 
+    def not_checked(self, outcomes: list) -> list:
+        """What did not run or was cut short, grouped by reason."""
+        groups: dict = {}
+        for o in outcomes:
+            if o.status in ("skipped", "declined"):
+                key = (o.status, _first_line(o.detail))
+            elif o.status == "passed" and o.compared_steps is not None and o.steps and o.compared_steps < o.steps:
+                key = ("horizon", "compared only up to the horizon (after it the bound exceeds u^(1/3) of the value)")
+            else:
+                continue
+            g = groups.setdefault(key, {"tests": 0, "dtypes": set()})
+            g["tests"] += 1
+            g["dtypes"].add(o.dtype or "-")
+        return [{"status": s, "reason": r, "tests": g["tests"], "dtypes": sorted(g["dtypes"])}
+                for (s, r), g in sorted(groups.items())]
+
+    # -- output ---------------------------------------------------------------
     def summary_lines(self) -> list:
         lines = []
-        for target, entries in self.by_target().items():
+        for target, outcomes in self.by_target().items():
             info = self.targets.get(target, {})
-            verdict = "FAILED" if any(e.status == "failed" for e in entries) else "CERTIFIED"
-            lines.append(f"{target}: {verdict} against {info.get('convention', '?')} "
-                         f"(hyperparameters {info.get('hyperparameters', 'exact')})")
+            verdict = self.verdict(outcomes)
+            lines.append(f"{target}: {verdict.upper()} against {info.get('convention', '?')}"
+                         + (f" ({info['how']})" if info.get("how") else ""))
             if info.get("fingerprint"):
                 lines.append(f"  fingerprint: {info['fingerprint']}")
-            for dtype, s in sorted(self.stats(entries).items()):
+            for dtype, s in self.dtypes(outcomes).items():
                 lre = "-" if s["worst_lre"] is None else f"{s['worst_lre']:.2f}/{s['median_lre']:.2f}"
                 ulp = "-" if s["worst_ulp"] is None else f"{s['worst_ulp']:.3g}/{s['median_ulp']:.3g}"
-                lines.append(f"  {dtype:8} passed {s['passed']:3} failed {s['failed']:3} skipped {s['skipped']:3}  "
-                             f"LRE worst/median {lre}  ULP worst/median {ulp}  "
-                             f"worst error {s['worst_fraction_of_bound']:.3g} x bound")
-            for e in entries:
-                if e.status == "failed":
-                    lines.append(f"  FAILED {e.test}: {e.detail.splitlines()[-1].strip() if e.detail else ''}")
+                bound = "-" if s["worst_fraction_of_bound"] is None else f"{s['worst_fraction_of_bound']:.3g}"
+                lines.append(f"  {dtype:8} {s['verdict']:15} passed {s['passed']:3} failed {s['failed']:3} "
+                             f"declined {s['declined']:3} skipped {s['skipped']:3}  values {s['values_graded']:,}  "
+                             f"LRE worst/median {lre}  ULP worst/median {ulp}  worst error {bound} x bound")
+            for item in self.not_checked(outcomes):
+                n = item["tests"]
+                lines.append(f"  not checked ({item['status']}, {n} test{'s' * (n > 1)}, {','.join(item['dtypes'])}): "
+                             f"{item['reason']}")
+            for o in outcomes:
+                if o.status in ("failed", "oracle-error"):
+                    label = "FAILED" if o.status == "failed" else "ORACLE ERROR"
+                    lines.append(f"  {label} {o.test}: {_first_line(o.detail)}")
+        counts = Counter(o.status for v in self.by_target().values() for o in v)
+        pytest_line = ", ".join(f"{n} {k}" for k, n in sorted(self.pytest_counts.items()))
+        lines.append(f"verdict: {self.overall().upper()}; suite tests: {counts['passed']} passed, {counts['failed']} "
+                     f"failed, {counts['declined']} declined, {counts['skipped']} skipped, {counts['oracle-error']} "
+                     f"oracle errors (pytest: {pytest_line or 'nothing'}"
+                     + (f", {self.deselected} deselected" if self.deselected else "") + ")")
+        if self.interrupted:
+            lines.append("the run was interrupted: the certificate is incomplete")
+        lines += self.notes
         return lines
 
     def certificate(self) -> dict:
@@ -97,30 +189,70 @@ class Ledger:
         from .. import __version__
 
         versions = {"rmsprop-oracle": __version__, "python": platform.python_version(), "numpy": numpy.__version__}
-        for mod in ("torch", "jax", "optax", "keras", "hypothesis", "pytest", "mpmath"):
+        for mod in ("hypothesis", "pytest", "mpmath", "xdist"):
             if mod in sys.modules:
                 versions[mod] = getattr(sys.modules[mod], "__version__", "?")
-        targets = []
-        for target, entries in self.by_target().items():
-            info = self.targets.get(target, {})
-            targets.append({
-                "candidate": target,
-                "verdict": "failed" if any(e.status == "failed" for e in entries) else "certified",
-                **{k: v for k, v in info.items()},
-                "dtypes": self.stats(entries),
-                "failures": [{"test": e.test, "detail": e.detail} for e in entries if e.status == "failed"],
-                "skipped": [{"test": e.test, "reason": e.detail} for e in entries if e.status == "skipped"],
+        candidates = []
+        for target, outcomes in self.by_target().items():
+            def listing(status: str) -> list:
+                return [{"test": o.test, "dtype": o.dtype, "nodeid": o.nodeid, "detail": o.detail,
+                         **({"rerun": o.rerun} if o.rerun else {})} for o in outcomes if o.status == status]
+
+            counts = Counter(o.status for o in outcomes)
+            candidates.append({
+                "candidate": target, "verdict": self.verdict(outcomes), **self.targets.get(target, {}),
+                "counts": {s: counts[s] for s in ("passed", "failed", "declined", "skipped", "oracle-error")},
+                "dtypes": self.dtypes(outcomes), "not_checked": self.not_checked(outcomes),
+                "failures": listing("failed"), "oracle_errors": listing("oracle-error"),
+                "declined": listing("declined"), "skipped": listing("skipped"),
+                "output_bytes": sum(o.output_bytes for o in outcomes),
             })
         return {
-            "format": "rmsprop-oracle conformance certificate 1",
+            "format": FORMAT, "verdict": self.overall(),
+            "pytest": {**dict(sorted(self.pytest_counts.items())), "deselected": self.deselected,
+                       "interrupted": self.interrupted},
             "versions": versions,
             "platform": {"system": platform.platform(), "machine": platform.machine(),
                          "processor": platform.processor()},
-            "options": self.options,
-            "candidates": targets,
+            "options": self.options, "candidates": candidates,
         }
 
     def write(self, path: str) -> None:
-        with open(path, "w", encoding="utf-8") as fh:
-            json.dump(self.certificate(), fh, indent=2, default=str)
-            fh.write("\n")
+        """Write the JSON certificate atomically (a temporary file in the same folder, then rename)."""
+        path = os.path.abspath(path)
+        folder = os.path.dirname(path)
+        fd, tmp = tempfile.mkstemp(prefix=".certificate.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(self.certificate(), fh, indent=2, default=str)
+                fh.write("\n")
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+
+def _first_line(text: str) -> str:
+    for line in (text or "").splitlines():
+        if line.strip():
+            return line.strip()[:300]
+    return ""
+
+
+def _reason(report: Any) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return _text(report)
+
+
+def _text(report: Any) -> str:
+    text = getattr(report, "longreprtext", "") or str(report.longrepr or "")
+    return text[-4000:]
+
+
+def category(config: Any, report: Any) -> Optional[str]:
+    """pytest's own category for a report (what its closing line counts), '' for none."""
+    res = config.hook.pytest_report_teststatus(report=report, config=config)
+    return res[0] if res else ""

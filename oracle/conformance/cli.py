@@ -1,58 +1,69 @@
-"""``python -m oracle certify MODULE:ATTR [options]``: run the suite, print the certificate.
+"""``python -m oracle certify MODULE:ATTR [options] [-- PYTEST-ARGS]``: run the suite, report the certificate.
 
-Runs pytest on :mod:`oracle.conformance.suite` with the plugin's options (a bad
-``MODULE:ATTR`` is reported as a usage error with close matches, exit status 2)
-and prints the JSON certificate.
+The options are the plugin's (:mod:`.options`: ``--convention``,
+``--hyperparameters``, ``--dtype``, ``--oracle-profile``, ``--certificate``,
+``--case-timeout``, ``--isolation``).  With ``--json`` only the JSON
+certificate goes to standard output and pytest's report goes to standard
+error.  The exit status is pytest's, except that a usage error (a bad
+``MODULE:ATTR`` or option value) is 2.
 """
 
 from __future__ import annotations
 
 import argparse
 
+TEMPORARY = "RMSPROP_ORACLE_TEMPORARY_CERTIFICATE"
+"""Set by ``certify --json`` while the plugin writes the certificate to a temporary file it must not name."""
+
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("certify", help="certify an RMSProp implementation (the conformance suite)")
+    from .options import add_to_argparse
+
+    p = subparsers.add_parser("certify", help="certify an RMSProp implementation (the conformance suite)",
+                              description=__doc__.splitlines()[0])
     p.add_argument("optimizer", metavar="MODULE:ATTR", help="factory: step = factory(params, *, lr, rho, eps, **options)")
-    p.add_argument("--convention", default="auto", help="preset name or auto (default: auto)")
-    p.add_argument("--hyperparameters", default="exact", choices=("exact", "float32", "float32_lr", "auto"))
-    p.add_argument("--dtype", default="float64,float32,float16", help="comma-separated dtypes")
-    p.add_argument("--profile", default="default", choices=("quick", "default", "thorough"))
-    p.add_argument("--certificate", default=None, metavar="PATH", help="also write the JSON certificate here")
-    p.add_argument("--case-timeout", default="60", metavar="SECONDS")
-    p.add_argument("-q", "--quiet", action="store_true", help="print only the certificate")
+    add_to_argparse(p)
+    p.add_argument("--json", action="store_true", help="write only the JSON certificate to stdout (pytest's "
+                                                       "report to stderr)")
+    p.add_argument("-q", "--quiet", action="store_true", help="less pytest output")
     p.set_defaults(func=_certify)
+    p.epilog = "Arguments after -- go to pytest, e.g. -- -k docs-example or -- -n 2."
 
 
 def _certify(args: argparse.Namespace) -> int:
-    import json
+    import contextlib
     import os
     import sys
     import tempfile
 
-    from .candidate import UsageError, load
-
-    try:
-        load(args.optimizer)
-    except UsageError as exc:
-        print(f"python -m oracle certify: error: {exc}", file=sys.stderr)
-        return 2
     import pytest
 
+    from .options import OPTIONS, argv
     from .plugin import SUITE
 
+    opts = {o.name: getattr(args, o.name) for o in OPTIONS}
     with tempfile.TemporaryDirectory() as tmp:
-        path = args.certificate or os.path.join(tmp, "certificate.json")
-        argv = [SUITE, "-p", "no:cacheprovider", f"--optimizer={args.optimizer}", f"--convention={args.convention}",
-                f"--hyperparameters={args.hyperparameters}", f"--dtype={args.dtype}",
-                f"--oracle-profile={args.profile}", f"--certificate={path}", f"--case-timeout={args.case_timeout}",
-                "-o", "addopts=", "-o", "filterwarnings=", "--rootdir", tmp, "-q" if not args.quiet else "-qq"]
+        cert = args.certificate or (os.path.join(tmp, "certificate.json") if args.json else None)
+        flags = argv({**opts, "certificate": cert})
+        ini = os.path.join(tmp, "pytest.ini")
+        with open(ini, "w", encoding="ascii") as fh:
+            fh.write("[pytest]\n")  # no project's configuration applies to the suite
+        cmd = [SUITE, *flags, "-p", "no:cacheprovider", "-c", ini, "--rootdir", tmp,
+               *(["-q"] if args.quiet or args.json else []), *getattr(args, "extra", [])]
         if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") or not _plugin_via_entry_point():
-            argv += ["-p", "oracle.conformance.plugin"]
-        code = pytest.main(argv)
-        if os.path.exists(path):
-            with open(path, encoding="utf-8") as fh:
-                print(json.dumps(json.load(fh), indent=2))
-    return int(code)
+            cmd += ["-p", "oracle.conformance.plugin"]
+        sink = sys.stderr if args.json else sys.stdout
+        quiet_path = args.certificate is None and cert is not None  # ours, temporary: never named
+        os.environ[TEMPORARY] = "1" if quiet_path else ""
+        try:
+            with contextlib.redirect_stdout(sink):
+                code = int(pytest.main(cmd))
+        finally:
+            os.environ.pop(TEMPORARY, None)
+        if args.json and cert and os.path.exists(cert):
+            with open(cert, encoding="utf-8") as fh:
+                sys.stdout.write(fh.read())
+    return 2 if code == int(pytest.ExitCode.USAGE_ERROR) else code
 
 
 def _plugin_via_entry_point() -> bool:

@@ -1,101 +1,288 @@
-"""Which preset does a candidate follow?  Discriminating probes.
+"""Which convention does a candidate follow?  Discriminating probes, one question each.
 
-Short float64 probes separate the conventions: a gradient far below sqrt(eps)
-(eps inside or outside the root; accumulator started at 0 or 1), the same with
-weight decay when the factory accepts it (coupled, decoupled), and ordinary
-gradients with hyperparameters that are not float32 numbers (0.1, 0.9, 1e-8:
-used exactly, lr alone rounded to float32 as Keras does, or all rounded to
-float32 first).  Every preset, under each
-hyperparameter rounding, is graded on every probe; the presets whose bound is
-never exceeded match.  Presets that agree on every probe (seed and optax are
-the same update) are reported as equivalent.  With a constant learning rate,
-lr inside or outside the momentum buffer gives the same exact trajectory, so
-that switch is not (and need not be) identified.
+Each probe is a short open-loop run whose hyperparameters are binary32 numbers
+except the one under test, so it answers one question and nothing else can
+explain the answer:
+
+==========================  ===============================================  ==================
+probe                       question                                         hyperparameters
+==========================  ===============================================  ==================
+``eps-and-v0``              eps inside or outside the root; v0 = 0 or 1      tiny gradients
+``lr-rounding``             lr used exactly or rounded to float32            lr = 0.1
+``rho-rounding``            rho exactly or rounded                           rho = 0.9
+``eps-rounding``            eps exactly or rounded                           eps = 1e-4, tiny g
+``momentum-eps``            with momentum, eps on the same side or not       momentum = 0.5
+``momentum-rounding``       momentum exactly or rounded                      momentum = 0.9
+``weight-decay-coupling``   weight decay coupled or decoupled                wd = 0.25
+``weight-decay-rounding``   weight decay exactly or rounded                  wd = 0.1
+==========================  ===============================================  ==================
+
+(the momentum and weight-decay probes only when the factory accepts the
+option and does not decline it).  Every answer is graded against the error
+bound in every dtype being certified (the candidate's declined dtypes left
+out); the answers that pass all of them are kept.  A convention *agrees* with
+the candidate when it passes every probe in every such dtype.  The suite
+certifies against the candidate's declared ``CONVENTION`` if it agrees, else
+against an agreeing preset (one allowing the factory's options first), and
+never against one that does not agree: then the fingerprint fails, naming the
+closest preset, the probes where it differs, and the ``--convention=`` spec the
+probes determine, if any.  In float32 and float16 the rounding of
+hyperparameters to float32 cannot be seen; lr inside or outside the momentum
+buffer gives the same exact trajectory and is never asked.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
-from typing import Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 
-from ..conventions import PRESET_NAMES, preset
-from .candidate import Candidate
-from .cases import Case
-from .session import ROUNDING_MODES, convention_for
+from ..conventions import HYPERPARAMETERS, PRESET_NAMES, Convention, parse, preset, rounded_names, rounding_mode
+from .candidate import Candidate, CandidateError, Declined
+from .cases import Case, arr
+
+EXACT = dict(lr=0.5, rho=0.75, eps=2.0**-20)
+"""Hyperparameters exact in every dtype: a probe changes only what it asks about."""
 
 
-def probes(candidate: Candidate) -> list:
-    p0 = [np.array([0.5, -0.25, 0.0])]
-    tiny = [[np.array([1e-3, -2e-3, 5e-4])], [np.array([3e-3, 1e-3, -1e-3])], [np.array([-2e-3, 1e-3, 1e-3])]]
-    out = [Case("probe-eps", "float64", p0, dict(lr=0.1, rho=0.9, eps=1e-4), 3, grads=tiny, tags=("probe",))]
-    if "weight_decay" in candidate.options:
-        out.append(Case("probe-weight-decay", "float64", p0, dict(lr=0.1, rho=0.9, eps=1e-4), 3,
-                        {"weight_decay": 0.25}, grads=tiny, tags=("probe",)))
-    normal = [[np.array([0.7, -1.3, 0.2])], [np.array([-0.4, 0.9, 1.1])]]
-    out.append(Case("probe-hyperparameters", "float64", p0, dict(lr=0.1, rho=0.9, eps=1e-8), 2, grads=normal,
-                    tags=("probe",)))
-    return out
+@dataclasses.dataclass(frozen=True)
+class Probe:
+    name: str
+    hyper: dict
+    options: dict
+    tiny: bool  # gradients far below sqrt(eps)
+    answers: Callable[[dict], list]  # known answers -> possible new answers (dicts of fields)
+    needs: str = ""  # the option the factory must accept
+
+    def case(self, dtype: str) -> Case:
+        p0 = [arr([0.5, -0.25, 0.0], dtype)]
+        scale = 1e-3 if self.tiny else 1.0
+        rows = ([1.0, -2.0, 0.5], [3.0, 1.0, -1.0], [-2.0, 1.0, 1.0]) if self.tiny else \
+            ([0.7, -1.3, 0.2], [-0.4, 0.9, 1.1], [0.3, 0.6, -0.8])
+        grads = [[arr(np.array(r) * scale, dtype)] for r in rows]
+        return Case(f"probe-{self.name}", dtype, p0, dict(self.hyper), 3, dict(self.options), grads=grads,
+                    tags=("probe",))
+
+
+def _rounding(name: str) -> Callable[[dict], list]:
+    return lambda known: [{"round_" + name: False}, {"round_" + name: True}]
+
+
+PROBES = (
+    Probe("eps-and-v0", dict(EXACT, eps=2.0**-14), {}, True,
+          lambda k: [{"eps_placement": p, "v0": v} for p in ("inside", "outside") for v in (0, 1)]),
+    Probe("lr-rounding", dict(EXACT, lr=0.1), {}, False, _rounding("lr")),
+    Probe("rho-rounding", dict(EXACT, rho=0.9), {}, False, _rounding("rho")),
+    Probe("eps-rounding", dict(EXACT, eps=1e-4), {}, True, _rounding("eps")),
+    Probe("momentum-eps", dict(EXACT, eps=2.0**-14), {"momentum": 0.5}, True,
+          lambda k: [{"eps_placement_with_momentum": "same"},
+                     {"eps_placement_with_momentum": "outside" if k["eps_placement"] == "inside" else "inside"}],
+          needs="momentum"),
+    Probe("momentum-rounding", EXACT, {"momentum": 0.9}, False, _rounding("momentum"), needs="momentum"),
+    Probe("weight-decay-coupling", dict(EXACT, eps=2.0**-14), {"weight_decay": 0.25}, True,
+          lambda k: [{"decoupled_weight_decay": False}, {"decoupled_weight_decay": True}], needs="weight_decay"),
+    Probe("weight-decay-rounding", EXACT, {"weight_decay": 0.1}, False, _rounding("weight_decay"),
+          needs="weight_decay"),
+)
+
+
+def convention_of(answers: dict) -> Convention:
+    """A convention with the answered switches (everything else as the seed documents)."""
+    rounded = [n for n in HYPERPARAMETERS if answers.get("round_" + n)]
+    fields = {k: v for k, v in answers.items() if not k.startswith("round_")}
+    return Convention(name="probed", hyperparameters=rounding_mode(rounded), **fields)
+
+
+def answers_of(conv: Convention, asked: set) -> dict:
+    """A convention's answers to the questions that were asked."""
+    out: dict = {"eps_placement": conv.eps_placement, "v0": int(conv.exact("v0"))}
+    names = rounded_names(conv.hyperparameters)
+    for n in ("lr", "rho", "eps", "momentum", "weight_decay"):
+        out["round_" + n] = n in names
+    out["eps_placement_with_momentum"] = conv.eps_placement_with_momentum
+    if out["eps_placement_with_momentum"] == conv.eps_placement:
+        out["eps_placement_with_momentum"] = "same"
+    out["decoupled_weight_decay"] = conv.decoupled_weight_decay
+    return {k: v for k, v in out.items() if k in asked}
 
 
 @dataclasses.dataclass
 class Fingerprint:
-    preset: Optional[str]  # the preset to certify against (the closest when nothing matches)
-    matched: bool
-    equivalent: tuple  # all presets matching every probe (under the rounding below)
-    rounding: str  # the first of ROUNDING_MODES under which some preset matches
-    scores: dict  # (preset, mode) -> worst ratio over the probes
+    """What the probes found."""
+
+    spec: Optional[str]  # the convention to certify against (None: nothing agrees)
+    matched: bool  # spec is the declared convention or a preset agreeing with every probe
+    equivalent: tuple = ()  # the presets agreeing with every probe
+    closest: Optional[str] = None
+    differing: tuple = ()  # (probe, dtype, worst error / bound) where the closest preset fails
+    dtypes: tuple = ()  # the dtypes probed
+    rounding: Optional[str] = None  # the hyperparameter rounding identified, if determined
     note: str = ""
 
     def header(self) -> str:
-        if not self.matched:
-            return (f"no preset matches ({self.note}); closest: {self.preset} "
-                    f"(worst error {self.scores.get((self.preset, 'exact'), math.inf):.3g} x bound)")
-        hyp = {"exact": "uses its hyperparameters exactly",
-               "float32_lr": "rounds its learning rate (only) to float32",
-               "float32": "rounds its hyperparameters to float32"}[self.rounding]
-        eq = f" (equivalent on the probes: {', '.join(self.equivalent)})" if len(self.equivalent) > 1 else ""
-        return f"follows {self.preset}{eq}; {hyp}"
+        where = f"probed in {', '.join(self.dtypes)}" if self.dtypes else "not probed"
+        if self.matched:
+            eq = [e for e in self.equivalent if e != self.spec]
+            also = f"; presets agreeing on every probe: {', '.join(self.equivalent)}" if eq else ""
+            return f"follows {self.spec} ({where}{also})"
+        lines = [f"no preset agrees with every probe ({where}{'; ' + self.note if self.note else ''})"]
+        if self.closest:
+            diff = ", ".join(f"{p} in {d}: {r:.3g} x bound" for p, d, r in self.differing[:3])
+            if len(self.differing) > 3:
+                diff += f" and {len(self.differing) - 3} more"
+            lines.append(f"closest preset: {self.closest} (differs on {diff or 'no probe'})")
+        if self.spec:
+            lines.append(f"the probes determine --convention={self.spec}")
+        return "; ".join(lines)
 
 
-def identify(candidate: Candidate) -> Fingerprint:
-    """Grade every preset (exact and float32 hyperparameters) on the probes."""
-    from .grading import grade
+class _Runs:
+    """The candidate's trajectory on each probe and dtype (run once), and grades against conventions."""
 
-    from .candidate import CandidateError
+    def __init__(self, candidate: Candidate, dtypes: tuple) -> None:
+        self.candidate, self.dtypes = candidate, dtypes
+        self.trajs: dict = {}
+        self.declined: dict = {}
 
-    scores: dict = {(n, m): 0.0 for n in PRESET_NAMES for m in ROUNDING_MODES}
-    for case in probes(candidate):  # open loop: one run of the candidate serves every preset
+    def traj(self, probe: Probe, dtype: str) -> Any:
+        key = (probe.name, dtype)
+        if key not in self.trajs:
+            case = probe.case(dtype)
+            try:
+                self.trajs[key] = self.candidate.run(case.params0, case.hyper, case.options, case.feed(), case.steps)
+            except Declined as exc:
+                self.trajs[key], self.declined[key] = None, str(exc)
+        return self.trajs[key]
+
+    def ratio(self, conv: Convention, probe: Probe, dtype: str) -> Optional[float]:
+        """Worst error / bound of the candidate against ``conv`` on one probe (None: the probe's options are
+        not in the convention, so it says nothing about it)."""
+        from .grading import grade
+
+        case = probe.case(dtype)
         try:
-            traj = candidate.run(case.params0, case.hyper, case.options, case.feed(), case.steps)
-        except CandidateError as exc:
-            inf = {key: math.inf for key in scores}
-            return Fingerprint(candidate.convention or "seed", False, (), "exact", inf, f"{case.id}: {exc}")
-        for name in PRESET_NAMES:
-            for mode in ROUNDING_MODES:
-                try:
-                    conv = convention_for(name, mode, case.hyper, case.options)
-                except ValueError:
-                    continue  # the preset has no such option
-                g = grade(candidate, conv, case, diagnose=False, traj=traj)
-                worst = g.worst_ratio if g.status != "failed" else max(g.worst_ratio, 1.0 + 1e-9)
-                scores[(name, mode)] = max(scores[(name, mode)], worst)
-    pick = lambda names: _prefer(candidate, names)
-    for mode in ROUNDING_MODES:
-        fits = tuple(n for n in PRESET_NAMES if scores[(n, mode)] <= 1.0)
-        if fits:
-            return Fingerprint(pick(fits), True, fits, mode, scores)
-    closest = min(PRESET_NAMES, key=lambda n: min(scores[(n, m)] for m in ROUNDING_MODES))
-    return Fingerprint(closest, False, (), "exact", scores, "every preset's bound is exceeded on some probe")
+            conv = conv.replace(**case.hyper, **case.options)
+        except ValueError:
+            return None
+        g = grade(self.candidate, conv, case, diagnose=False, traj=self.traj(probe, dtype))
+        if g.status == "failed":
+            return max(g.worst_ratio, 1.0 + 1e-9) if math.isfinite(g.worst_ratio) else math.inf
+        return g.worst_ratio
+
+    def worst(self, conv: Convention, probes: list) -> tuple:
+        """(worst ratio, the (probe, dtype, ratio) that exceed the bound) over probes and dtypes."""
+        worst, bad = 0.0, []
+        for probe in probes:
+            for dtype in self.dtypes:
+                if self.traj(probe, dtype) is None:
+                    continue
+                r = self.ratio(conv, probe, dtype)
+                if r is None:
+                    continue
+                worst = max(worst, r)
+                if r > 1.0:
+                    bad.append((probe.name, dtype, r))
+        return worst, bad
 
 
-def _prefer(candidate: Candidate, names: tuple) -> str:
-    """The declared CONVENTION if it matches, else a preset allowing the factory's options."""
-    if candidate.convention in names:
-        return candidate.convention
-    for n in names:
-        if set(candidate.options) <= set(preset(n).allows):
-            return n
-    return names[0]
+def identify(candidate: Candidate, dtypes: tuple = ("float64",), rounding: str = "convention") -> Fingerprint:
+    """Probe ``candidate`` in ``dtypes``; ``rounding="auto"`` lets the probes decide hyperparameter rounding."""
+    runs = _Runs(candidate, dtypes)
+    try:
+        usable = [d for d in dtypes if runs.traj(PROBES[0], d) is not None]
+        if not usable:
+            return Fingerprint(None, False, note=f"the candidate declined every dtype probed "
+                               f"({'; '.join(sorted(set(runs.declined.values())))})")
+        runs.dtypes = tuple(usable)
+        probes = [p for p in PROBES if not p.needs or p.needs in candidate.options]
+        probes = [p for p in probes if all(runs.traj(p, d) is not None for d in usable)]
+        hypotheses = _answer(runs, probes)
+        return _conclude(candidate, runs, probes, hypotheses, rounding)
+    except CandidateError as exc:
+        return Fingerprint(None, False, dtypes=tuple(dtypes), note=f"the candidate failed on a probe: {exc.text()}")
+
+
+def _answer(runs: _Runs, probes: list) -> list:
+    """Every assignment of the probed switches that passes every probe (empty: nothing agrees)."""
+    hypotheses: list = [{}]
+    for probe in probes:
+        nxt = []
+        for known in hypotheses:
+            for new in probe.answers(known):
+                trial = {**known, **new}
+                if runs.worst(convention_of(trial), [probe])[0] <= 1.0:
+                    nxt.append(trial)
+        hypotheses = nxt
+        if not hypotheses:
+            break
+    return hypotheses
+
+
+def _conclude(candidate: Candidate, runs: _Runs, probes: list, hypotheses: list, rounding: str) -> Fingerprint:
+    asked = set(itertools.chain.from_iterable(h.keys() for h in hypotheses)) or {"eps_placement", "v0"}
+    identified = _identified_rounding(hypotheses)
+
+    def adjusted(conv: Convention) -> Convention:
+        if rounding == "auto" and identified is not None:
+            return conv.replace(hyperparameters=identified)
+        return conv
+
+    named = []
+    if candidate.convention:
+        try:
+            named.append(("declared", candidate.convention, parse(candidate.convention)))
+        except ValueError:
+            pass
+    named += [("preset", n, preset(n)) for n in PRESET_NAMES]
+    scores = {}
+    for kind, label, conv in named:
+        conv = adjusted(conv)
+        worst, bad = runs.worst(conv, probes)
+        scores[(kind, label)] = (worst, bad, conv)
+    agreeing = [n for n in PRESET_NAMES if scores[("preset", n)][0] <= 1.0]
+    base = dict(dtypes=runs.dtypes, equivalent=tuple(agreeing), rounding=identified)
+    declared = scores.get(("declared", candidate.convention or ""))
+    if declared and declared[0] <= 1.0:
+        return Fingerprint(declared[2].spec(), True, **base)
+    if agreeing:
+        fits = [n for n in agreeing if candidate.options <= preset(n).allows] or agreeing
+        return Fingerprint(scores[("preset", fits[0])][2].spec(), True, **base)
+    closest = min(PRESET_NAMES, key=lambda n: (scores[("preset", n)][0], PRESET_NAMES.index(n)))
+    spec = _determined(closest, hypotheses, asked, runs, probes)
+    return Fingerprint(spec, False, closest=closest, differing=tuple(scores[("preset", closest)][1]), **base)
+
+
+def _identified_rounding(hypotheses: list) -> Optional[str]:
+    """The rounding all hypotheses agree on (v0, never probed, counted as rounded when all probed names are)."""
+    modes = set()
+    for h in hypotheses:
+        asked = [k[len("round_"):] for k in h if k.startswith("round_")]
+        names = {n for n in asked if h["round_" + n]}
+        if asked and len(names) == len(asked) == len(HYPERPARAMETERS) - 1:
+            names.add("v0")
+        modes.add(rounding_mode(names))
+    return modes.pop() if len(modes) == 1 else None
+
+
+def _determined(closest: str, hypotheses: list, asked: set, runs: _Runs, probes: list) -> Optional[str]:
+    """The spec nearest to ``closest`` that agrees with every probe, if the probes leave one."""
+    if not hypotheses:
+        return None
+    base = preset(closest)
+    mine = answers_of(base, asked)
+    best = min(hypotheses, key=lambda h: sum(mine.get(k) != v for k, v in h.items()))
+    fields = {k: v for k, v in best.items() if not k.startswith("round_")}
+    rounded = set(rounded_names(base.hyperparameters))
+    for n in ("lr", "rho", "eps", "momentum", "weight_decay"):
+        if "round_" + n in best:
+            (rounded.add if best["round_" + n] else rounded.discard)(n)
+    if rounded >= set(HYPERPARAMETERS) - {"v0"}:
+        rounded.add("v0")  # never probed: v0 is 0 or 1, exact in every format
+    try:
+        conv = base.replace(**fields, hyperparameters=rounding_mode(rounded))
+    except ValueError:
+        return None
+    return conv.spec() if runs.worst(conv, probes)[0] <= 1.0 else None

@@ -1,4 +1,4 @@
-"""Golden-file replay: the open-loop preset streams of ``golden/`` as conformance cases.
+"""Golden-file replay: the open-loop preset streams of the golden data as conformance cases.
 
 Each ``stream-{preset}-{variant}.json`` was certified from exact inputs: the
 convention's decimal hyperparameters, decimal initial parameters and the
@@ -8,8 +8,20 @@ the nearest Python floats) and holds it to the golden file's exact trajectory,
 within the error bound, which charges the input roundings
 (:mod:`oracle.engines.errorbound`).  A replay case runs only against a
 candidate certified under the file's own convention; for any other it is
-skipped.  ``tests/test_conformance_golden.py`` checks that the reference of
-every replay case is the golden file's trajectory (its binary64 values).
+skipped.
+
+Nothing is replayed from unverified data (:func:`oracle.golden.trajectory.verified`):
+the golden folder must hold exactly the registry's case files; each replayed
+file must pass the format's checks (structure, canonical bytes, SHA-256) and be
+the case the registry defines (convention, problem, initial parameters, step
+count, every step stored, the gradient of every step); and the exact values of
+the engine the reference runs on (:class:`~oracle.engines.errorbound.ErrorBoundArith`,
+from the same inputs) must agree with every certified value the file stores for
+the replayed steps to its 50 digits, so the reference the candidate is graded
+against is the certified trajectory on disk to far better than the grading
+needs.  Any failure raises :class:`oracle.golden.GoldenDataError` (a
+``ValueError``) with one line naming the file, the step and the field.  The
+file's certified values travel with the case (``Case.exact["certified"]``).
 
 ``golden-gluon-intended`` replays the intended Gluon computation (seed 001,
 ``gluon-intended-long``) in closed loop: the gradient of the full-batch mean
@@ -25,12 +37,15 @@ The documents' example is replayed by the fixed case ``docs-example``
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
 from .cases import Case, arr
 
 HYPER = ("lr", "rho", "eps")
+GLUON_FILE, GLUON_EPOCHS = "gluon-intended-long", 40
 
 
 class GluonProblem:
@@ -64,60 +79,70 @@ class GluonProblem:
         return [np.array(self.G.X_ROWS, dtype=float), np.array(self.G.Y, dtype=float)]
 
 
-def gluon_case(dtype: str, profile: str = "default") -> Case:
-    """The intended Gluon run, replayed in closed loop for 40 epochs (past both horizons)."""
+def gluon_case(dtype: str, profile: str = "default", golden_dir: Optional[Path] = None) -> Case:
+    """The intended Gluon run, replayed in closed loop for 40 epochs (past both horizons).
+
+    Its exact inputs and its reference over the 40 epochs are checked against
+    ``gluon-intended-long`` on disk (:func:`oracle.golden.trajectory.verified`).
+    """
+    from ..conventions import preset
+    from ..golden import trajectory, verify
     from ..problems import gluon as G
 
     w0, b0 = G.params0()
     hyper = {"lr": G.LR, "rho": G.ALPHA, "eps": G.EPS}
-    return Case("golden-gluon-intended", dtype,
+    case = Case("golden-gluon-intended", dtype,
                 [arr([[float(Fraction(x)) for x in row] for row in w0], dtype), arr([float(Fraction(x)) for x in b0], dtype)],
-                {k: float(Fraction(v)) for k, v in hyper.items()}, 40, problem=GluonProblem(),
+                {k: float(Fraction(v)) for k, v in hyper.items()}, GLUON_EPOCHS, problem=GluonProblem(),
                 tags=("closed", "golden"),
                 exact={"preset": "seed", "hyper": hyper, "params0": [np.array(w0, dtype=object), np.array(b0, dtype=object)],
                        "key": "gluon-intended:" + repr((w0, b0, hyper))})
+    path = verify.require_file_set(golden_dir) / f"{GLUON_FILE}.json"
+    closed = trajectory.Closed(preset("seed").replace(**hyper), ("w", "b"), [w0, b0], case.steps,
+                               case.problem.grad_fn())
+    case.exact["certified"] = trajectory.verified(path, closed).certified
+    return case
 
 
-def golden_files(profile: str) -> list:
-    """The stream golden files replayed under ``profile`` (plain variants only when quick)."""
-    from ..golden import GOLDEN_DIR
+def golden_files(profile: str, golden_dir: Optional[Path] = None) -> list:
+    """The stream golden files replayed under ``profile`` (plain variants only when quick).
 
-    files = sorted(GOLDEN_DIR.glob("stream-*.json"))
+    The folder must hold exactly the registry's case files (``GoldenDataError`` otherwise).
+    """
+    from ..golden import verify
+
+    files = sorted(verify.require_file_set(golden_dir).glob("stream-*.json"))
     if profile == "quick":
         files = [f for f in files if f.stem.endswith("-plain")]
     return files
 
 
 def _options(conv: dict) -> dict:
-    """The options a candidate must be given: those that are on, or differ from the preset's default."""
-    from ..conventions import preset
-
-    default = preset(conv["name"])
-    out = {}
-    for key in ("momentum", "weight_decay"):
-        value = Fraction(conv[key])
-        if value != 0 or value != default.exact(key):
-            out[key] = float(value)
-    if conv["centered"] or conv["centered"] != default.centered:
-        out["centered"] = bool(conv["centered"])
-    return out
+    """The options a candidate is given: every one, explicitly (a target's own defaults must not leak in)."""
+    return {"momentum": float(Fraction(conv["momentum"])), "weight_decay": float(Fraction(conv["weight_decay"])),
+            "centered": bool(conv["centered"])}
 
 
-def golden_cases(dtype: str, profile: str = "default") -> list:
-    """One replay case per stream golden file, in ``dtype``."""
-    from ..golden import fmt
-    from ..problems import streams
+def golden_cases(dtype: str, profile: str = "default", golden_dir: Optional[Path] = None) -> list:
+    """One replay case per stream golden file, in ``dtype``, from verified files only.
 
-    out = [gluon_case(dtype, profile)]
-    for path in golden_files(profile):
-        doc = fmt.load(path)
-        conv, problem = doc["convention"], doc["problem"]
+    Raises :class:`oracle.golden.GoldenDataError` (a ``ValueError``, one-line message)
+    when the golden data is missing, unreadable, incomplete, has unexpected files,
+    or a replayed file is damaged or disagrees with the registry or the reference engine.
+    """
+    from ..golden import trajectory
+
+    out = [gluon_case(dtype, profile, golden_dir)]
+    for path in golden_files(profile, golden_dir):
+        v = trajectory.verified(path)
+        doc = v.doc
+        conv = doc["convention"]
         steps = int(doc["step_count"])
         p0 = doc["initial_params"]["p"]
-        grads = streams.stream(int(problem["seed"]), steps, int(problem["size"]))
+        grads = [[[Fraction(x["dec"]) for x in r["grads"]["p"]["values"]]] for r in doc["steps"][1:]]
         exact_hyper = {k: conv[k] for k in HYPER}
         options = _options(conv)
-        exact_hyper.update({k: conv[k] for k in ("momentum", "weight_decay", "centered")})
+        exact_hyper.update({k: conv[k] for k in trajectory.OPTIONS})
         out.append(Case(
             f"golden-{path.stem}", dtype,
             [arr([float(Fraction(x)) for x in p0], dtype)],
@@ -127,6 +152,7 @@ def golden_cases(dtype: str, profile: str = "default") -> list:
             tags=("open", "golden"),
             exact={"preset": conv["name"], "hyper": exact_hyper, "params0": [np.array(p0, dtype=object)],
                    "grads": [[np.array(row[0], dtype=object)] for row in grads],
-                   "key": f"{path.name}:{doc['header']['sha256']}"},
+                   "key": f"{path.name}:{doc['header']['sha256']}", "certified": v.certified},
         ))
     return out
+

@@ -22,8 +22,9 @@ import numpy as np
 from ..accuracy import DIGITS
 from ..conventions import Convention
 from ..rounding import DTYPE_FORMAT, FORMATS
-from .candidate import Candidate, CandidateError
+from .candidate import Candidate, CandidateError, Declined
 from .cases import Case
+from .outcome import Stats
 from .reference import Reference, followed, reference
 
 
@@ -33,22 +34,16 @@ class Grade:
 
     case: str
     dtype: str
-    status: str  # passed | failed | skipped
+    status: str  # passed | failed | skipped | declined
     message: str = ""
     compared: int = 0  # values compared
     last_step: int = 0  # last step with a compared value
-    worst_ratio: float = 0.0
-    ulps: list = dataclasses.field(default_factory=list)
-    lres: list = dataclasses.field(default_factory=list)
+    stats: Stats = dataclasses.field(default_factory=Stats)
     cause: str = ""
 
     @property
-    def worst_ulp(self) -> float:
-        return max(self.ulps, default=0.0)
-
-    @property
-    def worst_lre(self) -> float:
-        return min(self.lres, default=DIGITS[self.dtype])
+    def worst_ratio(self) -> float:
+        return self.stats.worst_ratio
 
 
 def masks_of(ref: Reference, dtype: str) -> list:
@@ -75,8 +70,10 @@ def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool 
     try:
         if traj is None:
             traj = candidate.run(case.params0, case.hyper, case.options, case.feed(), case.steps)
+    except Declined as exc:
+        return Grade(case.id, case.dtype, "declined", str(exc))
     except CandidateError as exc:
-        return Grade(case.id, case.dtype, "failed", f"{case.id}: {exc}", cause="broke the protocol")
+        return Grade(case.id, case.dtype, "failed", f"{case.id}: {exc.text()}", cause="broke the protocol")
     got = [[g.astype(np.float64) for g in followed(case, arrays)] for arrays in traj]
     masks = masks_of(ref, case.dtype)
     result = Grade(case.id, case.dtype, "passed")
@@ -96,9 +93,7 @@ def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool 
                 lre = np.clip(np.where(rel == 0, digits, -np.log10(rel)), 0.0, digits)
             result.compared += int(mask.sum())
             result.last_step = t
-            result.ulps += ulp[mask].tolist()
-            result.lres += lre[mask].tolist()
-            result.worst_ratio = max(result.worst_ratio, float(np.max(ratio[mask])))
+            result.stats.add(ulp[mask], lre[mask], ratio[mask])
             bad = np.flatnonzero(mask & ~(ratio <= 1.0))
             if bad.size:
                 j = int(bad[np.argmax(ratio[bad])])

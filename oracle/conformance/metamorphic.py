@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .candidate import CandidateError
+from .candidate import CandidateError, Declined
 from .cases import Case, arr, scale
 from .grading import masks_of
 from .reference import reference
@@ -43,8 +43,10 @@ def _compare(target, dtype, case_a, case_b, map_b, what: str) -> tuple:
         return "skipped", "the exact update is undefined"
     try:
         runs = [target.candidate.run(c.params0, c.hyper, c.options, c.feed(), c.steps) for c in (case_a, case_b)]
+    except Declined as exc:
+        return "declined", str(exc)
     except CandidateError as exc:
-        return "failed", f"{what}: {exc}"
+        return "failed", f"{what}: {exc.text()}"
     masks = masks_of(refs[0], dtype)
     for t in range(1, min(refs[0].last, refs[1].last) + 1):
         mapped = map_b(runs[1][t], refs[1].params[t])
@@ -84,14 +86,12 @@ def independence(target, dtype: str) -> tuple:
 
 
 def scale_invariance(target, dtype: str) -> tuple:
-    from ..conventions import preset
-
-    conv = preset(target.convention)
+    conv = target.convention
     if conv.exact("v0") != 0:
-        return "skipped", f"scale invariance does not hold for v0 = {conv.v0} ({target.convention})"
+        return "skipped", f"scale invariance does not hold for v0 = {conv.v0} ({target.spec})"
     p0, grads = _base(dtype)
     eps = scale(dtype)["eps"] * 16
-    factor = 16 if conv.eps_placement == "inside" else 4
+    factor = 16 if conv.effective_eps_placement == "inside" else 4
     a = Case("scale-base", dtype, p0, dict(lr=0.01, rho=0.9, eps=eps), len(grads), grads=grads)
     b = Case("scale-scaled", dtype, p0, dict(lr=0.01, rho=0.9, eps=eps * factor), len(grads),
              grads=[[g[0] * 4] for g in grads])

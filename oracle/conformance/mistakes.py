@@ -216,7 +216,7 @@ def distance(traj: list, got: list, ref, masks: list, case, t_end: int) -> float
 def diagnose(conv: Convention, case, got: list, ref, masks: list, fail_step: int) -> Diagnosis:
     """The catalogued mistake that best reproduces the candidate's followed values ``got``."""
     t_end = min(fail_step + 3, len(got) - 1, ref.last)
-    ref_traj = [[hi + lo for hi, lo, _ in ref.params[t]] for t in range(len(got))]
+    ref_traj = [[hi + lo for hi, lo, _ in ref.params[t]] for t in range(t_end + 1)]
     ref_d = distance_ref(ref_traj, got, ref, masks, t_end)
     best: Optional[Diagnosis] = None
     ties = 0

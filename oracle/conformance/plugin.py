@@ -3,9 +3,15 @@
 Loading this module imports nothing but the standard library.  With
 ``--optimizer`` the plugin adds the suite (:mod:`oracle.conformance.suite`) to
 the collection, so the command works from any directory; without it the
-session is unchanged (this repository's ``tests/test_conformance_suite.py``
-collects the suite for the built-in candidates).  At the end it prints the
-certificate summary and, with ``--certificate=PATH``, writes the JSON file.
+session is unchanged unless suite tests are collected some other way (this
+repository's ``tests/test_conformance_suite.py`` collects them for the
+built-in candidates).
+
+The certificate is built from pytest's own reports (``pytest_runtest_logreport``,
+with the category pytest's terminal reporter gives each report), so its counts
+are pytest's; under pytest-xdist only the controller assembles it, from the
+reports of every worker, and writes ``--certificate``.  A run that certifies
+nothing exits with status 1.
 """
 
 from __future__ import annotations
@@ -13,37 +19,52 @@ from __future__ import annotations
 import os
 
 SUITE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "suite.py")
+MARK = "rmsprop_oracle"
 
 
 def pytest_addoption(parser):
-    group = parser.getgroup("rmsprop-oracle", "RMSProp conformance suite (rmsprop-oracle)")
-    group.addoption("--optimizer", default=None, metavar="MODULE:ATTR",
-                    help="certify this RMSProp factory: step = factory(params, *, lr, rho, eps, **options)")
-    group.addoption("--convention", default="auto", metavar="NAME|auto",
-                    help="preset to certify against, or auto: identify it by probes (default: auto)")
-    group.addoption("--hyperparameters", default="exact", metavar="exact|float32|float32_lr|auto",
-                    help="hold the candidate to its exact hyperparameters (default), to their float32 "
-                         "roundings (all, or lr alone as Keras), or detect which")
-    group.addoption("--dtype", default="float64,float32,float16", metavar="LIST",
-                    help="comma-separated dtypes to feed (default: float64,float32,float16)")
-    group.addoption("--oracle-profile", default=None, metavar="quick|default|thorough",
-                    help="scale of hypothesis examples and run lengths (default: default with --optimizer, "
-                         "quick for the built-in candidates)")
-    group.addoption("--certificate", default=None, metavar="PATH", help="write the JSON certificate here")
-    group.addoption("--case-timeout", default=60.0, metavar="SECONDS",
-                    help="time limit for one case of the candidate (default: 60)")
+    from .options import add_to_pytest
+
+    add_to_pytest(parser.getgroup("rmsprop-oracle", "RMSProp conformance suite (rmsprop-oracle)"))
 
 
 def _active(config) -> bool:
     return bool(config.getoption("--optimizer"))
 
 
+def _worker(config) -> bool:
+    """This process is a pytest-xdist worker (the controller writes the certificate)."""
+    return hasattr(config, "workerinput")
+
+
+def _ledger(config):
+    from .certificate import Ledger
+
+    key = _ledger_key()
+    if key not in config.stash:
+        config.stash[key] = Ledger()
+    return config.stash[key]
+
+
+_LEDGER = None
+
+
+def _ledger_key():
+    global _LEDGER
+    if _LEDGER is None:
+        import pytest
+
+        _LEDGER = pytest.StashKey()
+    return _LEDGER
+
+
 def pytest_configure(config):
+    config.addinivalue_line("markers", f"{MARK}: a test of the rmsprop-oracle conformance suite")
     if not _active(config):
         return
     import pytest
 
-    from .candidate import UsageError
+    from .loader import UsageError
     from .session import Session
 
     try:
@@ -54,46 +75,124 @@ def pytest_configure(config):
         config.args.append(SUITE)
 
 
+def pytest_unconfigure(config):
+    from .session import Session
+
+    session = Session.existing(config)
+    if session is not None:
+        session.close()
+
+
 def pytest_report_header(config):
-    session = getattr(config, "_rmsprop_conformance", None)
-    if session is None or not _active(config):
+    if not _active(config):
         return None
-    session.resolve()
-    lines = [f"rmsprop-oracle conformance: profile {session.profile}, dtypes {','.join(session.dtypes)}"]
-    for t in session.targets:
-        lines.append(f"candidate {t.name}: certified against {t.convention} "
-                     f"(hyperparameters {t.hyperparameters})")
-        if t.fingerprint is not None:
-            lines.append(f"  fingerprint: {session.ledger.targets[t.name].get('fingerprint')}")
+    from .session import Session
+
+    s = Session.of(config)
+    lines = [f"rmsprop-oracle conformance: profile {s.profile}, dtypes {','.join(s.dtypes)}, "
+             f"isolation {s.opts['isolation']}, case timeout {s.opts['case_timeout']:g} s"]
+    for name, info in s.describe().items():
+        lines.append(f"candidate {name}: certifying against {info['convention']} ({info['how']})")
+        if info.get("fingerprint"):
+            lines.append(f"  fingerprint: {info['fingerprint']}")
     return lines
 
 
+def _is_suite(item) -> bool:
+    fn = getattr(item, "function", None)
+    return fn is not None and getattr(fn, "__module__", "") == "oracle.conformance.suite"
+
+
 def pytest_collection_modifyitems(config, items):
-    """With the suite collected twice (the plugin and a re-exporting test module), keep one copy."""
+    """Mark the suite's tests; with the suite collected twice (plugin and a re-export), keep one copy."""
+    import pytest
+
     seen, keep, dropped = set(), [], []
     for item in items:
-        fn = getattr(item, "function", None)
-        if fn is not None and getattr(fn, "__module__", "") == "oracle.conformance.suite":
-            key = (fn.__name__, getattr(getattr(item, "callspec", None), "id", ""))
+        if _is_suite(item) and any(str(m.kwargs.get("reason", "")).startswith("got empty parameter set")
+                                   for m in item.iter_markers("skip")):
+            dropped.append(item)  # a test with no target (e.g. no fingerprint under an explicit --convention)
+            continue
+        if _is_suite(item):
+            key = (item.function.__name__, getattr(getattr(item, "callspec", None), "id", ""))
             if key in seen:
                 dropped.append(item)
                 continue
             seen.add(key)
+            item.add_marker(getattr(pytest.mark, MARK))
         keep.append(item)
     if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = keep
+        items[:] = keep  # duplicates of tests that do run, tests without a target: not a deselection
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    session = getattr(config, "_rmsprop_conformance", None)
-    if session is None or not session.ledger.entries:
+def pytest_deselected(items):
+    for item in items:
+        if _is_suite(item):
+            _ledger(item.config).deselected += 1
+
+
+def pytest_runtest_setup(item):
+    """Name the test (candidate, test, dtype) in its report before it runs, so even an error is attributed."""
+    if not _is_suite(item):
         return
-    session.resolve()
-    terminalreporter.section("RMSProp conformance certificate")
-    for line in session.ledger.summary_lines():
-        terminalreporter.write_line(line)
-    path = session.opts.get("certificate")
-    if path:
-        session.ledger.write(path)
-        terminalreporter.write_line(f"certificate written to {path}")
+    from .certificate import ID_KEY
+
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    target, dtype, test = None, None, item.function.__name__
+    for value in params.values():
+        if isinstance(value, tuple):
+            target, dtype = value[0], value[1]
+            test = value[2] if len(value) > 2 else test
+        elif isinstance(value, str) and target is None and ":" in value:
+            target = value
+    item.user_properties.append((ID_KEY, {"target": target or "?", "test": test, "dtype": dtype}))
+
+
+class _Reporter:
+    """Collects the suite's reports into the ledger (registered on the controller or a plain session)."""
+
+    def __init__(self, config) -> None:
+        self.config = config
+
+    def pytest_runtest_logreport(self, report):
+        if MARK not in getattr(report, "keywords", {}):
+            return
+        from .certificate import category
+
+        _ledger(self.config).add(report, category(self.config, report))
+
+    def pytest_sessionfinish(self, session, exitstatus):
+        import pytest
+
+        ledger = _ledger(self.config)
+        if not ledger.outcomes and not ledger.extra_errors:
+            return
+        from .session import Session
+
+        s = Session.existing(self.config)
+        if s is not None and _active(self.config):
+            ledger.targets = s.describe()
+            ledger.options = {k: v for k, v in s.opts.items() if k != "dtypes"}
+        ledger.interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop)
+        if ledger.overall() == "nothing certified" and exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            ledger.notes.append("exit status 1: nothing was certified (every case declined, skipped or deselected)")
+        path = self.config.getoption("--certificate", None)
+        if path:
+            ledger.write(path)
+            if not os.environ.get("RMSPROP_ORACLE_TEMPORARY_CERTIFICATE"):
+                ledger.notes.append(f"certificate written to {os.path.abspath(path)}")
+
+    def pytest_terminal_summary(self, terminalreporter, exitstatus, config):
+        ledger = _ledger(config)
+        if not ledger.outcomes and not ledger.extra_errors:
+            return
+        terminalreporter.section("RMSProp conformance certificate")
+        for line in ledger.summary_lines():
+            terminalreporter.write_line(line)
+
+
+def pytest_sessionstart(session):
+    config = session.config
+    if not _worker(config) and not config.pluginmanager.has_plugin("rmsprop-oracle-reporter"):
+        config.pluginmanager.register(_Reporter(config), "rmsprop-oracle-reporter")

@@ -1,30 +1,63 @@
 """The reference of a case: exact values and error bounds, step by step.
 
-The reference is :class:`oracle.engines.errorbound.ErrorBoundArith` run on the
-case's exact inputs (open loop) or on its closed-loop problem (the gradient
-computed in bounded arithmetic from bounded parameters, so the bound is carried
-through the dynamics).  Each value is returned as a float64 pair ``hi + lo``
-(``hi`` the nearest double to the exact value, ``lo`` the rounded remainder, so
-``got - hi - lo`` is the error to about 2^-53 of itself) and a bound ``err``
-rounded up.  Results are cached per (convention, case), across sessions of one
-process.
+The reference is the forward error bound of :mod:`oracle.engines.errorbound`
+run on the case's exact inputs (open loop) or on its closed-loop problem (the
+gradient computed in bounded arithmetic from bounded parameters, so the bound
+is carried through the dynamics).  It is computed by the vectorized engine
+:class:`oracle.engines.vecbound.BoundArith` (double-double values, bounds never
+below ErrorBoundArith's) for open-loop cases and closed-loop quadratics, and
+by ErrorBoundArith itself for other problems or whenever the vectorized engine
+declines (:class:`~oracle.engines.vecbound.OutOfRange`).  Each value is
+returned as a float64 pair ``hi + lo`` and a bound ``err`` rounded up; ``got -
+hi - lo`` is the error to about 2^-100 of the value, and ``err`` covers that.
+
+Every parameter's recurrence is independent of every other's, so a large
+one-array case is computed in element chunks (cache-sized; on ``workers``
+local processes, or on a Dask cluster with ``scheduler``): chunk results are
+concatenated, and are identical whatever the chunking.  Results are cached
+per (convention, case), across sessions of one process.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional
+import os
+from typing import Any, Optional
 
 import numpy as np
 
 from ..accuracy import horizon_limit
 from ..algorithm import UndefinedUpdate, init_state, step
-from ..rounding import DTYPE_FORMAT, FORMATS
 from ..conventions import Convention
 from ..engines.errorbound import ErrorBoundArith
-from .cases import Case
+from ..engines.vecbound import BoundArith, OutOfRange
+from ..engines.vecbound import split as split_bounds
+from ..rounding import DTYPE_FORMAT, FORMATS
+from .cases import Case, Quadratic
 
 _CACHE: dict = {}
+CHUNK = 1 << 14
+"""Elements per chunk: the working set of a step stays in cache."""
+SETTINGS = {"workers": 1, "scheduler": None}
+"""How large cases are computed: local worker processes, or a Dask scheduler address
+(set by the plugin's ``--workers`` / ``--scheduler``, or :func:`configure`)."""
+
+
+def configure(workers: Optional[int] = None, scheduler: Optional[str] = None) -> None:
+    """Compute large references on ``workers`` local processes, or on the Dask ``scheduler``."""
+    try:
+        n = 1 if workers is None else int(workers)
+    except (TypeError, ValueError):
+        n = 0
+    if n < 1:
+        raise ValueError(f"--workers must be a positive integer, got {workers!r}")
+    if scheduler:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ValueError("--scheduler needs Dask: pip install 'rmsprop-oracle[dask]'") from None
+    SETTINGS["workers"] = n
+    SETTINGS["scheduler"] = scheduler or None
 
 
 @dataclasses.dataclass
@@ -65,15 +98,16 @@ def _split(a: np.ndarray, ctx) -> tuple:
 
 
 def followed(case: Case, arrays: list) -> list:
-    """The elements the reference follows (the sampled ones for a large case), flattened."""
+    """The elements the reference follows (every one; a ``sample`` restricts them), flattened."""
     if case.sample is None:
         return [np.asarray(a).reshape(-1) for a in arrays]
     return [np.asarray(a).reshape(-1)[idx] for a, idx in zip(arrays, case.sample)]
 
 
 def reference(conv: Convention, case: Case) -> Reference:
-    """The bounded reference run of ``case`` under ``conv`` (cached)."""
-    if "nocache" in case.tags:
+    """The bounded reference run of ``case`` under ``conv`` (cached, except for large cases: each is
+    graded once, and its reference holds gigabytes in the thorough profile)."""
+    if "nocache" in case.tags or "large" in case.tags:
         return _compute(conv, case)
     key = (conv, fingerprint(case))
     if key not in _CACHE:
@@ -98,33 +132,238 @@ def fingerprint(case: Case) -> str:
     return h.hexdigest()
 
 
-def _compute(conv: Convention, case: Case) -> Reference:
-    ar = ErrorBoundArith(case.dtype)
+@dataclasses.dataclass
+class Job:
+    """The inputs of one reference run (a whole case or one element chunk of it), picklable."""
+
+    conv: Convention
+    dtype: str
+    steps: int
+    params0: list
+    grads: Optional[list] = None  # grads[t][i], flattened like params0
+    problem: Any = None
+    engine: str = "vector"  # vector | mpmath
+
+    def chunk(self, lo: int, hi: int) -> "Job":
+        cut = lambda arrays: [np.asarray(a)[lo:hi] for a in arrays]  # noqa: E731
+        problem = None if self.problem is None else Quadratic(cut(self.problem.a), cut(self.problem.c))
+        grads = None if self.grads is None else [cut(g) for g in self.grads]
+        return Job(self.conv, self.dtype, self.steps, cut(self.params0), grads, problem, self.engine)
+
+
+def _job(conv: Convention, case: Case) -> Job:
     exact = case.exact
     if exact is not None:  # a golden replay: the reference takes the golden file's exact inputs
         conv = conv.replace(**exact["hyper"])
-    params = [np.atleast_1d(ar.array(p)) for p in followed(case, exact["params0"] if exact else case.params0)]
-    grad_fn = case.problem.grad_fn() if case.closed else None
+    params0 = followed(case, exact["params0"] if exact else case.params0)
+    grads = None
+    if not case.closed:
+        source = exact["grads"] if exact else case.grads
+        grads = [followed(case, source[t]) for t in range(case.steps)]
+    problem = None
+    if case.closed:
+        problem = case.problem
+        if type(problem) is Quadratic:  # elementwise: flattened like the params
+            problem = Quadratic([np.asarray(a).reshape(-1) for a in problem.a],
+                                [np.asarray(c).reshape(-1) for c in problem.c])
+    vector_ok = problem is None or type(problem) is Quadratic
+    return Job(conv, case.dtype, case.steps, params0, grads, problem, "vector" if vector_ok else "mpmath")
+
+
+def run_job(job: Job, until: Optional[int] = None) -> dict:
+    """Run one job: per step (hi, lo, err) of params and state, masks, and how it ended.
+
+    Stops at the first step where no element is compared any more (like the whole case), or
+    runs to step ``until`` when given.  Returns ``{"params", "state", "masks", "undefined"}``.
+    """
+    if job.engine == "vector":
+        try:
+            ar = BoundArith(job.dtype)
+            return _run(job, ar, lambda a: split_bounds(a, ar), until)
+        except OutOfRange:
+            pass  # outside the vectorized engine's range: the definition below
+    ar = ErrorBoundArith(job.dtype)
+    return _run(job, ar, lambda a: _split(a, ar.ctx), until)
+
+
+def _run(job: Job, ar: Any, split, until: Optional[int]) -> dict:
+    out: dict = {"params": [], "state": [], "masks": [], "undefined": None}
+    params = [np.atleast_1d(ar.array(p)) for p in job.params0]
+    grad_fn = job.problem.grad_fn() if job.problem is not None else None
+
+    def record(params: list, state: dict) -> None:
+        out["params"].append([split(p) for p in params])
+        out["state"].append({k: [split(s) for s in v] for k, v in state.items()})
+        out["masks"].append(alive(out["params"][-1], out["masks"][-1] if out["masks"] else None, job.dtype))
+
     try:
-        state = init_state(conv, ar, params)
-        ref = Reference([], [])
-        _append(ref, params, state, ar, case.dtype)
-        for t in range(1, case.steps + 1):
-            if not any(m.any() for m in ref.masks[-1]) and any(p.size for p in params):
+        state = init_state(job.conv, ar, params)
+        record(params, state)
+        for t in range(1, job.steps + 1):
+            if until is None and not any(m.any() for m in out["masks"][-1]) and any(p.size for p in params):
                 break  # no element within the horizon any more
-            if case.closed:
-                g = grad_fn(ar, params)
-            else:
-                grads = exact["grads"] if exact else case.grads
-                g = [np.atleast_1d(ar.array(x)) for x in followed(case, grads[t - 1])]
-            params, state = step(conv, ar, params, state, g)
-            _append(ref, params, state, ar, case.dtype)
+            if until is not None and t > until:
+                break
+            g = grad_fn(ar, params) if grad_fn is not None else [np.atleast_1d(ar.array(x)) for x in job.grads[t - 1]]
+            params, state = step(job.conv, ar, params, state, g)
+            record(params, state)
+    except OutOfRange:
+        raise
     except (ZeroDivisionError, UndefinedUpdate, ArithmeticError) as exc:
-        return Reference([], [], undefined=f"the exact update is undefined: {exc}")
-    return ref
+        out["undefined"] = f"the exact update is undefined: {exc}"
+    return out
 
 
-def _append(ref: Reference, params: list, state: dict, ar, dtype: str) -> None:
-    ref.params.append([_split(p, ar.ctx) for p in params])
-    ref.state.append({k: [_split(s, ar.ctx) for s in v] for k, v in state.items()})
-    ref.masks.append(alive(ref.params[-1], ref.masks[-1] if ref.masks else None, dtype))
+def _compute(conv: Convention, case: Case) -> Reference:
+    job = _job(conv, case)
+    n = job.params0[0].size if len(job.params0) == 1 else 0
+    if job.engine != "vector" or n <= CHUNK:
+        res = run_job(job)
+    else:
+        res = run_chunks(job, [(lo, min(lo + CHUNK, n)) for lo in range(0, n, CHUNK)])
+    if res["undefined"]:
+        return Reference([], [], undefined=res["undefined"])
+    return Reference(res["params"], res["state"], res["masks"])
+
+
+def run_chunks(job: Job, bounds: list, workers: Optional[int] = None, scheduler: Optional[str] = None) -> dict:
+    """:func:`run_job` of a one-array job, computed chunk by chunk into one table per step.
+
+    Each chunk stops where it would alone; a chunk that stops before the whole run would
+    (the last chunk to stop) is recomputed to that step, so values, masks and errors are those
+    of the unchunked run.  Local workers write their chunk straight into shared-memory tables
+    (one per step, copied out and released one at a time); Dask workers return theirs.
+    """
+    workers = SETTINGS["workers"] if workers is None else workers
+    scheduler = SETTINGS["scheduler"] if scheduler is None else scheduler
+    names = list(init_state(job.conv, _Names(), [np.zeros(1)]))
+    shape = (3 * (1 + len(names)) + 1, bounds[-1][1])
+    shared = workers > 1 and not scheduler and len(bounds) > 1
+    with _Tables(job.steps + 1, shape, shared) as store:
+        tables, shm_names = store.arrays, store.names
+        done = _map(job, bounds, None, workers, scheduler, tables, shm_names)
+        bad = next((d for d in done if d["undefined"]), None)
+        if bad:
+            return {"params": [], "state": [], "masks": [], "undefined": bad["undefined"]}
+        last = max(d["steps"] for d in done)
+        short = [b for b, d in zip(bounds, done) if d["steps"] < last]
+        if short:
+            redo = _map(job, short, last, workers, scheduler, tables, shm_names)
+            bad = next((d for d in redo if d["undefined"]), None)
+            if bad:
+                return {"params": [], "state": [], "masks": [], "undefined": bad["undefined"]}
+        out: dict = {"params": [], "state": [], "masks": [], "undefined": None}
+        for t in range(last + 1):
+            row = store.take(t)
+            out["params"].append([tuple(row[0:3])])
+            out["state"].append({k: [tuple(row[3 + 3 * j:6 + 3 * j])] for j, k in enumerate(names)})
+            out["masks"].append([row[-1] != 0])
+    return out
+
+
+class _Names:
+    """Just enough of a context for init_state to name the state slots."""
+
+    def const(self, x: Any) -> float:
+        return 0.0
+
+
+def _store(tables: list, res: dict, lo: int, hi: int) -> dict:
+    for t, (params, state, masks) in enumerate(zip(res["params"], res["state"], res["masks"])):
+        table = tables[t]
+        table[0:3, lo:hi] = params[0]
+        for j, k in enumerate(state):
+            table[3 + 3 * j:6 + 3 * j, lo:hi] = state[k][0]
+        table[-1, lo:hi] = masks[0]
+    return {"steps": len(res["params"]) - 1, "undefined": res["undefined"]}
+
+
+def _chunk_task(chunk: Job, lo: int, hi: int, until: Optional[int], shm_names: Optional[list], shape: tuple) -> dict:
+    """Run one chunk (elements lo:hi); write it into the shared tables (a worker) or return it (Dask)."""
+    res = run_job(chunk, until)
+    if shm_names is None:
+        return res
+    from multiprocessing import shared_memory
+
+    shms = [shared_memory.SharedMemory(name=n) for n in shm_names[: len(res["params"])]]
+    try:
+        return _store([np.ndarray(shape, dtype=np.float64, buffer=m.buf) for m in shms], res, lo, hi)
+    finally:
+        for m in shms:
+            m.close()
+
+
+class _Tables:
+    """One (fields x elements) float64 table per step: plain arrays, or shared memory for local workers."""
+
+    def __init__(self, count: int, shape: tuple, shared: bool) -> None:
+        self.shms: list = []
+        if shared:
+            from multiprocessing import shared_memory
+
+            size = max(8, int(np.prod(shape)) * 8)
+            self.shms = [shared_memory.SharedMemory(create=True, size=size) for _ in range(count)]
+            self.arrays = [np.ndarray(shape, dtype=np.float64, buffer=m.buf) for m in self.shms]
+            self.names: Optional[list] = [m.name for m in self.shms]
+        else:
+            self.arrays, self.names = [np.empty(shape) for _ in range(count)], None
+
+    def take(self, t: int) -> np.ndarray:
+        """Table t as a plain array; a shared one is copied and released at once."""
+        if not self.shms:
+            return self.arrays[t]
+        row, self.arrays[t] = self.arrays[t].copy(), None
+        self._release(t)
+        return row
+
+    def _release(self, t: int) -> None:
+        m, self.shms[t] = self.shms[t], None
+        if m is not None:
+            self.arrays[t] = None
+            m.close()
+            m.unlink()
+
+    def __enter__(self) -> "_Tables":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for t in range(len(self.shms)):
+            self._release(t)
+
+
+def _map(job: Job, bounds: list, until: Optional[int], workers: int, scheduler: Optional[str],
+         tables: list, shm_names: Optional[list]) -> list:
+    shape = tables[0].shape
+    if scheduler:
+        from distributed import Client
+
+        with Client(scheduler) as client:
+            futures = client.map(_chunk_task, [job.chunk(lo, hi) for lo, hi in bounds], [b[0] for b in bounds],
+                                 [b[1] for b in bounds], until=until, shm_names=None, shape=shape, pure=False)
+            return [_store(tables, res, lo, hi) for (lo, hi), res in zip(bounds, client.gather(futures))]
+    if shm_names is not None:
+        ex = pool(workers)
+        futures = [ex.submit(_chunk_task, job.chunk(lo, hi), lo, hi, until, shm_names, shape) for lo, hi in bounds]
+        return [f.result() for f in futures]
+    return [_store(tables, run_job(job.chunk(lo, hi), until), lo, hi) for lo, hi in bounds]
+
+
+_POOLS: dict = {}
+
+
+def pool(workers: int):
+    """A process pool of ``workers`` spawned processes, started once and kept for the session."""
+    if workers not in _POOLS:
+        import atexit
+        import concurrent.futures
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")  # never fork: the parent may hold threads
+        _POOLS[workers] = concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx)
+        atexit.register(_POOLS[workers].shutdown)
+    return _POOLS[workers]
+
+
+def workers_from_env() -> int:
+    """``$ORACLE_WORKERS`` (default 1): the default for ``--workers``."""
+    return int(os.environ.get("ORACLE_WORKERS", "1"))

@@ -1,157 +1,161 @@
-"""The state of one conformance session: options, candidates, cases and results.
+"""The state of one conformance session: options, candidates and their conventions, cases.
 
-Read from the pytest options the plugin registers (with their defaults when
-the plugin is not loaded, e.g. when the suite is collected from this
-repository's ``tests/``).  Without ``--optimizer`` the targets are the
-package's own float implementation of every preset, each certified against its
-own preset; with it, the one candidate, against ``--convention`` or, for
-``auto``, the preset its fingerprint identifies.
+Stored on the pytest config (``config.stash``).  Without ``--optimizer`` the
+targets are the package's own float implementation of every preset, each
+certified against its own preset; with it, the one candidate, against
+``--convention`` or, for ``auto``, what the fingerprint finds
+(:mod:`.fingerprint`: resolved lazily, because it runs the candidate).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional
+from typing import Any, Optional
 
-from ..conventions import PRESET_NAMES, preset
+from ..conventions import PRESET_NAMES, Convention, parse, preset
 from .candidate import Candidate
-from .certificate import Ledger
-
-OPTION_DEFAULTS = {
-    "optimizer": None, "convention": "auto", "dtype": "float64,float32,float16",
-    "oracle_profile": None, "certificate": None, "hyperparameters": "exact", "case_timeout": 60.0,
-}
-HYPER_MODES = ("exact", "float32", "float32_lr", "auto")
-ROUNDING_MODES = ("exact", "float32_lr", "float32")
-"""How the reference takes the hyperparameters: exactly; lr alone rounded to float32 (Keras keeps
-lr in a floatx Variable); all of them rounded to float32 (TF1, MXNet)."""
-
-
-def convention_for(name: str, mode: str, hyper: dict, options: dict):
-    """The preset with a case's hyperparameters and options, under a rounding mode."""
-    return preset(name, **hyper, **options, hyperparameters=mode)
+from .options import from_pytest, validate
 
 
 @dataclasses.dataclass
 class Target:
     name: str
     candidate: Candidate
-    convention: Optional[str] = None  # None until resolved
-    hyperparameters: str = "exact"
-    fingerprint: object = None
+    spec: Optional[str] = None  # the convention spec certified against (None: none could be identified)
+    how: str = ""  # how the spec was chosen
+    fingerprint: Any = None
     builtin: Optional[str] = None  # the preset a built-in candidate implements
 
-    def conv(self, case):
-        return convention_for(self.convention, self.hyperparameters, case.hyper, case.options)
+    @property
+    def convention(self) -> Convention:
+        return parse(self.spec)
+
+    def conv(self, case) -> Convention:
+        """The target's convention with the case's hyperparameters and options (``ValueError`` if not allowed)."""
+        return self.convention.replace(**case.hyper, **case.options)
+
+    def applies(self, case) -> bool:
+        """A golden replay applies only to a target whose convention has the file's structure."""
+        if case.exact is None:
+            return True
+        if self.spec is None:
+            return False
+        return preset(case.exact["preset"]).structure() == self.convention.structure()
 
 
-def parse_dtypes(text: str) -> tuple:
-    from .cases import DTYPES
-
-    out = tuple(d.strip() for d in str(text).split(",") if d.strip())
-    bad = [d for d in out if d not in DTYPES]
-    if bad or not out:
-        raise ValueError(f"--dtype must be a comma-separated subset of {','.join(DTYPES)}, got {text!r}")
-    return out
+def with_rounding(spec: str, mode: Optional[str]) -> str:
+    """``spec`` with ``--hyperparameters`` applied (None or auto: unchanged)."""
+    if mode in (None, "auto"):
+        return spec
+    return parse(spec).replace(hyperparameters=mode).spec()
 
 
-def validate(opts: dict) -> None:
-    """Raise ``ValueError`` (echoing the value) for a bad option."""
-    from .cases import PROFILES
+_KEY: Any = None
 
-    parse_dtypes(opts["dtype"])
-    if opts["convention"] != "auto" and opts["convention"] not in PRESET_NAMES:
-        raise ValueError(f"--convention must be auto or one of {', '.join(PRESET_NAMES)}, got {opts['convention']!r}")
-    if opts["oracle_profile"] not in PROFILES:
-        raise ValueError(f"--oracle-profile must be one of {', '.join(PROFILES)}, got {opts['oracle_profile']!r}")
-    if opts["hyperparameters"] not in HYPER_MODES:
-        raise ValueError(f"--hyperparameters must be one of {', '.join(HYPER_MODES)}, got {opts['hyperparameters']!r}")
-    try:
-        ok = float(opts["case_timeout"]) > 0
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise ValueError(f"--case-timeout must be a positive number of seconds, got {opts['case_timeout']!r}")
+
+def _stash_key() -> Any:
+    global _KEY
+    if _KEY is None:
+        import pytest
+
+        _KEY = pytest.StashKey()
+    return _KEY
 
 
 class Session:
-    """Options, targets (resolved lazily: fingerprinting runs the candidate), cases and the ledger."""
+    """Options, targets (resolved lazily), cases."""
 
     def __init__(self, opts: dict) -> None:
-        opts = dict(opts)
-        if opts.get("oracle_profile") is None:  # the built-in self-certification runs quick by default
-            opts["oracle_profile"] = "default" if opts.get("optimizer") else "quick"
-        validate(opts)
-        self.opts = opts
-        self.dtypes = parse_dtypes(opts["dtype"])
-        self.profile = opts["oracle_profile"]
-        self.ledger = Ledger()
-        self.ledger.options = {k: v for k, v in opts.items()}
+        self.opts = validate(opts)
+        from .reference import configure
+
+        configure(self.opts["workers"], self.opts["scheduler"])
+        self.dtypes = self.opts["dtypes"]
+        self.profile = self.opts["oracle_profile"]
         self._cases: dict = {}
+        self.golden_error: Optional[str] = None  # why the golden replays could not be built
         self._resolved = False
-        timeout = float(opts["case_timeout"])
-        if opts["optimizer"]:
-            from .candidate import load
-
-            spec = opts["optimizer"]
-            self.targets = [Target(spec, Candidate(load(spec), spec, timeout))]
+        timeout, isolation = self.opts["case_timeout"], self.opts["isolation"]
+        if self.opts["optimizer"]:
+            spec = self.opts["optimizer"]
+            self.targets = [Target(spec, Candidate(spec, timeout, isolation))]
         else:
-            from . import builtin
-
-            names = PRESET_NAMES if opts["convention"] == "auto" else (opts["convention"],)
-            self.targets = [Target(f"builtin:{n}", Candidate(builtin.factory(n), f"builtin:{n}", timeout),
-                                   convention=n, builtin=n) for n in names]
+            names = PRESET_NAMES if self.opts["convention_spec"] is None else (parse(self.opts["convention"]).name,)
+            self.targets = [Target(f"builtin:{n}", Candidate(f"oracle.conformance.builtin:{n}", timeout, isolation),
+                                   spec=n, how="its own preset", builtin=n) for n in names]
 
     @classmethod
-    def of(cls, config) -> "Session":
+    def of(cls, config: Any) -> "Session":
         """The session stored on a pytest config (created on first use)."""
-        found = getattr(config, "_rmsprop_conformance", None)
+        key = _stash_key()
+        found = config.stash.get(key, None)
         if found is None:
-            opts = {k: config.getoption("--" + k.replace("_", "-"), v) for k, v in OPTION_DEFAULTS.items()}
-            found = cls(opts)
-            config._rmsprop_conformance = found
+            found = cls(from_pytest(config))
+            config.stash[key] = found
         return found
+
+    @classmethod
+    def existing(cls, config: Any) -> Optional["Session"]:
+        return config.stash.get(_stash_key(), None)
 
     def target(self, name: str) -> Target:
         self.resolve()
         return next(t for t in self.targets if t.name == name)
 
+    def fingerprinted(self) -> list:
+        """The targets with a fingerprint test: auto-identified candidates, and the built-in ones (a self-check)."""
+        return [t for t in self.targets if t.builtin or self.opts["convention_spec"] is None]
+
     def resolve(self) -> None:
-        """Fix each target's convention and hyperparameter mode (fingerprinting where asked)."""
+        """Fix each target's convention: given, or identified by the fingerprint."""
         if self._resolved:
             return
         self._resolved = True
+        from .fingerprint import identify
+
         mode = self.opts["hyperparameters"]
         for t in self.targets:
             if t.builtin:
-                t.hyperparameters = preset(t.builtin).hyperparameters
+                continue
+            given = self.opts["convention_spec"]
+            if given is not None:
+                t.spec, t.how = with_rounding(given, mode), "given by --convention"
+                continue
+            t.fingerprint = identify(t.candidate, self.dtypes, "auto" if mode == "auto" else "convention")
+            fp = t.fingerprint
+            if fp.spec is not None:
+                t.spec = with_rounding(fp.spec, mode)
+                t.how = "identified by probes" if fp.matched else "determined by probes; no preset agrees"
             else:
-                want = self.opts["convention"]
-                if want == "auto" or mode == "auto":
-                    from .fingerprint import identify
+                t.how = "nothing agrees with the probes"
 
-                    t.fingerprint = identify(t.candidate)
-                t.convention = t.fingerprint.preset if want == "auto" else want
-                if mode == "auto":
-                    s = t.fingerprint.scores
-                    fits = [m for m in ROUNDING_MODES if s[(t.convention, m)] <= 1]
-                    t.hyperparameters = fits[0] if fits else "exact"
-                else:
-                    t.hyperparameters = mode
-            info = {"convention": t.convention, "hyperparameters": t.hyperparameters}
+    def describe(self) -> dict:
+        """Per target: the convention certified against, how it was chosen, the fingerprint."""
+        self.resolve()
+        out = {}
+        for t in self.targets:
+            info = {"convention": t.spec or "(none)", "how": t.how}
             if t.fingerprint is not None:
                 info["fingerprint"] = t.fingerprint.header()
-                if t.fingerprint.rounding not in ("exact", t.hyperparameters):
-                    info["fingerprint"] += (f" (held to hyperparameters {t.hyperparameters}; "
-                                            f"--hyperparameters={t.fingerprint.rounding} or auto to accept)")
-            self.ledger.targets[t.name] = info
+            out[t.name] = info
+        return out
 
     def cases(self, dtype: str) -> list:
+        """The cases in ``dtype``; with damaged or missing golden data, the others (see ``golden_error``)."""
         if dtype not in self._cases:
-            from .cases import all_cases
+            from ..golden import GoldenDataError
+            from .cases import all_cases, builtin_cases
 
-            self._cases[dtype] = all_cases(dtype, self.profile)
+            try:
+                self._cases[dtype] = all_cases(dtype, self.profile)
+            except GoldenDataError as err:
+                self.golden_error = str(err)
+                self._cases[dtype] = builtin_cases(dtype, self.profile)
         return self._cases[dtype]
 
     def case(self, dtype: str, name: str):
         return next(c for c in self.cases(dtype) if c.name == name)
+
+    def close(self) -> None:
+        for t in self.targets:
+            t.candidate.close()

@@ -4,66 +4,138 @@ Each test is parametrized by ``pytest_generate_tests`` below over the session's
 targets (:mod:`.session`), dtypes and cases.  What is checked:
 
 * every reference case (:mod:`.cases`), open and closed loop, graded against the
-  error bound of the target's convention (:mod:`.grading`);
+  error bound of the target's convention (:mod:`.grading`); golden replays only
+  for a convention with the golden file's structure;
 * hypothesis-generated cases over shapes, hyperparameters, options and gradient
   regimes (tiny, huge, exact zeros, sign flips, closed loop);
 * metamorphic properties: permutation of elements, independence of parameter
   arrays, scale invariance (where it holds: v0 = 0, no weight decay);
 * state hygiene: inputs not mutated, returned arrays not aliased to later state,
   two instances independent, determinism;
-* the fingerprint (a built-in candidate is identified as its own preset; a
-  candidate under ``--convention=auto`` matches some preset).
+* the fingerprint (a built-in candidate is identified as its own preset; under
+  ``--convention=auto`` a convention must agree with every probe).
+
+Every test ends in one :class:`.outcome.Outcome` attached to its report; an
+exception inside the oracle becomes an ``oracle-error`` outcome, never a
+verdict on the candidate.
 """
 
 from __future__ import annotations
 
+import shlex
+import traceback
+
 import pytest
 
+from .outcome import KEY, Outcome
 from .session import Session
 
 
 def pytest_generate_tests(metafunc):
-    names = {"ccase", "ctarget_dtype", "ctarget"} & set(metafunc.fixturenames)
+    names = {"ccase", "ctarget_dtype", "ctarget", "cfinger"} & set(metafunc.fixturenames)
     if not names:
         return
     s = Session.of(metafunc.config)
     (name,) = names
     if name == "ccase":
-        params = [(t.name, d, c.name) for t in s.targets for d in s.dtypes for c in s.cases(d)]
-        ids = [f"{t}-{c}-{d}" for t, d, c in params]
+        s.resolve()
+        params = [(t.name, d, c.name) for t in s.targets for d in s.dtypes for c in s.cases(d) if t.applies(c)]
+        if s.golden_error:  # one test that fails loudly: the replays could not be built
+            params += [(t.name, None, GOLDEN_DATA) for t in s.targets]
+        ids = [f"{t}-{c}-{d}" if d else f"{t}-{c}" for t, d, c in params]
     elif name == "ctarget_dtype":
         params = [(t.name, d) for t in s.targets for d in s.dtypes]
         ids = [f"{t}-{d}" for t, d in params]
+    elif name == "ctarget":
+        params = ids = [t.name for t in s.targets]
     else:
-        params = [t.name for t in s.targets]
-        ids = params
+        params = ids = [t.name for t in s.fingerprinted()]
     metafunc.parametrize(name, params, ids=ids)
 
 
-def _record(request, target, test, dtype, grade=None, status=None, detail=""):
-    from .certificate import Entry
+class Verdict:
+    """``with Verdict(request, target, test, dtype) as v: ...``: the test's one outcome.
+
+    The body sets ``v.outcome`` (or calls :meth:`skip`); an exception escaping
+    the body is an oracle error.  On exit the outcome is attached to the report
+    and turned into pytest's pass, fail or skip.
+    """
+
+    def __init__(self, request, target, test: str, dtype) -> None:
+        self.request, self.target, self.test, self.dtype = request, target, test, dtype
+        self.outcome = None
+
+    def __enter__(self) -> "Verdict":
+        return self
+
+    def set(self, status: str, detail: str = "", **more) -> None:
+        self.outcome = Outcome(self.target.name, self.test, self.dtype, status, detail,
+                               convention=self.target.spec, **more)
+
+    def graded(self, g, steps: int) -> None:
+        self.set(g.status, g.message, stats=g.stats, compared_steps=g.last_step, steps=steps)
+
+    def __exit__(self, etype, exc, tb) -> bool:
+        if etype is not None and not issubclass(etype, Exception):
+            return False  # KeyboardInterrupt, SystemExit of the oracle's own process: pytest handles them
+        if etype is not None or self.outcome is None:
+            text = "".join(traceback.format_exception(etype, exc, tb)) if etype else "no verdict was recorded"
+            self.set("oracle-error", f"ORACLE ERROR (a bug in rmsprop-oracle, not a verdict on the candidate) in "
+                                     f"{self.test}:\n{text}")
+        conclude(self.request, self.target, self.outcome)
+        return True
+
+
+def conclude(request, target, outcome: Outcome) -> None:
+    """Attach ``outcome`` to the test's report and end the test accordingly."""
+    outcome.nodeid = request.node.nodeid
+    try:
+        out = target.candidate.output()
+    except Exception:  # the output is an extra; never let it hide the verdict
+        out = {"bytes": 0, "text": ""}
+    outcome.output_bytes = out["bytes"]
+    if outcome.status == "failed":
+        if out["bytes"]:
+            tail = "\n".join("    " + line for line in out["text"].rstrip().splitlines()[-12:])
+            outcome.detail += f"\n  the candidate wrote {out['bytes']:,} bytes to stdout/stderr; the last lines:\n{tail}"
+        outcome.rerun = rerun_command(request, target, outcome.dtype)
+        outcome.detail += f"\n  rerun this case: {outcome.rerun}"
+    request.node.user_properties.append((KEY, outcome.to_json()))
+    if outcome.status in ("failed", "oracle-error"):
+        pytest.fail(outcome.detail, pytrace=False)
+    if outcome.status in ("skipped", "declined"):
+        pytest.skip(outcome.detail)
+
+
+def rerun_command(request, target, dtype) -> str:
+    """A command that reruns exactly this test (the convention pinned unless it is the fingerprint test)."""
+    from .options import argv
 
     s = Session.of(request.config)
-    if grade is not None:
-        entry = Entry(target, test, dtype, grade.status, grade.ulps, grade.lres, grade.worst_ratio, grade.message)
-    else:
-        entry = Entry(target, test, dtype, status, detail=detail)
-    s.ledger.add(entry)
-    if entry.status == "failed":
-        pytest.fail(entry.detail, pytrace=False)
-    if entry.status == "skipped":
-        pytest.skip(entry.detail)
+    opts = {k: s.opts[k] for k in ("optimizer", "oracle_profile", "case_timeout", "isolation")}
+    if s.opts["optimizer"]:
+        fingerprint = request.node.originalname == "test_fingerprint"
+        opts["convention"] = s.opts["convention"] if fingerprint or not target.spec else target.spec
+        if fingerprint and s.opts["hyperparameters"]:
+            opts["hyperparameters"] = s.opts["hyperparameters"]
+    elif not target.builtin:
+        opts["convention"] = target.spec
+    if dtype:
+        opts["dtype"] = dtype
+    node = f"{request.node.path}::{request.node.name}"
+    return " ".join(shlex.quote(a) for a in ["pytest", *argv(opts), "-p", "no:randomly", node])
 
 
-def _conv_or_skip(request, target, test, dtype, case):
-    try:
-        conv = target.conv(case)
-    except ValueError as exc:
-        _record(request, target.name, test, dtype, status="skipped", detail=f"not in the convention: {exc}")
-    if case.exact is not None and case.exact["preset"] != conv.name:
-        _record(request, target.name, test, dtype, status="skipped",
-                detail=f"golden replay of the {case.exact['preset']!r} convention; the candidate follows {conv.name!r}")
-    return conv
+def _spec_or_skip(v: Verdict) -> bool:
+    if v.target.spec is None:
+        v.set("skipped", "no convention agrees with the candidate on the probes (see the fingerprint test); "
+                         "certify it with an explicit --convention")
+        return False
+    return True
+
+
+GOLDEN_DATA = "golden-data"
+"""The case standing for the golden replays when the golden data is missing or damaged."""
 
 
 def test_case(ccase, request):
@@ -72,9 +144,24 @@ def test_case(ccase, request):
 
     name, dtype, case_name = ccase
     s = Session.of(request.config)
-    target, case = s.target(name), s.case(dtype, case_name)
-    conv = _conv_or_skip(request, target, case.id, dtype, case)
-    _record(request, name, case.id, dtype, grade(target.candidate, conv, case))
+    target = s.target(name)
+    if case_name == GOLDEN_DATA:
+        with Verdict(request, target, GOLDEN_DATA, None) as v:
+            v.set("oracle-error", f"ORACLE ERROR: the golden replays could not be built: {s.golden_error}")
+        return
+    case = s.case(dtype, case_name)
+    with Verdict(request, target, case.id, dtype) as v:
+        if _spec_or_skip(v):
+            try:
+                conv = target.conv(case)
+            except ValueError as exc:
+                v.set("skipped", f"not in the convention {target.spec}: {exc}")
+            else:
+                v.graded(grade(target.candidate, conv, case), case.steps)
+
+
+class OracleBug(Exception):
+    """An exception inside the oracle while hypothesis runs an example (re-raised as an oracle error)."""
 
 
 def test_generated(ctarget_dtype, request):
@@ -83,68 +170,74 @@ def test_generated(ctarget_dtype, request):
 
     from .generated import draw_case
     from .grading import grade
+    from .outcome import Stats
 
     name, dtype = ctarget_dtype
     s = Session.of(request.config)
     target = s.target(name)
     n = {"quick": 4, "default": 12, "thorough": 150}[s.profile]
-    seen = {"passed": 0, "skipped": 0, "ulps": [], "lres": [], "ratio": 0.0}
+    seen = {"passed": 0, "skipped": 0, "declined": 0, "declines": set(), "stats": Stats()}
 
     @settings(max_examples=n, deadline=None, database=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
               suppress_health_check=list(HealthCheck))
     @given(st.data())
     def run(data):
         case = draw_case(data, dtype, target)
-        g = grade(target.candidate, target.conv(case), case)
+        try:
+            g = grade(target.candidate, target.conv(case), case)
+        except Exception as exc:
+            raise OracleBug("".join(traceback.format_exception(exc))) from None
         if g.status == "failed":
             raise AssertionError(g.message)
         seen[g.status] += 1
-        seen["ulps"] += g.ulps
-        seen["lres"] += g.lres
-        seen["ratio"] = max(seen["ratio"], g.worst_ratio)
+        if g.status == "declined":
+            seen["declines"].add(g.message)
+        seen["stats"].merge(g.stats)
 
-    from .certificate import Entry
+    with Verdict(request, target, f"generated-{dtype}", dtype) as v:
+        if _spec_or_skip(v):
+            try:
+                run()
+            except OracleBug as exc:
+                v.set("oracle-error", f"ORACLE ERROR (a bug in rmsprop-oracle) in a generated case:\n{exc}")
+            except AssertionError as exc:
+                v.set("failed", f"hypothesis-generated case failed:\n{exc}")
+            else:
+                if seen["passed"]:
+                    v.set("passed", f"{seen['passed']} generated cases graded", stats=seen["stats"])
+                elif seen["declined"]:
+                    v.set("declined", "; ".join(sorted(seen["declines"])))
+                else:
+                    v.set("skipped", "no generated case could be graded (all beyond the dtype's reach)")
 
-    try:
-        run()
-        failure = None
-    except Exception as exc:  # hypothesis re-raises the candidate's failure
-        failure = f"hypothesis-generated case failed:\n{exc}"
-    if failure:
-        _record(request, name, f"generated-{dtype}", dtype, status="failed", detail=failure)
-    Session.of(request.config).ledger.add(Entry(name, f"generated-{dtype}", dtype, "passed", seen["ulps"],
-                                                seen["lres"], seen["ratio"],
-                                                f"{seen['passed']} generated cases graded"))
+
+def _property(request, ctarget_dtype, test: str, check) -> None:
+    name, dtype = ctarget_dtype
+    target = Session.of(request.config).target(name)
+    with Verdict(request, target, f"{test}-{dtype}", dtype) as v:
+        if _spec_or_skip(v):
+            v.set(*check(target, dtype))
 
 
 def test_permutation(ctarget_dtype, request):
     """Permuting the elements of an array permutes the result (within the bound)."""
     from .metamorphic import permutation
 
-    name, dtype = ctarget_dtype
-    target = Session.of(request.config).target(name)
-    status, detail = permutation(target, dtype)
-    _record(request, name, f"permutation-{dtype}", dtype, status=status, detail=detail)
+    _property(request, ctarget_dtype, "permutation", permutation)
 
 
 def test_independence(ctarget_dtype, request):
     """An array's trajectory does not depend on the other parameter arrays."""
     from .metamorphic import independence
 
-    name, dtype = ctarget_dtype
-    target = Session.of(request.config).target(name)
-    status, detail = independence(target, dtype)
-    _record(request, name, f"independence-{dtype}", dtype, status=status, detail=detail)
+    _property(request, ctarget_dtype, "independence", independence)
 
 
 def test_scale_invariance(ctarget_dtype, request):
     """Scaling gradients by 4 and eps by 16 (inside) or 4 (outside) leaves the trajectory unchanged."""
     from .metamorphic import scale_invariance
 
-    name, dtype = ctarget_dtype
-    target = Session.of(request.config).target(name)
-    status, detail = scale_invariance(target, dtype)
-    _record(request, name, f"scale-invariance-{dtype}", dtype, status=status, detail=detail)
+    _property(request, ctarget_dtype, "scale-invariance", scale_invariance)
 
 
 @pytest.mark.parametrize("check", ["inputs_not_mutated", "no_aliasing", "instances_independent", "deterministic"])
@@ -154,20 +247,28 @@ def test_hygiene(ctarget, check, request):
 
     s = Session.of(request.config)
     target = s.target(ctarget)
-    status, detail = getattr(hygiene, check)(target, s.dtypes[0])
-    _record(request, ctarget, f"hygiene-{check}", s.dtypes[0], status=status, detail=detail)
+    with Verdict(request, target, f"hygiene-{check}", None) as v:
+        for dtype in s.dtypes:  # the first dtype the candidate does not decline
+            status, detail = getattr(hygiene, check)(target, dtype)
+            v.set(status, f"{detail} ({dtype})" if status != "failed" else f"{dtype}: {detail}")
+            if status != "declined":
+                break
 
 
-def test_fingerprint(ctarget, request):
-    """The fingerprint identifies a preset the candidate follows (its own preset for a built-in)."""
+def test_fingerprint(cfinger, request):
+    """The probes identify a convention agreeing with the candidate (its own preset for a built-in)."""
     from .fingerprint import identify
 
-    target = Session.of(request.config).target(ctarget)
-    fp = target.fingerprint or identify(target.candidate)
-    if target.builtin:
-        ok = fp.matched and target.builtin in fp.equivalent
-        detail = f"built-in {target.builtin}: {fp.header()}"
-    else:
-        ok = fp.matched
-        detail = fp.header()
-    _record(request, ctarget, "fingerprint", None, status="passed" if ok else "failed", detail=detail)
+    s = Session.of(request.config)
+    target = s.target(cfinger)
+    with Verdict(request, target, "fingerprint", None) as v:
+        fp = target.fingerprint or identify(target.candidate, s.dtypes)
+        if target.builtin:
+            ok = fp.matched and target.builtin in fp.equivalent
+            detail = f"built-in {target.builtin}: {fp.header()}"
+        else:
+            ok = fp.matched
+            detail = fp.header()
+            if not ok and fp.spec:
+                detail += f"; the other tests ran against {fp.spec}"
+        v.set("passed" if ok else "failed", detail)

@@ -1,7 +1,11 @@
 """Number contexts for :func:`oracle.algorithm.step`.
 
-* :mod:`.interval` -- rigorous mpmath interval arithmetic: the certified reference.
+* :mod:`.interval` -- rigorous mpmath interval arithmetic: the certified reference (the definition).
+* :mod:`.arb` -- the same certification in python-flint Arb balls (extra ``flint``): the fast path of
+  ``certified_run``.
 * :mod:`.symbolic` -- exact sympy expressions: derivations and short exact runs.
 * :mod:`.floating` -- IEEE floats of one numpy dtype: the fast backend.
 * :mod:`.errorbound` -- forward error bounds for a float implementation.
+* :mod:`.vecbound` -- the same bounds vectorized over numpy arrays (double-double values): what the
+  conformance suite grades with.
 """

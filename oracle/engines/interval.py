@@ -25,6 +25,13 @@ Method (this is what "certified" means everywhere in the package):
 
 No digit is ever shown that is not certified by step 3.
 
+This mpmath path is the definition and the fallback.  ``certified_run`` runs
+the same method in a faster engine when one is available: ``engine="arb"``
+(python-flint Arb balls, :mod:`.arb`, the default when installed) or
+``engine="mpmath"`` (this module); the environment variable ``ORACLE_ENGINE``
+sets the default (``auto``, ``arb`` or ``mpmath``).  Every engine publishes
+the same certified digits.
+
 >>> from oracle.conventions import preset
 >>> run = certified_run(preset("seed"), [["0"]], grads=[[["-8"]]], steps=1, digits=30)
 >>> run.records[1]["params"][0][0].sci(30)
@@ -105,6 +112,15 @@ class CertifiedValue:
 
     @classmethod
     def from_interval(cls, x: Any, cap: int = 80) -> "CertifiedValue":
+        """The value enclosed by an mpmath interval, or by an Arb ball of the fast engine."""
+        if not hasattr(x, "_mpi_"):
+            try:
+                from .arb import BallValue, is_ball
+            except ImportError:
+                is_ball = None
+            if is_ball is None or not is_ball(x):
+                raise TypeError(f"not an interval or a ball: {x!r}")
+            return BallValue(x, cap)
         lo, hi = x._mpi_
         return cls(mpf_to_fraction(lo), mpf_to_fraction(hi), cap)
 
@@ -224,6 +240,32 @@ def _published(rec: dict) -> list:
     return out
 
 
+ENGINES = ("auto", "arb", "mpmath")
+
+
+def resolve_engine(engine: Optional[str] = None) -> str:
+    """The engine to run: ``engine``, else ``$ORACLE_ENGINE``, else ``auto`` (arb when installed)."""
+    import os
+
+    name = engine or os.environ.get("ORACLE_ENGINE") or "auto"
+    if name not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {name!r}")
+    if name == "mpmath":
+        return name
+    try:
+        from . import arb  # noqa: F401
+    except ImportError:
+        if name == "arb":
+            raise ImportError("engine='arb' needs python-flint: pip install 'rmsprop-oracle[flint]'") from None
+        return "mpmath"
+    return "arb"
+
+
+def certified_precision(digits: int, steps: int) -> int:
+    """The starting working precision: ``digits`` plus a margin that grows with ``steps``."""
+    return int(digits * 3.33) + 64 + 2 * steps
+
+
 def certified_run(
     conv: Convention,
     params0: Sequence[Any],
@@ -234,6 +276,7 @@ def certified_run(
     digits: int = 50,
     prec: Optional[int] = None,
     max_prec: int = 1 << 16,
+    engine: Optional[str] = None,
 ) -> CertifiedRun:
     """Run RMSProp in interval arithmetic until every value has ``digits`` certified digits.
 
@@ -241,10 +284,17 @@ def certified_run(
     grows with ``steps``) and doubles the precision until every nonzero
     parameter, state and gradient value has at least ``digits`` certified
     significant digits; raises ``ArithmeticError`` past ``max_prec``.
+    ``engine`` picks the arithmetic (:func:`resolve_engine`); this function's
+    own loop below is the mpmath definition.
     """
+    if resolve_engine(engine) == "arb":
+        from .arb import certified_run_arb
+
+        return certified_run_arb(conv, params0, steps=steps, grads=grads, grad_fn=grad_fn, digits=digits,
+                                 prec=prec, max_prec=max_prec)
     if not isinstance(digits, int) or digits < 1:
         raise ValueError(f"digits must be a positive int, got {digits!r}")
-    bits = start = prec or int(digits * 3.33) + 64 + 2 * steps
+    bits = start = prec or certified_precision(digits, steps)
     cap = digits + 10
     while True:
         ar = IntervalArith(bits)

@@ -52,6 +52,11 @@ class Case:
     shorter case over their common steps (:func:`oracle.golden.store.check`)."""
     prefix_of: Optional[str] = None
     """The shorter case whose every step a long case must reproduce."""
+    spec: Optional[Callable[[], dict]] = None
+    """What the case is, without computing it: document fields (``convention``, ``problem``,
+    ``initial_params``, ``digits``, ``step_count``), the stored step numbers (``steps``) and,
+    open loop, the gradient fed at each step (``step_grads``).  A file read for a replay
+    must match it (:func:`oracle.golden.verify.check_spec`)."""
 
 
 def variants(name: str) -> dict[str, dict]:
@@ -160,21 +165,37 @@ def _eps_outside() -> dict:
                     ["w"], run)
 
 
+STREAM_P0 = [["0.5", "-1.25", "2"]]
+
+
+def stream_inputs(name: str, overrides: dict) -> tuple[Convention, list, list, dict]:
+    """A stream case's convention, initial parameters, gradients (decimal strings) and problem description."""
+    from ..problems import streams
+
+    problem = {"name": "stream", "closed_loop": False, "seed": STREAM_SEED, "generator": streams.GENERATOR,
+               "size": STREAM_SIZE}
+    return preset(name, **overrides), STREAM_P0, streams.stream(STREAM_SEED, STREAM_STEPS, STREAM_SIZE), problem
+
+
 def _stream(name: str, variant: str, overrides: dict) -> Callable[[], dict]:
     def build() -> dict:
-        from ..problems import streams
-
-        conv = preset(name, **overrides)
-        p0 = [["0.5", "-1.25", "2"]]
-        grads = streams.stream(STREAM_SEED, STREAM_STEPS, STREAM_SIZE)
+        conv, p0, grads, problem = stream_inputs(name, overrides)
         run = certified_run(conv, p0, steps=STREAM_STEPS, grads=grads, digits=DIGITS)
-        problem = {"name": "stream", "closed_loop": False, "seed": STREAM_SEED, "generator": streams.GENERATOR,
-                   "size": STREAM_SIZE}
         return document(f"stream-{name}-{variant}", "stream", f"The {name} convention ({variant}) on the seeded "
                         f"open-loop gradient stream (seed {STREAM_SEED}), {STREAM_STEPS} steps", conv, problem, p0,
                         ["p"], run)
 
     return build
+
+
+def _stream_spec(name: str, overrides: dict) -> Callable[[], dict]:
+    def spec() -> dict:
+        conv, p0, grads, problem = stream_inputs(name, overrides)
+        return {"kind": "stream", "convention": conv.describe(), "problem": problem,
+                "initial_params": {"p": _json_exact(p0[0])}, "digits": DIGITS, "step_count": STREAM_STEPS,
+                "steps": list(range(STREAM_STEPS + 1)), "step_grads": [{"p": row[0]} for row in grads]}
+
+    return spec
 
 
 def _quadratic(name: str, variant: str, overrides: dict) -> Callable[[], dict]:
@@ -207,7 +228,8 @@ def all_cases() -> dict[str, Case]:
     cases.append(Case(literal.NAME, "errata", literal.build))
     for name in PRESET_NAMES:
         for variant, overrides in variants(name).items():
-            cases.append(Case(f"stream-{name}-{variant}", "stream", _stream(name, variant, overrides)))
+            cases.append(Case(f"stream-{name}-{variant}", "stream", _stream(name, variant, overrides),
+                              spec=_stream_spec(name, overrides)))
             cases.append(Case(f"quadratic-{name}-{variant}", "quadratic", _quadratic(name, variant, overrides)))
     cases.extend(gluon.cases())
     return {c.name: c for c in cases}

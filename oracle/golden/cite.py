@@ -25,19 +25,23 @@ from pathlib import Path
 from typing import Optional
 
 from ..rounding import format_sci, round_decimal
-from . import GOLDEN_DIR, fmt
+from . import verify
 
 FIELDS = ("params", "state.v", "state.m", "state.b", "grads", "loss")
 
 
-def load_case(case: str, golden_dir: Path = GOLDEN_DIR) -> dict:
-    """The validated golden document of ``case`` (``ValueError`` if unknown or malformed)."""
-    path = Path(golden_dir) / f"{case}.json"
-    if not path.exists():
-        known = sorted(p.stem for p in Path(golden_dir).glob("*.json") if p.name != "schema.json")
+def load_case(case: str, golden_dir: Optional[Path] = None) -> dict:
+    """The verified golden document of ``case`` (``ValueError`` if unknown; ``GoldenDataError`` if damaged).
+
+    The folder must hold exactly the registry's case files (:func:`oracle.golden.verify.require_file_set`).
+    """
+    from .cases import all_cases
+
+    known = list(all_cases())
+    if case not in known:
         hint = ", ".join(k for k in known if case.split("-")[0] in k)[:300] or f"{len(known)} cases"
-        raise ValueError(f"unknown case {case!r} (no {path.name} in {golden_dir}; e.g. {hint})")
-    return fmt.load(path)
+        raise ValueError(f"unknown case {case!r} (`python -m oracle golden list` names them; e.g. {hint})")
+    return verify.load_case(case, verify.require_file_set(golden_dir))
 
 
 def reround(dec: str, digits: int, where: str) -> str:
@@ -75,7 +79,7 @@ def _entries(rec: dict, field: Optional[str]) -> list[tuple[str, dict]]:
 
 
 def cite(case: str, step: Optional[int] = None, field: Optional[str] = None, digits: Optional[int] = None,
-         style: str = "md", golden_dir: Path = GOLDEN_DIR) -> str:
+         style: str = "md", golden_dir: Optional[Path] = None) -> str:
     """A table (md, latex, rst or json) of the certified values of ``case``."""
     doc = load_case(case, golden_dir)
     if "steps" not in doc:

@@ -1,8 +1,11 @@
 """``python -m oracle golden regen|check|diff|list`` and ``python -m oracle cite``.
 
-Every bad input (unknown case, malformed golden file, too many digits, unknown
-step or field) is reported as one line on stderr with exit status 2; ``check``
-exits 1 on any drift, missing or unexpected file or stale page.
+Every bad input (unknown case, missing, unreadable or damaged golden data, too
+many digits, unknown step or field) is reported as one line on stderr with exit
+status 2; ``check`` exits 1 on any drift, missing or unexpected file, stale
+temporary file or stale page.  ``check`` and ``list`` show the provenance of the
+files (the versions that computed them), which is not compared unless
+``--strict``.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import GOLDEN_DIR
+DIR_HELP = "golden folder (default: the installed package's golden data; in a clone, its golden/)"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,13 +26,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                            ("diff", "show every field that changed")):
         p = gsub.add_parser(name, help=helptext)
         p.add_argument("cases", nargs="*", metavar="CASE")
-        p.add_argument("--dir", type=Path, default=GOLDEN_DIR, help="golden folder (default: the repository's)")
+        p.add_argument("--dir", type=Path, default=None, help=DIR_HELP)
         p.add_argument("--jobs", type=int, default=None, help="worker processes (default: CPU count, at most 4)")
         p.add_argument("--long", action="store_true",
                        help="also recompute the long cases (minutes; without it check verifies them against "
                             "the shorter cases they extend)")
+        p.add_argument("--strict", action="store_true",
+                       help="compare provenance too (the package, mpmath and sympy versions and the working "
+                            "precision that computed each file); regen: rewrite files whose provenance differs")
         p.set_defaults(func=_golden)
-    lp = gsub.add_parser("list", help="list the case names")
+    lp = gsub.add_parser("list", help="list the cases with their kind and provenance")
+    lp.add_argument("--dir", type=Path, default=None, help=DIR_HELP)
     lp.set_defaults(func=_list)
     c = subparsers.add_parser("cite", help="ready-to-paste tables of certified values from a golden file")
     c.add_argument("case", metavar="CASE")
@@ -37,36 +44,54 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c.add_argument("--field", default=None, help="params, state.v, state.m, state.b, grads, loss (default: all)")
     c.add_argument("--digits", type=int, default=None, help="significant digits (default: all published)")
     c.add_argument("--format", choices=("md", "latex", "rst", "json"), default="md")
-    c.add_argument("--dir", type=Path, default=GOLDEN_DIR, help="golden folder (default: the repository's)")
+    c.add_argument("--dir", type=Path, default=None, help=DIR_HELP)
     c.set_defaults(func=_cite)
 
 
 def _golden(args: argparse.Namespace) -> int:
     from . import store
 
+    command = args.golden_command
     try:
-        if args.golden_command == "regen":
-            for msg in store.regen(args.cases, args.dir, args.jobs, long=args.long):
+        if command == "regen":
+            for msg in store.regen(args.cases, args.dir, args.jobs, long=args.long, strict=args.strict):
                 print(msg)
             return 0
-        limit = 5 if args.golden_command == "check" else 10**9
-        problems = store.check(args.dir, args.cases, args.jobs, limit=limit, long=args.long)
+        limit = 5 if command == "check" else 10**9
+        problems = store.check(args.dir, args.cases, args.jobs, limit=limit, long=args.long, strict=args.strict,
+                               clean=command == "check")
+        provenance = store.provenance_lines(args.dir) if command == "check" else []
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     for p in problems:
         print(p)
-    if args.golden_command == "check":
+    for line in provenance:
+        print(line, file=sys.stderr)
+    if command == "check":
         print(f"golden check: {'FAILED, ' + str(len(problems)) + ' problem(s)' if problems else 'ok'}",
               file=sys.stderr)
     return 1 if problems else 0
 
 
 def _list(args: argparse.Namespace) -> int:
+    from . import fmt, verify
     from .cases import all_cases
 
-    for name, case in all_cases().items():
-        print(f"{name}\t{case.kind}")
+    try:
+        folder = verify.require_file_set(args.dir)
+        rows = []
+        for name, case in all_cases().items():
+            prov = fmt.provenance(verify.load_case(name, folder))
+            bits = prov["working_precision_bits"]
+            rows.append(f"{name}\t{case.kind}\trmsprop-oracle {prov['package_version']}, mpmath "
+                        f"{prov['mpmath_version']}, sympy {prov['sympy_version']}"
+                        f"{'' if bits is None else f', {bits} bits'}")
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print("\n".join(rows))
+    print(f"golden data: {folder} ({len(rows)} cases)", file=sys.stderr)
     return 0
 
 

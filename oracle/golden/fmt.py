@@ -1,11 +1,17 @@
-"""The golden file format (version 1): value encoding, canonical bytes, hashing, atomic writes.
+"""The golden file format (version 2): value encoding, canonical bytes, content and provenance, hashing, atomic writes.
 
-A golden file is one JSON object (schema: ``golden/schema.json``; prose:
-``golden/README.md``).  Its bytes are canonical: keys sorted, two-space
-indentation, every ``steps`` record on one line, ASCII only, no floats (every
-number that is not a count is a string), one trailing newline.  The header's
-``sha256`` is the SHA-256 of the canonical bytes of the document with that one
-field set to the empty string, so any edit of the content is detected.
+A golden file is one JSON object (schema: ``golden/schema.json``, checked by
+:mod:`oracle.golden.schema`; prose: ``golden/README.md``).  Its bytes are
+canonical: keys sorted, one-space indentation, every ``steps`` record on one
+line, ASCII only, no floats (every number that is not a count is a string), one
+trailing newline.  The header's ``sha256`` is the SHA-256 of the canonical bytes
+of the document with that one field set to the empty string, so any edit of
+the file is detected.
+
+``header.provenance`` records what computed the file (package, mpmath and sympy
+versions, the interval working precision); it is not *content*: two files with
+the same content certify the same values, whatever computed them
+(:func:`content`).
 
 A certified value is ``{"dec": D, "f32": H, "f64": H}``: ``D`` the exact value
 correctly rounded to the case's ``digits`` significant digits (all certified),
@@ -18,12 +24,17 @@ correctly rounded to the case's ``digits`` significant digits (all certified),
 >>> validate({"format": "rmsprop-oracle-golden", "format_version": 7}, "x.json")
 Traceback (most recent call last):
 ...
-ValueError: x.json: format_version must be 1, got 7
+oracle.golden.data.GoldenDataError: x.json: format_version must be 2, got 7 (a file of another format version: regenerate it with `python -m oracle golden regen`)
+>>> a = {"case": "c", "header": {"certification": "m", "provenance": {"sympy_version": "1.14.0"}, "sha256": "x"}}
+>>> b = {"case": "c", "header": {"certification": "m", "provenance": {"sympy_version": "1.15.0"}, "sha256": "y"}}
+>>> content(a) == content(b), provenance(b)
+(True, {'sympy_version': '1.15.0'})
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -33,16 +44,20 @@ from fractions import Fraction
 from typing import Any, Optional
 
 from ..engines.interval import CertifiedValue
-from ..rounding import format_sci
+from ..rounding import format_sci, round_decimal
+from .data import GoldenDataError
 
 FORMAT = "rmsprop-oracle-golden"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CERTIFICATION = (
     "mpmath interval arithmetic in a private context with outward rounding; exact rational "
     "inputs enter as the tightest enclosing interval; a decimal digit or a binary64/binary32 "
     "value is published only when both ends of the enclosure round to it (README 'Certification')"
 )
 REQUIRED = ("format", "format_version", "header", "case", "kind", "description")
+HEADER = ("certification", "provenance", "sha256")
+PROVENANCE = ("mpmath_version", "package_version", "sympy_version", "working_precision_bits")
+"""What computed a file: recorded in ``header.provenance``, not part of its content."""
 
 
 def f32_hex(x: float) -> str:
@@ -162,37 +177,109 @@ def seal(doc: dict) -> str:
     return canonical(doc)
 
 
+def content(doc: dict) -> dict:
+    """The document without what does not certify anything: ``header.provenance`` and ``header.sha256``."""
+    header = doc.get("header")
+    if not isinstance(header, dict):
+        return dict(doc)
+    return {**doc, "header": {k: v for k, v in header.items() if k not in ("provenance", "sha256")}}
+
+
+def provenance(doc: dict) -> dict:
+    """``header.provenance`` of a document (empty if absent)."""
+    header = doc.get("header")
+    prov = header.get("provenance") if isinstance(header, dict) else None
+    return dict(prov) if isinstance(prov, dict) else {}
+
+
+def same_content(a: str, b: str) -> bool:
+    """Whether two canonical texts differ at most in provenance (and hence hash)."""
+    if a == b:
+        return True
+    try:
+        return canonical(content(json.loads(a))) == canonical(content(json.loads(b)))
+    except (ValueError, AttributeError, TypeError):
+        return False
+
+
 def validate(doc: Any, where: str) -> dict:
-    """Check a parsed golden file's structure and hash; ``ValueError`` names the field and value."""
+    """Check a parsed golden file: format, header, structure (:mod:`.schema`) and hash.
+
+    ``GoldenDataError`` (a ``ValueError``) names the file, the field and the value.
+    """
+    from .schema import check_structure
+
     if not isinstance(doc, dict):
-        raise ValueError(f"{where}: a golden file must be a JSON object, got {type(doc).__name__}")
+        raise GoldenDataError(f"{where}: a golden file must be a JSON object, got {type(doc).__name__}")
     if doc.get("format") != FORMAT:
-        raise ValueError(f"{where}: format must be {FORMAT!r}, got {doc.get('format')!r}")
+        raise GoldenDataError(f"{where}: format must be {FORMAT!r}, got {doc.get('format')!r}")
     if doc.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"{where}: format_version must be {FORMAT_VERSION}, got {doc.get('format_version')!r}")
+        raise GoldenDataError(f"{where}: format_version must be {FORMAT_VERSION}, got {doc.get('format_version')!r}"
+                              f" (a file of another format version: regenerate it with `python -m oracle golden regen`)")
     for field in REQUIRED:
         if field not in doc:
-            raise ValueError(f"{where}: missing field {field!r}")
+            raise GoldenDataError(f"{where}: missing field {field!r}")
     header = doc["header"]
-    if not isinstance(header, dict) or not isinstance(header.get("sha256"), str):
-        raise ValueError(f"{where}: header.sha256 must be a string, got {header!r:.80}")
+    if not isinstance(header, dict) or sorted(header) != sorted(HEADER):
+        got = sorted(header) if isinstance(header, dict) else header
+        raise GoldenDataError(f"{where}: header must have exactly the fields {', '.join(HEADER)}; got {got!r:.120}")
+    if not isinstance(header["sha256"], str):
+        raise GoldenDataError(f"{where}: header.sha256 must be a string, got {header['sha256']!r:.80}")
+    prov = header["provenance"]
+    if not isinstance(prov, dict) or sorted(prov) != sorted(PROVENANCE):
+        got = sorted(prov) if isinstance(prov, dict) else prov
+        raise GoldenDataError(f"{where}: header.provenance must have exactly the fields {', '.join(PROVENANCE)}; "
+                              f"got {got!r:.120}")
     want = content_hash(doc)
     if header["sha256"] != want:
-        raise ValueError(f"{where}: header.sha256 is {header['sha256']!r} but the content hashes to {want!r}")
+        raise GoldenDataError(f"{where}: header.sha256 is {header['sha256']!r} but the content hashes to {want!r}")
+    check_structure(doc, where)
     return doc
 
 
-def load(path: Path) -> dict:
-    """Read and validate one golden file (``ValueError`` with the path on any defect)."""
+def parse(path: Path) -> tuple[str, Any]:
+    """The text of a golden file and its parsed JSON, unvalidated (``GoldenDataError`` if unreadable)."""
+    path = Path(path)
     try:
-        text = Path(path).read_text(encoding="ascii")
+        text = path.read_text(encoding="ascii")
     except UnicodeDecodeError as err:
-        raise ValueError(f"{path}: not ASCII text ({err.reason} at byte {err.start})") from None
+        raise GoldenDataError(f"{path}: not ASCII text ({err.reason} at byte {err.start})") from None
+    except FileNotFoundError:
+        raise GoldenDataError(f"{path}: missing file (run `python -m oracle golden regen {path.stem}`, "
+                              f"or reinstall rmsprop-oracle)") from None
+    except OSError as err:
+        raise GoldenDataError(f"{path}: cannot read: {err.strerror or err}") from None
     try:
-        doc = json.loads(text)
+        return text, json.loads(text)
     except json.JSONDecodeError as err:
-        raise ValueError(f"{path}: not valid JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
-    return validate(doc, str(path))
+        raise GoldenDataError(f"{path}: not valid JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+
+
+def load(path: Path) -> dict:
+    """Read and validate one golden file; its bytes must be canonical (``GoldenDataError`` naming the defect)."""
+    text, doc = parse(path)
+    validate(doc, str(path))
+    good = canonical(doc)
+    if text != good:
+        pairs = itertools.zip_longest(text.split("\n"), good.split("\n"))
+        line = next(k for k, (a, b) in enumerate(pairs, 1) if a != b)
+        raise GoldenDataError(f"{path}: not in canonical form from line {line} on (the content is intact; "
+                              f"`python -m oracle golden regen {path.stem}` rewrites it)")
+    return doc
+
+
+def enclosure(dec: str) -> tuple[Fraction, Fraction]:
+    """The exact value lies within half a unit of the last published digit of ``dec``.
+
+    >>> enclosure("1.25e0")
+    (Fraction(249, 200), Fraction(251, 200))
+    """
+    if dec == "0":
+        return Fraction(0), Fraction(0)
+    digits = len(dec.split("e")[0].replace("-", "").replace(".", ""))
+    _, _, e = round_decimal(Fraction(dec), digits)
+    half = Fraction(10) ** (e - digits + 1) / 2
+    return Fraction(dec) - half, Fraction(dec) + half
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -226,7 +313,10 @@ def atomic_write(path: Path, text: str) -> None:
 
 
 def header(prec: Optional[int]) -> dict:
-    """The header of a new document (hash filled in by :func:`seal`)."""
+    """The header of a new document: the method, its provenance (``prec``: the working precision) and the hash.
+
+    The hash is filled in by :func:`seal`.
+    """
     import mpmath
     import sympy
 
@@ -234,9 +324,11 @@ def header(prec: Optional[int]) -> dict:
 
     return {
         "certification": CERTIFICATION,
-        "mpmath_version": mpmath.__version__,
-        "package_version": __version__,
+        "provenance": {
+            "mpmath_version": mpmath.__version__,
+            "package_version": __version__,
+            "sympy_version": sympy.__version__,
+            "working_precision_bits": prec,
+        },
         "sha256": "",
-        "sympy_version": sympy.__version__,
-        "working_precision_bits": prec,
     }

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 from ..engines.interval import CertifiedValue, certified_run
 from ..problems import gluon as G
-from . import GOLDEN_DIR, fmt
+from . import data, fmt
 from .cases import DIGITS, HORIZON_CRITERION, Case, document
 
 PROBE = "mxnet/gluon_probe_mxnet-1.9.1.json"
@@ -35,7 +35,12 @@ LONGEST, LONGEST_EPOCHS, LONGEST_EVERY = "gluon-intended-10000", 10000, 500
 
 def probe() -> dict:
     """The real MXNet 1.9.1 run's record (read-only evidence beside the golden files)."""
-    return json.loads((GOLDEN_DIR / PROBE).read_text(encoding="utf-8"))
+    path = data.golden_dir() / PROBE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise data.GoldenDataError(f"{path}: cannot read the MXNet probe record: {err} "
+                                   "(reinstall rmsprop-oracle, or in a clone: git checkout golden/mxnet)") from None
 
 
 def edits(v: G.Variant, data: dict) -> list[dict]:
@@ -141,12 +146,12 @@ def _running(v: G.Variant) -> Callable[[], dict]:
 
 def cases() -> list[Case]:
     """The Gluon cases in order: failures, repairs, the intended long run."""
-    from .gluon_long import build_long
+    from .gluon_long import build_long, spec
 
     out = []
     for vid, v in G.VARIANTS.items():
         out.append(Case(FILE_IDS[vid], "gluon", _failure(v) if v.error else _running(v)))
-    out.append(Case(LONG, "gluon", build_long, cost=20))
+    out.append(Case(LONG, "gluon", build_long, cost=20, spec=lambda: spec(LONG_EPOCHS, LONG_EVERY)))
     out.append(Case(LONGEST, "gluon", lambda: build_long(LONGEST_EPOCHS, LONGEST, LONGEST_EVERY), cost=1000,
-                    long=True, prefix_of=LONG))
+                    long=True, prefix_of=LONG, spec=lambda: spec(LONGEST_EPOCHS, LONGEST_EVERY)))
     return out

@@ -136,6 +136,23 @@ def cycle(run: Any, losses: list) -> dict:
     }
 
 
+def kept(t: int, n: int, every: int) -> bool:
+    """Whether a run of ``n`` epochs stores epoch ``t``: every epoch to 200, every ``every``-th, the last three."""
+    from .gluon import LONG_DENSE
+
+    return t <= LONG_DENSE or t % every == 0 or t >= n - 2
+
+
+def spec(n: int, every: int) -> dict:
+    """What a long intended run is, without computing it (:attr:`oracle.golden.cases.Case.spec`)."""
+    from .cases import _json_exact
+    from .gluon import _problem
+
+    return {"kind": "gluon-long", "convention": G.convention().describe(), "problem": _problem(G.VARIANTS[G.INTENDED]),
+            "initial_params": {k: _json_exact(p) for k, p in zip(("w", "b"), G.params0())}, "digits": DIGITS,
+            "step_count": n, "steps": [t for t in range(n + 1) if kept(t, n, every)]}
+
+
 def build_long(n: Optional[int] = None, name: Optional[str] = None, every: Optional[int] = None) -> dict:
     """The ``gluon-intended-long`` document (or a longer one: ``n`` epochs, kept every ``every``)."""
     from .gluon import LONG, LONG_DENSE, LONG_EPOCHS, LONG_EVERY, _certified, _cv, _problem, probe, edits
@@ -150,7 +167,7 @@ def build_long(n: Optional[int] = None, name: Optional[str] = None, every: Optio
     run.steps = n
 
     def keep(t: int) -> bool:
-        return t <= LONG_DENSE or t % every == 0 or t >= n - 2
+        return kept(t, n, every)
 
     def extra(t: int) -> dict:
         return {"loss": None if t == 0 else fmt.encode_value(_cv(losses[t - 1]), DIGITS)}

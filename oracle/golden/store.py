@@ -1,9 +1,13 @@
-"""regen / check / diff of the ``golden/`` folder.
+"""regen / check / diff of a golden folder (default: the one in use, :func:`oracle.golden.data.golden_dir`).
 
 ``regen`` recomputes cases and writes each file atomically (temporary file in
 the same folder, fsync, ``os.replace``): an interrupted run leaves every file
-either old or new, never half written.  ``check`` recomputes everything and
-reports drift (case, step and field), missing and unexpected files, and stale
+either old or new, never half written, and the next ``regen`` or ``check``
+removes the temporary file it left.  A file whose content is unchanged is left
+untouched, even if the tools that computed it now have other versions
+(provenance, ``header.provenance``); ``strict`` rewrites it.  ``check``
+recomputes everything and reports drift (case, first differing step and
+field), damaged, missing and unexpected files, stale temporary files and stale
 pages; ``diff`` lists every changed field.  Cases are computed in parallel
 worker processes; a progress bar is drawn on stderr when it is a terminal.
 """
@@ -15,12 +19,12 @@ import multiprocessing
 import os
 import sys
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence
+from typing import Optional, Sequence
 
-from . import GOLDEN_DIR, fmt
+from . import data, fmt
+from .verify import case_files, differences, file_set_problems, stale_temporaries
 
-NOT_CASES = {"schema.json"}
-"""JSON files in golden/ that are not cases (subfolders such as mxnet/ are never cases)."""
+__all__ = ["case_files", "check", "compute", "default_names", "differences", "provenance_lines", "regen"]
 
 
 def _build(name: str) -> tuple[str, str]:
@@ -79,11 +83,6 @@ class Progress:
             sys.stderr.flush()
 
 
-def case_files(golden_dir: Path) -> dict[str, Path]:
-    """Case name -> file, for every ``*.json`` directly in ``golden_dir`` except the schema."""
-    return {p.stem: p for p in sorted(Path(golden_dir).glob("*.json")) if p.name not in NOT_CASES}
-
-
 def default_names(long: bool = False) -> list[str]:
     """The cases a plain ``regen``/``check`` recomputes: all but the long ones, unless ``long``."""
     from .cases import all_cases
@@ -91,122 +90,173 @@ def default_names(long: bool = False) -> list[str]:
     return [n for n, c in all_cases().items() if long or not c.long]
 
 
-def regen(names: Sequence[str] = (), golden_dir: Path = GOLDEN_DIR, jobs: Optional[int] = None,
-          progress: bool = True, pages: bool = True, long: bool = False) -> list[str]:
-    """Recompute and atomically write the named cases (all but the long ones when none); returns messages."""
-    from .cases import all_cases
+def unchanged(old: str, new: str) -> bool:
+    """Whether the file text ``old`` is intact (valid, canonical) and certifies exactly what ``new`` does."""
+    try:
+        doc = fmt.validate(json.loads(old), "disk")
+    except ValueError:
+        return False
+    return fmt.canonical(doc) == old and fmt.same_content(old, new)
 
-    all_names = list(all_cases())
+
+def regen(names: Sequence[str] = (), golden_dir: Optional[Path] = None, jobs: Optional[int] = None,
+          progress: bool = True, pages: bool = True, long: bool = False, strict: bool = False) -> list[str]:
+    """Recompute and atomically write the named cases (all but the long ones when none); returns messages.
+
+    A file that is intact and has the computed content is kept byte for byte, whatever
+    its provenance, unless ``strict``.
+    """
+    folder = data.resolve(golden_dir)
+    msgs = stale_temporaries(folder)
     texts = compute(list(names) or default_names(long), jobs, progress)
-    msgs = []
+    kept = 0
     for name, text in texts.items():
-        path = Path(golden_dir) / f"{name}.json"
-        old = path.read_text(encoding="ascii") if path.exists() else None
-        if old != text:
-            fmt.atomic_write(path, text)
-            msgs.append(f"wrote {path.name}" if old is None else f"updated {path.name}")
+        path = folder / f"{name}.json"
+        old = path.read_text(encoding="ascii", errors="replace") if path.exists() else None
+        if old == text:
+            continue
+        if old is not None and not strict and unchanged(old, text):
+            kept += 1
+            continue
+        fmt.atomic_write(path, text)
+        msgs.append(f"wrote {path.name}" if old is None else f"updated {path.name}")
+    if kept:
+        msgs.append(f"kept {kept} file(s) whose content is unchanged; only their provenance differs from this run "
+                    f"(--strict rewrites them)")
     if pages:
         from .pages import write_pages
 
-        msgs += write_pages(golden_dir)
-    for extra in sorted(set(case_files(golden_dir)) - set(all_names)):
-        msgs.append(f"unexpected file {extra}.json (not a case; remove it or add the case)")
+        msgs += write_pages(folder)
+    msgs += [p for p in file_set_problems(folder) if ": unexpected file " in p]
     return msgs
 
 
 def _check_prefix(name: str, short: Optional[str], golden_dir: Path, texts: dict, limit: int) -> list[str]:
-    """A long case, not recomputed: its file loads and its steps agree with the recomputed ``short`` case."""
+    """A long case, not recomputed: its steps are the registry's, and agree with the recomputed ``short`` case.
+
+    Differences are named (step and field) before any damage (a hash mismatch).
+    """
+    from .cases import all_cases
+
     path = Path(golden_dir) / f"{name}.json"
     if not path.exists():
         return [f"{name}: missing file {path.name} (run `python -m oracle golden regen {name}`, minutes)"]
     try:
-        doc = fmt.load(path)
+        doc = fmt.parse(path)[1]
     except ValueError as err:
         return [f"{name}: {err}"]
-    if short is None or short not in texts:
+    try:
+        fmt.validate(doc, str(path))
+        damage = []
+    except ValueError as err:
+        damage = [f"{name}: {err}"]
+    if not isinstance(doc, dict) or not isinstance(doc.get("steps"), list) or \
+            not all(isinstance(r, dict) for r in doc["steps"]):
+        return damage
+    diffs = []
+    spec = all_cases()[name].spec
+    if spec is not None:
+        stored = {"steps": [{"step": r.get("step")} for r in doc["steps"]]}
+        diffs += list(differences(stored, {"steps": [{"step": t} for t in spec()["steps"]]}))[:1]
+    if short is not None and short in texts:
+        ref = {str(r["step"]): r for r in json.loads(texts[short])["steps"]}
+        common = [r for r in doc["steps"] if str(r.get("step")) in ref]
+        if not common:
+            diffs.append(f"no step in common with {short}")
+        diffs += [f"{d} (against the recomputed {short})" for r in common
+                  for d in differences(ref[str(r["step"])], r, f"step {r['step']}")]
+    return [f"{name}: {d}" for d in diffs[:limit]] + damage
+
+
+def compare(name: str, path: Path, text: str, strict: bool = False, limit: int = 5) -> list[str]:
+    """The problems of the file ``path`` against the computed ``text``: differing fields first, then damage.
+
+    The fields name the first differing step and field (``steps[k]`` when a step is
+    missing, extra or out of order); provenance is compared only if ``strict``.
+    """
+    if not path.exists():
+        return [f"{name}: missing file {path.name} (run `python -m oracle golden regen {name}`)"]
+    try:
+        disk_text, disk = fmt.parse(path)
+    except ValueError as err:
+        return [f"{name}: {err}"]
+    if disk_text == text:
         return []
-    ref = {str(r["step"]): r for r in json.loads(texts[short])["steps"]}
-    common = [r for r in doc["steps"] if str(r["step"]) in ref]
-    if not common:
-        return [f"{name}: no step in common with {short}"]
-    diffs = [d for r in common for d in differences(ref[str(r["step"])], r, f"step {r['step']}")]
-    return [f"{name}: {d} (against the recomputed {short})" for d in diffs[:limit]]
+    damage = []
+    try:
+        fmt.validate(disk, path.name)
+        if fmt.canonical(disk) != disk_text:
+            damage.append(f"{name}: bytes differ from the canonical form (formatting; the content is intact)")
+    except ValueError as err:
+        damage.append(f"{name}: {err}")
+    if not isinstance(disk, dict):
+        return damage
+    new = json.loads(text)
+    old_c, new_c = (disk, new) if strict else (fmt.content(disk), fmt.content(new))
+    diffs = [f"{name}: {d}" for d in differences(old_c, new_c) if not d.startswith("header.sha256")]
+    if len(diffs) > limit:
+        diffs = diffs[:limit] + [f"{name}: ... {len(diffs) - limit} more differences "
+                                 f"(`python -m oracle golden diff {name}`)"]
+    return diffs + damage
 
 
-def differences(old: Any, new: Any, path: str = "") -> Iterator[str]:
-    """Every differing field between two parsed documents, as 'path: disk X, computed Y'."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        for key in sorted(set(old) | set(new)):
-            sub = f"{path}.{key}" if path else key
-            if key not in new:
-                yield f"{sub}: on disk but not computed"
-            elif key not in old:
-                yield f"{sub}: computed but missing on disk"
-            else:
-                yield from differences(old[key], new[key], sub)
-    elif isinstance(old, list) and isinstance(new, list):
-        if path == "steps":
-            old_steps = {str(r.get("step")): r for r in old if isinstance(r, dict)}
-            new_steps = {str(r.get("step")): r for r in new if isinstance(r, dict)}
-            for step in sorted(set(old_steps) | set(new_steps), key=lambda s: (len(s), s)):
-                sub = f"step {step}"
-                if step not in new_steps:
-                    yield f"{sub}: on disk but not computed"
-                elif step not in old_steps:
-                    yield f"{sub}: computed but missing on disk"
-                else:
-                    yield from differences(old_steps[step], new_steps[step], sub)
-            return
-        if len(old) != len(new):
-            yield f"{path}: {len(old)} items on disk, {len(new)} computed"
-        for k, (a, b) in enumerate(zip(old, new)):
-            yield from differences(a, b, f"{path}[{k}]")
-    elif old != new:
-        yield f"{path}: disk {json.dumps(old)[:120]}, computed {json.dumps(new)[:120]}"
-
-
-def check(golden_dir: Path = GOLDEN_DIR, names: Sequence[str] = (), jobs: Optional[int] = None,
-          progress: bool = True, limit: int = 5, long: bool = False) -> list[str]:
+def check(golden_dir: Optional[Path] = None, names: Sequence[str] = (), jobs: Optional[int] = None,
+          progress: bool = True, limit: int = 5, long: bool = False, strict: bool = False,
+          clean: bool = True) -> list[str]:
     """Recompute the cases and compare with disk; returns the problems (empty when all match).
 
     Without ``long`` (and without names) the long cases are not recomputed:
     their files must load (valid hash) and agree, step for step, with the
-    recomputed shorter case they extend (``Case.prefix_of``).
+    recomputed shorter case they extend (``Case.prefix_of``).  Temporary files
+    an interrupted regen left are reported (and removed if ``clean``); without
+    names, missing and unexpected files and stale pages are reported too.
     """
     from .cases import all_cases
 
+    folder = data.resolve(golden_dir)
     cases = all_cases()
-    all_names = list(cases)
     wanted = list(names) or default_names(long)
-    on_disk = case_files(golden_dir)
-    problems = []
+    problems = stale_temporaries(folder, remove=clean)
     if not names:
-        for extra in sorted(set(on_disk) - set(all_names)):
-            problems.append(f"{extra}: unexpected file {on_disk[extra].name} (no such case)")
+        problems += file_set_problems(folder)
     texts = compute(wanted, jobs, progress)
     if not names and not long:
-        for name in sorted(set(all_names) - set(wanted)):
-            problems += _check_prefix(name, cases[name].prefix_of, golden_dir, texts, limit)
+        for name in sorted(set(cases) - set(wanted)):
+            if (folder / f"{name}.json").exists():
+                problems += _check_prefix(name, cases[name].prefix_of, folder, texts, limit)
     for name in wanted:
-        path = Path(golden_dir) / f"{name}.json"
-        if not path.exists():
-            problems.append(f"{name}: missing file {path.name} (run `python -m oracle golden regen {name}`)")
-            continue
-        disk_text = path.read_bytes().decode("ascii", errors="replace")
-        if disk_text == texts[name]:
-            continue
-        try:
-            disk = fmt.load(path)
-        except ValueError as err:
-            problems.append(f"{name}: {err}")
-            continue
-        diffs = list(differences(disk, json.loads(texts[name])))
-        diffs = [d for d in diffs if not d.startswith("header.sha256")] or ["bytes differ (formatting)"]
-        problems += [f"{name}: {d}" for d in diffs[:limit]]
-        if len(diffs) > limit:
-            problems.append(f"{name}: ... {len(diffs) - limit} more differences (`python -m oracle golden diff {name}`)")
+        path = folder / f"{name}.json"
+        if names or path.exists():
+            problems += compare(name, path, texts[name], strict, limit)
     if not names:
         from .pages import stale_pages
 
-        problems += stale_pages(golden_dir)
+        problems += stale_pages(folder)
     return problems
+
+
+def provenance_lines(golden_dir: Optional[Path] = None) -> list[str]:
+    """What computed the files (grouped), and what this run computes with."""
+    import mpmath
+    import sympy
+
+    from .. import __version__
+
+    folder = data.resolve(golden_dir)
+    groups: dict[str, int] = {}
+    for path in case_files(folder).values():
+        try:
+            prov = fmt.provenance(fmt.parse(path)[1])
+        except ValueError:
+            continue
+        key = _describe(prov)
+        groups[key] = groups.get(key, 0) + 1
+    files = "; ".join(f"{n} file(s) by {k}" for k, n in sorted(groups.items(), key=lambda kv: -kv[1]))
+    now = _describe({"package_version": __version__, "mpmath_version": mpmath.__version__,
+                     "sympy_version": sympy.__version__})
+    return [f"provenance in {folder}: {files or 'no files'}", f"provenance of this run: {now}"]
+
+
+def _describe(prov: dict) -> str:
+    return (f"rmsprop-oracle {prov.get('package_version', '?')}, mpmath {prov.get('mpmath_version', '?')}, "
+            f"sympy {prov.get('sympy_version', '?')}")

@@ -1,0 +1,414 @@
+"""``python -m oracle bench [--json PATH] [--quick]``: what each engine costs, measured in one run.
+
+Every engine runs the same open-loop problem (the ``seed`` convention, lr 0.01,
+rho 0.9, eps 1e-8 as binary64, N parameters drawn uniformly in [-1, 1],
+standard normal gradients, S steps) and is reported in parameter-steps per
+second (N * S / seconds, best of a few runs) and as a ratio to the naive
+mpmath loop measured in the same run at the same digits (engines without a
+digit count: at 50 digits).  Nothing here is a test: no timing is asserted
+anywhere.  Kinds:
+
+* ``anchor``: what a user writes by hand, not certified (the naive mpmath loop,
+  the documents' equations transcribed, and the same loop over python-flint
+  ``arb`` balls);
+* ``golden``: certified digits (``certified_run`` per engine, certification
+  included) and the uncertified mpmath interval run for comparison;
+* ``grading``: exact values with the float error bound the suite grades with;
+* ``limit``: plain float64 (the package's float backend, and a hand-written
+  numpy loop).
+
+Slow engines are timed on fewer parameters (their cost per parameter-step does
+not depend on N: one Python-level operation per element; the ``size`` column
+says what was run).  The scaling tables vary parameters (10^3 .. 10^6), steps
+(10 .. 10^4) and digits; the end-to-end figures time whole commands; the
+worker figure is the 1 -> 2 process speed-up of the large case's reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+LR, RHO, EPS = 0.01, 0.9, 1e-8
+DIGITS = (50, 100, 1000)
+
+
+def problem(n: int, steps: int, seed: int = 0) -> tuple:
+    """(params0, grads) of the benchmark problem as float64 arrays."""
+    rng = np.random.default_rng(seed)
+    return [rng.uniform(-1, 1, n)], [[rng.standard_normal(n)] for _ in range(steps)]
+
+
+def paired(a: Callable[[], Any], b: Callable[[], Any], repeat: int = 3) -> tuple:
+    """Best wall times of ``a`` and ``b``, run alternately (a load that drifts hits both alike)."""
+    ta = tb = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        a()
+        ta = min(ta, time.perf_counter() - t)
+        t = time.perf_counter()
+        b()
+        tb = min(tb, time.perf_counter() - t)
+    return ta, tb
+
+
+def best(fn: Callable[[], Any], budget: float = 0.3, repeat: int = 3) -> float:
+    """Best wall time of ``fn`` over up to ``repeat`` runs (fewer when one run exceeds ``budget``)."""
+    out = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        out = min(out, time.perf_counter() - t)
+        if out > budget:
+            break
+    return out
+
+
+# -- the engines --------------------------------------------------------------
+def naive_mpmath(p0: list, grads: list, digits: int) -> None:
+    """The documents' update transcribed into mpmath, one element at a time (not certified)."""
+    import mpmath
+
+    ctx = mpmath.mp.clone()
+    ctx.dps = digits + 10
+    lr, rho, eps = ctx.mpf(LR), ctx.mpf(RHO), ctx.mpf(EPS)
+    w = [ctx.mpf(x) for x in p0[0].tolist()]
+    v = [ctx.mpf(0)] * len(w)
+    for g in grads:
+        for i, gi in enumerate(g[0].tolist()):
+            gi = ctx.mpf(gi)
+            v[i] = rho * v[i] + (1 - rho) * gi**2
+            w[i] = w[i] - lr * gi / ctx.sqrt(v[i] + eps)
+
+
+def arb_loop(p0: list, grads: list, digits: int) -> None:
+    """The same loop over python-flint ``arb`` balls (rigorous, not certified)."""
+    from flint import arb
+
+    from .engines.arb import precision
+
+    with precision(int(digits * 3.33) + 40):
+        lr, rho, eps = arb(LR), arb(RHO), arb(EPS)
+        w = [arb(x) for x in p0[0].tolist()]
+        v = [arb(0)] * len(w)
+        for g in grads:
+            for i, gi in enumerate(g[0].tolist()):
+                gi = arb(gi)
+                v[i] = rho * v[i] + (1 - rho) * gi * gi
+                w[i] = w[i] - lr * gi / (v[i] + eps).sqrt()
+
+
+def numpy_loop(p0: list, grads: list, digits: Optional[int] = None) -> None:
+    """The update in float64 numpy, written by hand (the limit)."""
+    w, v = p0[0].copy(), np.zeros_like(p0[0])
+    for g in grads:
+        v = RHO * v + (1 - RHO) * g[0] * g[0]
+        w = w - LR * g[0] / np.sqrt(v + EPS)
+
+
+def _conv():
+    from .conventions import preset
+
+    return preset("seed", lr=LR, rho=RHO, eps=EPS)
+
+
+def certified(engine: str) -> Callable:
+    def run(p0: list, grads: list, digits: int) -> None:
+        from .engines.interval import certified_run
+
+        certified_run(_conv(), p0, steps=len(grads), grads=grads, digits=digits, engine=engine)
+
+    return run
+
+
+def simulated(make: Callable[[Optional[int]], Any]) -> Callable:
+    def run(p0: list, grads: list, digits: Optional[int]) -> None:
+        from .algorithm import simulate
+
+        with np.errstate(all="ignore"):
+            simulate(_conv(), make(digits), p0, steps=len(grads), grads=grads)
+
+    return run
+
+
+def _interval(digits: int) -> Any:
+    from .engines.interval import IntervalArith, certified_precision
+
+    return IntervalArith(certified_precision(digits, 20))
+
+
+def _bound(dtype: str) -> Callable:
+    def make(_: Optional[int]) -> Any:
+        from .engines.vecbound import BoundArith
+
+        return BoundArith(dtype)
+
+    return make
+
+
+def _errorbound(_: Optional[int]) -> Any:
+    from .engines.errorbound import ErrorBoundArith
+
+    return ErrorBoundArith("float64")
+
+
+def _float(_: Optional[int]) -> Any:
+    from .engines.floating import FloatArith
+
+    return FloatArith("float64")
+
+
+def reference_chunked(p0: list, grads: list, digits: Optional[int] = None) -> None:
+    """The conformance reference of an open-loop case: BoundArith float64 over cache-sized chunks."""
+    from .conformance import reference as R
+
+    n = p0[0].size
+    job = R.Job(_conv(), "float64", len(grads), p0, grads)
+    R.run_chunks(job, [(lo, min(lo + R.CHUNK, n)) for lo in range(0, n, R.CHUNK)], workers=1)
+
+
+def engines() -> list:
+    """(name, kind, digit-dependent, function, N, slow) for every engine available; a slow engine
+    (one Python operation per element) may be timed on fewer than N parameters."""
+    out = [("naive mpmath loop (dps = digits + 10)", "anchor", True, naive_mpmath, 1000, True)]
+    if _has_flint():
+        out.append(("python-flint arb loop", "anchor", True, arb_loop, 1000, True))
+    out.append(("certified_run engine=mpmath (the definition)", "golden", True, certified("mpmath"), 1000, True))
+    if _has_flint():
+        out.append(("certified_run engine=arb", "golden", True, certified("arb"), 1000, True))
+    out.append(("simulate over IntervalArith, not certified", "golden", True, simulated(_interval), 1000, True))
+    out.append(("ErrorBoundArith float64 (mpmath, 256 bits)", "grading", False, simulated(_errorbound), 1000, True))
+    out.append(("BoundArith float64 (vectorized double-double)", "grading", False, simulated(_bound("float64")),
+                1000, False))
+    out.append(("BoundArith float32 (vectorized)", "grading", False, simulated(_bound("float32")), 1000, False))
+    out.append(("conformance reference float64 (BoundArith, chunked)", "grading", False, reference_chunked,
+                LARGE, False))
+    out.append(("FloatArith float64 (simulate)", "limit", False, simulated(_float), 1000, False))
+    out.append(("float64 numpy loop", "limit", False, numpy_loop, 1000, False))
+    return out
+
+
+LARGE = (1 << 20) + 7
+"""The default profile's large case: the reference row is timed on it (3 steps)."""
+
+
+def _has_flint() -> bool:
+    try:
+        import flint  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def rate(fn: Callable, n: int, steps: int, digits: Optional[int], budget: float, slow: bool = True) -> tuple:
+    """(param-steps/s, parameters used): n parameters, or for a slow engine fewer, so that one run
+    takes about ``budget`` s."""
+    m = min(n, 50) if slow else n
+    p0, grads = problem(m, steps)
+    t = best(lambda: fn(p0, grads, digits), budget, 1)
+    if slow and t * n / m > 2 * budget:  # too slow for n: fewer parameters (the cost per element is flat)
+        m = max(m, int(m * budget / max(t, 1e-9)))
+    else:
+        m = n
+    p0, grads = problem(m, steps)
+    t = best(lambda: fn(p0, grads, digits), budget)
+    return m * steps / t, m
+
+
+def table(steps: int, budget: float, digit_levels: tuple) -> list:
+    """One record per engine (and digit count): name, kind, digits, size, param_steps_per_s, ratio_to_naive.
+
+    The ratio divides by the naive loop at the same digits (50 for engines without digits) timed
+    right beside the engine (alternating runs), so that a drifting machine load cancels out.
+    """
+    records = []
+    for name, kind, per_digits, fn, n, slow in engines():
+        if n == LARGE:
+            n, run_steps = (n if budget >= 0.5 else 1 << 14), 3
+        else:
+            run_steps = steps
+        for digits in (digit_levels if per_digits else (None,)):
+            _, m = rate(fn, n, run_steps, digits or 50, budget, slow)
+            p0, grads = problem(m, run_steps)
+            q0, qgrads = problem(max(10, min(m, 100)), steps)
+            t, tn = paired(lambda: fn(p0, grads, digits or 50), lambda: naive_mpmath(q0, qgrads, digits or 50))
+            r, rn = m * run_steps / t, q0[0].size * steps / tn
+            records.append({"name": name, "kind": kind, "digits": digits, "size": f"{m} x {run_steps}",
+                            "param_steps_per_s": r, "ratio_to_naive": 1.0 if name.startswith("naive") else r / rn,
+                            "naive_param_steps_per_s": rn})
+    return records
+
+
+def certification_share(n: int = 200, steps: int = 20, digits: int = 50) -> dict:
+    """Per engine, the fraction of ``certified_run`` spent beyond the arithmetic (certifying the digits)."""
+    from .algorithm import simulate
+    from .engines.interval import IntervalArith, certified_precision, certified_run
+
+    p0, grads = problem(n, steps)
+    bits = certified_precision(digits, steps)
+    makers = {"mpmath": lambda: IntervalArith(bits)}
+    if _has_flint():
+        from .engines.arb import ArbArith, precision
+
+        makers["arb"] = lambda: ArbArith(bits)
+    out = {}
+    for engine, make in makers.items():
+        def arithmetic() -> None:
+            if engine == "arb":
+                with precision(bits):
+                    simulate(_conv(), make(), p0, steps=steps, grads=grads)
+            else:
+                simulate(_conv(), make(), p0, steps=steps, grads=grads)
+
+        whole, arith = paired(lambda: certified_run(_conv(), p0, steps=steps, grads=grads, digits=digits,
+                                                    engine=engine), arithmetic)
+        out[engine] = max(0.0, 1 - arith / whole)
+    return out
+
+
+# -- scaling, workers, end to end --------------------------------------------
+def scaling(quick: bool) -> dict:
+    """param-steps/s of the golden and grading engines as parameters, steps and digits grow."""
+    golden = certified("arb" if _has_flint() else "mpmath")
+    grading = simulated(_bound("float64"))
+    sizes = (1000, 10000) if quick else (1000, 10000, 100000, 1000000)
+    out: dict = {"parameters": [], "steps": [], "digits": []}
+    for n in sizes:
+        p0, grads = problem(n, 10)
+        g = best(lambda: grading(p0, grads, None), 1.0)
+        p0s, grads2 = problem(n, 2)
+        c = best(lambda: golden(p0s, grads2, 50), 1.0)
+        out["parameters"].append({"parameters": n, "grading_float64_steps": 10, "grading_param_steps_per_s": n * 10 / g,
+                                  "golden_parameters": p0s[0].size, "golden_steps": 2,
+                                  "golden_param_steps_per_s": p0s[0].size * 2 / c})
+    for s in ((10, 100) if quick else (10, 100, 1000, 10000)):
+        p0, grads = problem(10, s)
+        c = best(lambda: golden(p0, grads, 50), 1.0, 1)
+        p0b, gradsb = problem(1000, s)
+        g = best(lambda: grading(p0b, gradsb, None), 1.0, 1)
+        out["steps"].append({"steps": s, "golden_parameters": 10, "golden_param_steps_per_s": 10 * s / c,
+                             "grading_parameters": 1000, "grading_param_steps_per_s": 1000 * s / g})
+    for d in ((50, 100) if quick else (50, 100, 1000, 10000)):
+        p0, grads = problem(100, 10)
+        c = best(lambda: golden(p0, grads, d), 1.0, 1)
+        out["digits"].append({"digits": d, "golden_parameters": 100, "golden_steps": 10,
+                              "golden_param_steps_per_s": 1000 / c})
+    return out
+
+
+def workers_speedup(size: int) -> dict:
+    """Seconds for the reference of a ``size``-element open-loop case on 1 and 2 worker processes."""
+    from .conformance import reference as R
+    from .conventions import preset
+
+    p0, grads = problem(size, 3)
+    job = R.Job(preset("pytorch", lr=LR, rho=RHO, eps=EPS), "float64", 3, p0, grads)
+    bounds = [(lo, min(lo + R.CHUNK, size)) for lo in range(0, size, R.CHUNK)]
+    out = {"elements": size, "steps": 3}
+    t = time.perf_counter()
+    R.run_chunks(job, bounds[:2], workers=2)  # start the pool (spawned interpreters)
+    out["pool_start_seconds"] = time.perf_counter() - t
+    one, two = paired(lambda: R.run_chunks(job, bounds, workers=1), lambda: R.run_chunks(job, bounds, workers=2), 2)
+    out["seconds_1_worker"], out["seconds_2_workers"] = one, two
+    out["speedup_1_to_2"] = out["seconds_1_worker"] / out["seconds_2_workers"]
+    return out
+
+
+def end_to_end() -> dict:
+    """Wall time of whole commands (each in a fresh interpreter)."""
+    import tempfile
+
+    py = sys.executable
+    cmds = {
+        "certify torch.optim.RMSprop, default profile": [py, "-m", "oracle", "certify", "oracle.adapters.torch:rmsprop",
+                                                          "--profile", "default", "-q"],
+        "golden check": [py, "-m", "oracle", "golden", "check"],
+        "golden check, ORACLE_ENGINE=mpmath (the definition)": [py, "-m", "oracle", "golden", "check"],
+        "golden check --long": [py, "-m", "oracle", "golden", "check", "--long"],
+    }
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, cmd in cmds.items():
+            env = dict(os.environ, ORACLE_ENGINE="mpmath" if "mpmath" in label else os.environ.get("ORACLE_ENGINE", "auto"))
+            t = time.perf_counter()
+            proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp, env=env)
+            out[label] = {"seconds": time.perf_counter() - t, "exit_status": proc.returncode}
+    return out
+
+
+# -- report ---------------------------------------------------------------------
+def render(report: dict) -> str:
+    load = report.get("load_average_at_start")
+    lines = [f"open loop, seed convention, {report['steps']} steps; param-steps/s and ratio to the naive "
+             "mpmath loop of the same run at the same digits"
+             + (f" ({report['cpu_count']} CPUs, load average {load[0]:.1f} at start)" if load else ""), ""]
+    lines.append("| engine | kind | digits | size | param-steps/s | x naive |")
+    lines.append("|---|---|---|---|---|---|")
+    for r in report["engines"]:
+        lines.append(f"| {r['name']} | {r['kind']} | {r['digits'] or '-'} | {r['size']} | "
+                     f"{r['param_steps_per_s']:,.0f} | {r['ratio_to_naive']:.3g} |")
+    share = report.get("certification_share")
+    if share:
+        lines += ["", "certifying the digits, as a share of certified_run: " +
+                  ", ".join(f"{k} {v:.0%}" for k, v in share.items())]
+    sc = report.get("scaling")
+    if sc:
+        lines += ["", "| parameters | grading float64 (10 steps) | golden 50 digits (2 steps) |", "|---|---|---|"]
+        lines += [f"| {r['parameters']:,} | {r['grading_param_steps_per_s']:,.0f} | "
+                  f"{r['golden_param_steps_per_s']:,.0f} ({r['golden_parameters']:,} params) |" for r in sc["parameters"]]
+        lines += ["", "| steps | golden 50 digits (10 params) | grading float64 (1,000 params) |", "|---|---|---|"]
+        lines += [f"| {r['steps']:,} | {r['golden_param_steps_per_s']:,.0f} | {r['grading_param_steps_per_s']:,.0f} |"
+                  for r in sc["steps"]]
+        lines += ["", "| digits | golden (100 params x 10 steps) |", "|---|---|"]
+        lines += [f"| {r['digits']:,} | {r['golden_param_steps_per_s']:,.0f} |" for r in sc["digits"]]
+    w = report.get("workers")
+    if w:
+        lines += ["", f"reference of a {w['elements']:,}-element case, {w['steps']} steps: "
+                  f"{w['seconds_1_worker']:.2f} s on 1 worker, {w['seconds_2_workers']:.2f} s on 2 "
+                  f"(speed-up {w['speedup_1_to_2']:.2f}; starting the pool once: {w['pool_start_seconds']:.2f} s)"]
+    e = report.get("end_to_end")
+    if e:
+        lines += ["", "| command | seconds | exit status |", "|---|---|---|"]
+        lines += [f"| {k} | {v['seconds']:.1f} | {v['exit_status']} |" for k, v in e.items()]
+    return "\n".join(lines)
+
+
+def run(quick: bool = False, end_to_end_too: Optional[bool] = None) -> dict:
+    """The whole benchmark as a JSON-able dict (``quick``: seconds, small sizes, no end-to-end runs)."""
+    steps = 5 if quick else 20
+    levels = (50, 100) if quick else DIGITS
+    report: dict = {"format": "rmsprop-oracle-bench", "quick": quick, "steps": steps,
+                    "cpu_count": os.cpu_count(), "python": sys.version.split()[0],
+                    "load_average_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None}
+    report["engines"] = table(steps, 0.05 if quick else 0.5, levels)
+    report["certification_share"] = certification_share(50 if quick else 200, steps)
+    report["scaling"] = scaling(quick)
+    report["workers"] = workers_speedup(1 << 14 if quick else (1 << 20) + 7)
+    if end_to_end_too if end_to_end_too is not None else not quick:
+        report["end_to_end"] = end_to_end()
+    return report
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("bench", help="benchmark every engine against the naive mpmath loop")
+    p.add_argument("--json", metavar="PATH", default=None, help="also write the results as JSON here")
+    p.add_argument("--quick", action="store_true", help="seconds: small sizes, no end-to-end commands")
+    p.add_argument("--no-end-to-end", action="store_true", help="skip the end-to-end commands (minutes)")
+    p.set_defaults(func=_main)
+
+
+def _main(args: argparse.Namespace) -> int:
+    report = run(args.quick, False if args.no_end_to_end else None)
+    print(render(report))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(report, fh, indent=2)
+            fh.write("\n")
+    return 0

@@ -1,0 +1,146 @@
+"""The suite's options: one vocabulary for ``pytest --optimizer=...`` and ``python -m oracle certify``.
+
+Each option is declared once (:data:`OPTIONS`) and added to pytest's parser
+(:func:`add_to_pytest`) and to the ``certify`` command's argparse parser
+(:func:`add_to_argparse`); :func:`validate` checks and normalizes the values
+eagerly, with a message that names the option and echoes the value.
+
+>>> validate({"case_timeout": "inf"})
+Traceback (most recent call last):
+...
+ValueError: --case-timeout must be a finite number of seconds > 0, got 'inf'
+>>> validate({"convention": "pytorch,vo=1"})
+Traceback (most recent call last):
+...
+ValueError: --convention: convention spec 'pytorch,vo=1': unknown field 'vo' (did you mean 'v0'?)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Optional
+
+DTYPES = ("float64", "float32", "float16")
+PROFILES = ("quick", "default", "thorough")
+HYPERPARAMETER_MODES = ("exact", "float32", "float32_lr", "auto")
+ISOLATIONS = ("process", "inline")
+
+
+@dataclasses.dataclass(frozen=True)
+class Option:
+    name: str  # the attribute name; the flag is --name with - for _
+    default: Any
+    metavar: str
+    help: str
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+OPTIONS = (
+    Option("optimizer", None, "MODULE:ATTR",
+           "certify this RMSProp factory: step = factory(params, *, lr, rho, eps, **options)"),
+    Option("convention", "auto", "auto|PRESET[,FIELD=VALUE...]",
+           "the convention to certify against (a preset with field overrides, e.g. pytorch,v0=1 or "
+           "paddle,float32=rho+eps), or auto: identify it by probes (default: auto)"),
+    Option("hyperparameters", None, "exact|float32|float32_lr|auto",
+           "shorthand for the convention's float32= field: hold the candidate to its exact hyperparameters, "
+           "to all of them or lr alone rounded to float32, or take the rounding the probes identify "
+           "(default: as the convention says)"),
+    Option("dtype", "float64,float32,float16", "LIST", "comma-separated dtypes to feed (default: all three)"),
+    Option("oracle_profile", None, "quick|default|thorough",
+           "scale of hypothesis examples and run lengths (default: default with --optimizer, quick for the "
+           "package's own built-in candidates)"),
+    Option("certificate", None, "PATH", "write the JSON certificate here"),
+    Option("case_timeout", 60.0, "SECONDS", "time limit for one case of the candidate (default: 60)"),
+    Option("workers", None, "N",
+           "compute the reference of large cases in element chunks on N local processes (default: 1)"),
+    Option("scheduler", None, "ADDRESS",
+           "compute those chunks on the Dask distributed scheduler at ADDRESS (extra 'dask')"),
+    Option("isolation", "process", "process|inline",
+           "run the candidate in a worker process (default; killed on timeout, crashes contained) or inline "
+           "in this process (for debugging with pdb: no protection)"),
+)
+BY_NAME = {o.name: o for o in OPTIONS}
+
+
+def add_to_pytest(group: Any) -> None:
+    for o in OPTIONS:
+        group.addoption(o.flag, default=o.default, metavar=o.metavar, help=o.help)
+
+
+def add_to_argparse(parser: Any, skip: tuple = ("optimizer",)) -> None:
+    for o in OPTIONS:
+        if o.name not in skip:
+            parser.add_argument(o.flag, default=o.default, metavar=o.metavar, help=o.help)
+
+
+def from_pytest(config: Any) -> dict:
+    """The option values of a pytest config (defaults where the plugin is not loaded)."""
+    out = {}
+    for o in OPTIONS:
+        try:
+            out[o.name] = config.getoption(o.flag)
+        except ValueError:
+            out[o.name] = o.default
+    return out
+
+
+def argv(opts: dict) -> list:
+    """Command-line flags for the options that differ from their defaults."""
+    return [f"{BY_NAME[k].flag}={v}" for k, v in opts.items() if k in BY_NAME and v != BY_NAME[k].default
+            and v is not None]
+
+
+def parse_dtypes(text: str) -> tuple:
+    out = tuple(d.strip() for d in str(text).split(",") if d.strip())
+    if not out or any(d not in DTYPES for d in out) or len(set(out)) != len(out):
+        raise ValueError(f"--dtype must be a comma-separated subset of {','.join(DTYPES)}, got {text!r}")
+    return out
+
+
+def check_convention(spec: str) -> Optional[str]:
+    """A validated ``--convention`` (None for auto)."""
+    if spec in (None, "auto"):
+        return None
+    from ..conventions import CASE_VALUES, parse
+
+    try:
+        conv = parse(spec)
+    except ValueError as err:
+        raise ValueError(f"--convention: {err}") from None
+    fixed = [item.partition("=")[0].strip() for item in spec.split(",")[1:]
+             if item.partition("=")[0].strip() in CASE_VALUES]
+    if fixed:
+        raise ValueError(f"--convention: {fixed[0]} is set by each case of the suite and cannot be fixed "
+                         f"by the convention, got {spec!r}")
+    return conv.spec()
+
+
+def validate(opts: dict) -> dict:
+    """Checked and normalized options (defaults filled in); ``ValueError`` naming the option."""
+    out = {o.name: o.default for o in OPTIONS}
+    out.update(opts)
+    out["dtypes"] = parse_dtypes(out["dtype"])
+    out["convention_spec"] = check_convention(out["convention"])
+    if out["oracle_profile"] is None:  # the built-in self-certification runs quick by default
+        out["oracle_profile"] = "default" if out["optimizer"] else "quick"
+    if out["oracle_profile"] not in PROFILES:
+        raise ValueError(f"--oracle-profile must be one of {', '.join(PROFILES)}, got {out['oracle_profile']!r}")
+    if out["hyperparameters"] not in (None, *HYPERPARAMETER_MODES):
+        raise ValueError(f"--hyperparameters must be one of {', '.join(HYPERPARAMETER_MODES)}, "
+                         f"got {out['hyperparameters']!r}")
+    if out["isolation"] not in ISOLATIONS:
+        raise ValueError(f"--isolation must be one of {', '.join(ISOLATIONS)}, got {out['isolation']!r}")
+    try:
+        timeout = float(out["case_timeout"])
+    except (TypeError, ValueError):
+        timeout = math.nan
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise ValueError(f"--case-timeout must be a finite number of seconds > 0, got {out['case_timeout']!r}")
+    out["case_timeout"] = timeout
+    if out["certificate"] is not None and not str(out["certificate"]).strip():
+        raise ValueError(f"--certificate must be a file path, got {out['certificate']!r}")
+    return out

@@ -1,0 +1,73 @@
+"""Where the golden data lives, and the error raised when it is missing or damaged.
+
+The repository keeps its golden files in the top-level ``golden/`` folder; the
+wheel and the sdist carry that folder as the package data ``oracle.golden_data``
+(a ``package-dir`` mapping in ``pyproject.toml``), so the code finds it through
+:mod:`importlib.resources` wherever the package is installed.  An editable
+install (``pip install -e .``) maps ``oracle.golden_data`` to the repository's
+``golden/``, so ``regen`` writes there.  When the ``oracle`` package being run
+lies in a source checkout (``pyproject.toml`` and ``golden/`` beside it), that
+checkout's ``golden/`` is used even if ``oracle.golden_data`` would resolve
+elsewhere (another checkout's editable install): code and data always come
+from the same tree.
+
+>>> golden_dir().joinpath("schema.json").is_file()
+True
+>>> require_folder(Path("/nonexistent/golden"))
+Traceback (most recent call last):
+...
+oracle.golden.data.GoldenDataError: golden data not found: /nonexistent/golden is not a folder (give --dir an existing golden folder, or reinstall rmsprop-oracle)
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import os
+from pathlib import Path
+from typing import Optional
+
+PACKAGE = "oracle.golden_data"
+"""The package whose data is the golden folder (``golden/`` in the repository)."""
+
+SOURCE_TREE = Path(__file__).resolve().parents[2] / "golden"
+"""The golden folder of the source checkout this package lies in, if it lies in one."""
+
+MARKER = "schema.json"
+"""A file the golden folder in use must hold (checked for the package data, not for a --dir folder)."""
+
+
+class GoldenDataError(ValueError):
+    """Golden data missing, unreadable, damaged, or not what the case registry says (one-line message)."""
+
+
+def golden_dir() -> Path:
+    """The folder of the golden files in use (``GoldenDataError`` when there is none)."""
+    if (SOURCE_TREE.parent / "pyproject.toml").is_file() and SOURCE_TREE.is_dir():
+        return require_folder(SOURCE_TREE, marker=True)
+    try:
+        root = importlib.resources.files(PACKAGE)
+    except ModuleNotFoundError:
+        raise GoldenDataError(f"golden data not found: the package data {PACKAGE} is not installed "
+                              f"(reinstall rmsprop-oracle; in a clone: pip install -e .)") from None
+    if not isinstance(root, Path):
+        raise GoldenDataError(f"golden data at {root} is inside an archive; install rmsprop-oracle unzipped")
+    return require_folder(root, marker=True)
+
+
+def require_folder(path: Path, marker: bool = False) -> Path:
+    """``path`` if it is a readable folder (holding :data:`MARKER` if ``marker``), else ``GoldenDataError``."""
+    path = Path(path)
+    if not path.is_dir():
+        raise GoldenDataError(f"golden data not found: {path} is not a folder (give --dir an existing golden "
+                              f"folder, or reinstall rmsprop-oracle)")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise GoldenDataError(f"golden data unreadable: no permission to list {path} (fix its permissions)")
+    if marker and not (path / MARKER).is_file():
+        raise GoldenDataError(f"golden data incomplete: {path} holds no {MARKER} (reinstall rmsprop-oracle; "
+                              f"in a clone: git checkout golden/)")
+    return path
+
+
+def resolve(folder: Optional[Path] = None) -> Path:
+    """``folder`` checked with :func:`require_folder`, or the golden folder in use when None."""
+    return golden_dir() if folder is None else require_folder(folder)
