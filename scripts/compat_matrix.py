@@ -171,7 +171,7 @@ FINDINGS: dict[str, list] = {
 }
 
 
-from oracle.adapters.certify import adapter_convention, declined_only  # noqa: E402
+from oracle.adapters.certify import adapter_convention  # noqa: E402
 
 
 def venv_python(venvs: Path, name: str) -> Path:
@@ -206,27 +206,8 @@ def versions(py: Path, dists: list) -> dict:
     return json.loads(proc.stdout)
 
 
-def verdict(stats: Optional[dict], error: str = "", failure_details: tuple = ()) -> str:
-    """One word per dtype: passed, failed, declined, skipped (nothing graded) or error.
-
-    Failures that are all the candidate raising ``NotImplementedError`` (a suite that
-    predates declining counts them as failures) make ``declined`` when nothing else
-    failed and nothing passed, and leave ``passed`` otherwise (the page notes them).
-    """
-    if error or stats is None:
-        return "error"
-    if stats.get("failed") and not declined_only(failure_details):
-        return "failed"
-    if stats.get("failed") and not stats.get("passed"):
-        return "declined"
-    if stats.get("passed"):
-        return "passed"
-    if stats.get("declined"):
-        return "declined"
-    return "skipped"
-
-
 def run_adapter(py: Path, adapter: str, dtype: str, profile: str) -> dict:
+    """Certify one adapter in one dtype in the venv of ``py``: the suite's verdict, counts, statistics."""
     from oracle.adapters.certify import certify
 
     spec = adapter_convention(adapter)
@@ -234,27 +215,17 @@ def run_adapter(py: Path, adapter: str, dtype: str, profile: str) -> dict:
     t0 = time.time()
     try:
         r = certify(adapter, spec, [dtype], python=str(py), profile=profile, env=env)
-    except (ValueError, subprocess.TimeoutExpired) as exc:
+    except subprocess.TimeoutExpired as exc:
         return {"dtype": dtype, "verdict": "error", "error": str(exc), "seconds": round(time.time() - t0)}
+    out = {"dtype": dtype, "seconds": round(time.time() - t0)}
     stats = r["dtypes"].get(dtype)
-    # one dtype per run: every failure but the fingerprint (which always probes float64) is this dtype's
-    mine = [d for t, d in zip(r["failures"], r["failure_details"]) if t != "fingerprint"]
-    out = {"dtype": dtype, "verdict": verdict(stats, "" if stats is not None else r.get("output", "")[-600:], mine),
-           "seconds": round(time.time() - t0), "note": r.get("note", "")}
-    if stats is not None:
-        out.update({k: stats.get(k) for k in ("passed", "failed", "skipped", "declined", "worst_lre",
-                                                "median_lre", "worst_ulp", "median_ulp",
-                                                "worst_fraction_of_bound")})
-    else:
-        out["error"] = r.get("output", "")[-600:]
-    fails = [(t, d) for t, d in zip(r["failures"], r["failure_details"])]
-    out["failures"] = [{"test": t, "detail": (d.strip().splitlines() or [""])[-1][:300]} for t, d in fails
-                       if t != "fingerprint" and "NotImplementedError" not in d]
-    out["suite_level_failures"] = [t for t, _ in fails if t == "fingerprint"]
-    reasons = set(r.get("declined", []))
-    reasons |= {d.split("NotImplementedError: ", 1)[1].strip().splitlines()[0][:300]
-                for t, d in fails if t != "fingerprint" and "NotImplementedError: " in d}
-    out["declined_reasons"] = sorted(reasons)[:5]
+    if stats is None:
+        out.update(verdict="error", error=r.get("output", "")[-600:])
+        return out
+    out.update(stats)
+    out["failures"] = [{"test": f["test"], "detail": (f["detail"].strip().splitlines() or [""])[-1][:300]}
+                       for f in r["failures"]]
+    out["declined_reasons"] = r["declined"][:5]
     return out
 
 
@@ -314,9 +285,10 @@ def render(doc: dict) -> str:
         f"(profile `{g.get('profile', '?')}`, {g.get('date', '?')}; do not edit by hand). Each adapter "
         "(`oracle/adapters/`) runs the framework's own RMSProp and is certified by the conformance suite "
         "(`python -m oracle certify MODULE:ATTR --convention=SPEC`) in its own process and virtualenv "
-        "(`scripts/matrix/requirements-*.txt`), one dtype at a time. Verdicts: **passed** (every graded "
-        "value within the forward error bound), **failed**, **declined** (the adapter raised "
-        "`NotImplementedError`: the framework cannot do it). Counts are cases passed/failed/skipped; "
+        "(`scripts/matrix/requirements-*.txt`), one dtype at a time. Verdicts are the suite's: **certified** "
+        "(every graded value within the forward error bound), **failed**, **declined** (every case declined: "
+        "the adapter raised `NotImplementedError`, the framework cannot do it). Counts are cases "
+        "passed/failed/declined; "
         "LRE is the log relative error (digits), ULP the error in units in the last place of the dtype, "
         "both worst / median over every graded value; \"× bound\" is the worst error as a fraction "
         "of the bound.",
@@ -325,14 +297,14 @@ def render(doc: dict) -> str:
     for name, fw in doc.get("frameworks", {}).items():
         vers = ", ".join(f"{d} {v}" for d, v in fw["versions"].items() if v)
         lines += [f"## {fw['label']}", "", f"Versions: {vers}.  ", f"Hyperparameter rounding: {fw['rounding']}.", "",
-                  "| adapter | convention spec | dtype | verdict | passed/failed/skipped | LRE worst / median "
+                  "| adapter | convention spec | dtype | verdict | passed/failed/declined | LRE worst / median "
                   "| ULP worst / median | × bound |", "|---|---|---|---|---|---|---|---|"]
         for a in fw["adapters"]:
             for dtype in DTYPES:
                 r = a["dtypes"].get(dtype)
                 if r is None:
                     continue
-                counts = "–" if r.get("passed") is None else f"{r['passed']}/{r['failed']}/{r['skipped']}"
+                counts = "–" if r.get("passed") is None else f"{r['passed']}/{r['failed']}/{r['declined']}"
                 lre = f"{_num(r.get('worst_lre'), '.2f')} / {_num(r.get('median_lre'), '.2f')}"
                 ulp = f"{_num(r.get('worst_ulp'), '.3g')} / {_num(r.get('median_ulp'), '.3g')}"
                 word = f"**{r['verdict']}**"
@@ -349,10 +321,6 @@ def render(doc: dict) -> str:
                     notes.append(f"- `{a['adapter']}` {dtype}: declined: {reason}")
                 if r.get("error"):
                     notes.append(f"- `{a['adapter']}` {dtype}: error: {r['error'].strip().splitlines()[-1][:300]}")
-                if r.get("note"):
-                    notes.append(f"- `{a['adapter']}` {dtype}: {r['note']}")
-                for t in r.get("suite_level_failures", []):
-                    notes.append(f"- `{a['adapter']}` {dtype}: suite-level test `{t}` failed (not a dtype verdict)")
         if notes:
             lines += ["", "Notes:", ""] + notes
         if fw["findings"]:

@@ -15,7 +15,7 @@ pytest.importorskip("tensorflow")
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning",
                                         "ignore::UserWarning")
 
-from adapter_support import assert_certified, certifiable  # noqa: E402
+from adapter_support import assert_certified  # noqa: E402
 
 F32 = lambda x: float(np.float32(x))  # noqa: E731
 ALL = ["float64", "float32", "float16"]
@@ -35,7 +35,7 @@ def test_tf1_paths_certified(factory, dtypes):
 def test_tf_keras_certified(factory):
     """tf_keras RMSprop under keras,float32=lr+weight_decay; legacy under keras2_legacy."""
     pytest.importorskip("tf_keras")
-    assert_certified(factory, certifiable(factory, ALL))
+    assert_certified(factory, ALL)
 
 
 def _kernel(dt, p0, grads, lr, rho, eps, mu, centered, v0):
