@@ -73,4 +73,5 @@ def test_float16_is_declined_by_the_suite():
 
     r = certify("oracle.adapters.paddle:rmsprop", "paddle", ["float16"], python=sys.executable)
     assert r["dtypes"]["float16"]["verdict"] == "declined" and r["dtypes"]["float16"]["failed"] == 0
-    assert r["declined"] == ["paddle float16: Paddle has no float16 RMSProp kernel on the CPU"]
+    assert r["declined"] and all(d.startswith("paddle float16: Paddle has no float16 RMSProp kernel on the CPU")
+                                 for d in r["declined"]), r["declined"]
