@@ -385,8 +385,8 @@ MISSING = [
     ("tensorflow", "rmsprop_v1", "rmsprop-oracle[tensorflow]", "tensorflow"),
     ("tensorflow", "resource_apply_rmsprop", "rmsprop-oracle[tensorflow]", "tensorflow"),
     ("tensorflow", "apply_rmsprop", "rmsprop-oracle[tensorflow]", "tensorflow"),
-    ("tf_keras", "rmsprop", "rmsprop-oracle[tensorflow]", "tf_keras"),
-    ("tf_keras", "rmsprop_legacy", "rmsprop-oracle[tensorflow]", "tf_keras"),
+    ("tf_keras", "rmsprop", "rmsprop-oracle[tensorflow]", "tensorflow"),  # a real tensorflow imports keras
+    ("tf_keras", "rmsprop_legacy", "rmsprop-oracle[tensorflow]", "tensorflow"),
     ("textbook", "gluon_rmsprop", "rmsprop-oracle[mxnet]", "mxnet"),
 ]
 
