@@ -220,3 +220,11 @@ def test_everything_declined_certifies_nothing(pytester):
     out = result.stdout.str()
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert "float32  declined" in out and "verdict: NOTHING CERTIFIED" in out
+
+
+def test_inline_isolation_runs_in_process(pytester):
+    """--isolation=inline runs the candidate in the oracle's process (for pdb) with the same verdict."""
+    result = pytester.runpytest_inprocess("--optimizer=oracle.conformance.builtin:seed", "--isolation=inline",
+                                          "--convention=seed", "--dtype=float32", *QUICK)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()[-2000:]
+    assert "isolation inline" in result.stdout.str()
