@@ -1,8 +1,8 @@
 """Test configuration: hypothesis profiles and the --run-slow option.
 
-Profiles: ``ci`` (derandomized, chosen automatically when the CI variable is
-set), ``default`` and ``thorough`` (more examples); choose with
-``HYPOTHESIS_PROFILE=thorough``.  Long runs are marked ``slow`` and run only
+Profiles: ``default`` and ``ci`` (derandomized: the same examples every run, so no
+test is flaky), ``random`` (fresh examples each run, for exploring) and ``thorough``
+(400 examples); choose with ``HYPOTHESIS_PROFILE=thorough``.  Long runs are marked ``slow`` and run only
 with ``--run-slow``.
 """
 
@@ -14,7 +14,10 @@ from hypothesis import HealthCheck, settings
 settings.register_profile(
     "ci", derandomize=True, max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.register_profile("default", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "default", derandomize=True, max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("random", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("thorough", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default"))
 

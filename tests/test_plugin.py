@@ -155,3 +155,76 @@ def test_cli_certify(tmp_path):
     assert "RMSProp conformance certificate" in good.stderr
     assert "certificate written" not in good.stdout + good.stderr  # the temporary file is never named
     assert not list(tmp_path.glob("*.json"))
+
+
+@pytest.mark.parametrize("option, message", [
+    ("--case-timeout=inf", "--case-timeout must be a finite number of seconds > 0, got 'inf'"),
+    ("--case-timeout=-1", "--case-timeout must be a finite number of seconds > 0, got '-1'"),
+    ("--case-timeout=soon", "--case-timeout must be a finite number of seconds > 0, got 'soon'"),
+    ("--dtype=float64,float64", "--dtype must be a comma-separated subset of float64,float32,float16, got "
+                                "'float64,float64'"),
+    ("--dtype=", "--dtype must be a comma-separated subset of float64,float32,float16, got ''"),
+    ("--convention=pytorh", "--convention: convention spec 'pytorh': unknown preset 'pytorh' (did you mean 'pytorch'?)"),
+    ("--convention=pytorch,lr=0.1", "--convention: lr is set by each case of the suite and cannot be fixed"),
+    ("--oracle-profile=huge", "--oracle-profile must be one of quick, default, thorough, got 'huge'"),
+    ("--hyperparameters=bf16", "--hyperparameters must be one of exact, float32, float32_lr, auto, got 'bf16'"),
+    ("--isolation=docker", "--isolation must be one of process, inline, got 'docker'"),
+    ("--workers=0", "--workers must be a positive integer, got '0'"),
+])
+def test_bad_option_is_a_usage_error(pytester, option, message):
+    """A bad option value is a usage error (exit 4) whose message names the option and echoes the value."""
+    result = pytester.runpytest_inprocess("--optimizer=oracle.conformance.builtin:seed", *QUICK, option)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert message in result.stderr.str()
+    assert "Traceback" not in result.stderr.str()
+
+
+def test_xdist_gives_one_certificate_equal_to_pytest(tmp_path):
+    """Under pytest-xdist (-n 2) the controller writes one certificate whose counts are pytest's closing line."""
+    pytest.importorskip("xdist")
+    cert = tmp_path / "cert.json"
+    out = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "-p", "no:cacheprovider",
+                          "--optimizer=oracle.conformance.builtin:seed", "--oracle-profile=quick",
+                          "--dtype=float64,float32", f"--certificate={cert}"],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    assert out.stdout.count("RMSProp conformance certificate") == 1
+    doc = json.loads(cert.read_text())
+    closing = out.stdout.strip().splitlines()[-1]
+    (cand,) = doc["candidates"]
+    assert doc["verdict"] == cand["verdict"] == "certified"
+    assert f"{doc['pytest']['passed']} passed" in closing and f"{doc['pytest']['skipped']} skipped" in closing
+    assert cand["counts"]["passed"] == doc["pytest"]["passed"] > 40
+    assert cand["counts"]["skipped"] + cand["counts"]["declined"] == doc["pytest"]["skipped"]
+    assert not list(tmp_path.glob(".certificate.*.tmp"))
+
+
+def test_failing_case_reruns_by_its_command(pytester):
+    """The rerun command printed with a failure reruns exactly that case, from any directory."""
+    import shlex
+
+    result = pytester.runpytest_inprocess("--optimizer=mutants.wrong:eps_outside", "--convention=seed",
+                                          "--dtype=float64", *QUICK, "-k", "test_case and stream-float64")
+    line = next(x for x in result.stdout.lines if "rerun this case: " in x)
+    argv = shlex.split(line.split("rerun this case: ", 1)[1])
+    assert argv[0] == "pytest"
+    again = pytester.runpytest_inprocess(*argv[1:], "-p", "no:cacheprovider")
+    again.assert_outcomes(failed=1)
+    assert "wrong side of the root" in again.stdout.str()
+
+
+def test_everything_declined_certifies_nothing(pytester):
+    """A run in which every case is declined says so and exits non-zero."""
+    result = pytester.runpytest_inprocess("--optimizer=mutants.misbehaving:declines_everything",
+                                          "--convention=seed", "--dtype=float32", *QUICK)
+    out = result.stdout.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert "float32  declined" in out and "verdict: NOTHING CERTIFIED" in out
+
+
+def test_inline_isolation_runs_in_process(pytester):
+    """--isolation=inline runs the candidate in the oracle's process (for pdb) with the same verdict."""
+    result = pytester.runpytest_inprocess("--optimizer=oracle.conformance.builtin:seed", "--isolation=inline",
+                                          "--convention=seed", "--dtype=float32", *QUICK)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()[-2000:]
+    assert "isolation inline" in result.stdout.str()

@@ -91,11 +91,13 @@ def gluon_case(dtype: str, profile: str = "default", golden_dir: Optional[Path] 
 
     w0, b0 = G.params0()
     hyper = {"lr": G.LR, "rho": G.ALPHA, "eps": G.EPS}
+    plain = {"momentum": 0.0, "weight_decay": 0.0, "centered": False}  # explicit: no target's defaults leak in
     case = Case("golden-gluon-intended", dtype,
                 [arr([[float(Fraction(x)) for x in row] for row in w0], dtype), arr([float(Fraction(x)) for x in b0], dtype)],
-                {k: float(Fraction(v)) for k, v in hyper.items()}, GLUON_EPOCHS, problem=GluonProblem(),
+                {k: float(Fraction(v)) for k, v in hyper.items()}, GLUON_EPOCHS, dict(plain), problem=GluonProblem(),
                 tags=("closed", "golden"),
-                exact={"preset": "seed", "hyper": hyper, "params0": [np.array(w0, dtype=object), np.array(b0, dtype=object)],
+                exact={"preset": "seed", "hyper": {**hyper, **plain},
+                       "params0": [np.array(w0, dtype=object), np.array(b0, dtype=object)],
                        "key": "gluon-intended:" + repr((w0, b0, hyper))})
     path = verify.require_file_set(golden_dir) / f"{GLUON_FILE}.json"
     closed = trajectory.Closed(preset("seed").replace(**hyper), ("w", "b"), [w0, b0], case.steps,

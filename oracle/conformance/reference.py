@@ -223,7 +223,33 @@ def _compute(conv: Convention, case: Case) -> Reference:
         res = run_chunks(job, [(lo, min(lo + CHUNK, n)) for lo in range(0, n, CHUNK)])
     if res["undefined"]:
         return Reference([], [], undefined=res["undefined"])
+    if case.exact is not None and case.exact.get("certified"):
+        _take_certified(res, case.exact["certified"])
     return Reference(res["params"], res["state"], res["masks"])
+
+
+def _take_certified(res: dict, certified: list) -> None:
+    """A golden replay's exact values are the file's certified ones (the engine supplies only the bounds).
+
+    :mod:`oracle.golden.trajectory` has checked that both agree to the file's 50 digits.
+    """
+    from fractions import Fraction
+
+    from ..rounding import to_float_exact
+
+    def pair(values: Any, err: np.ndarray) -> tuple:
+        exact = [Fraction(x) for x in np.asarray(values, dtype=object).reshape(-1)]
+        hi = np.array([to_float_exact(x) for x in exact], dtype=np.float64)
+        lo = np.array([float(x - Fraction(h)) for x, h in zip(exact, hi)], dtype=np.float64)
+        return hi, lo, err
+
+    for t, step_values in enumerate(certified[: len(res["params"])]):
+        if set(step_values["state"]) != set(res["state"][t]):
+            raise ValueError(f"the golden file's state {sorted(step_values['state'])} is not the replayed "
+                             f"convention's {sorted(res['state'][t])}: the replay does not apply")
+        res["params"][t] = [pair(v, r[2]) for v, r in zip(step_values["params"], res["params"][t])]
+        res["state"][t] = {k: [pair(v, r[2]) for v, r in zip(step_values["state"][k], res["state"][t][k])]
+                           for k in res["state"][t]}
 
 
 def run_chunks(job: Job, bounds: list, workers: Optional[int] = None, scheduler: Optional[str] = None) -> dict:
