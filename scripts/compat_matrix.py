@@ -192,8 +192,26 @@ def ensure_venv(venvs: Path, name: str, log) -> Path:
         subprocess.run(pip + ["--no-build-isolation", "-r", str(req)], check=True)
     else:
         subprocess.run(pip + ["-r", str(req)], check=True)
-    subprocess.run(pip + ["-e", str(ROOT)], check=True)
+    # matplotlib draws the framework's figure; the pins hold (MXNet needs numpy < 1.24)
+    subprocess.run(pip + ["-e", str(ROOT), "matplotlib", "-c", str(req)], check=True)
     return py
+
+
+FIGURE_CASE, FIGURE_DTYPE = "docs-example-long", "float32"
+"""Each framework's figure: its first adapter on the documents' example (80 steps, past the horizon)."""
+
+
+def figure(py: Path, name: str, adapter: str, log) -> Optional[dict]:
+    """Draw the error-vs-bound figure of ``adapter`` in its venv (``python -m oracle plot``); its record."""
+    rel = f"figures/compat-{name}.png"
+    cmd = [str(py), "-m", "oracle", "plot", "--case", FIGURE_CASE, "--optimizer", adapter,
+           "--convention", adapter_convention(adapter), "--dtype", FIGURE_DTYPE, "-o", str(MD_PATH.parent / rel)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "CUDA_VISIBLE_DEVICES": "", "JAX_PLATFORMS": "cpu"})
+    if proc.returncode != 0:
+        log(f"[{name}] figure failed: {(proc.stderr or proc.stdout).strip()[-300:]}")
+        return None
+    return {"path": rel, "adapter": adapter, "case": FIGURE_CASE, "dtype": FIGURE_DTYPE}
 
 
 def versions(py: Path, dists: list) -> dict:
@@ -264,6 +282,7 @@ def run(names: list, venvs: Path, profile: str, jobs: int, log) -> dict:
                                       "dtypes": {r["dtype"]: r for r in rows}})
             log(f"[{name}] {adapter}: " + ", ".join(f"{r['dtype']} {r['verdict']}" for r in rows))
         entry["seconds"] = sum(r["seconds"] for r in results)
+        entry["figure"] = figure(py, name, fw["adapters"][0], log)
         doc["frameworks"][name] = entry
         doc["generated"] = {"date": datetime.date.today().isoformat(), "profile": profile,
                             "python": sys.version.split()[0], "last_run_seconds": round(time.time() - started)}
@@ -323,6 +342,11 @@ def render(doc: dict) -> str:
                     notes.append(f"- `{a['adapter']}` {dtype}: error: {r['error'].strip().splitlines()[-1][:300]}")
         if notes:
             lines += ["", "Notes:", ""] + notes
+        fig = fw.get("figure")
+        if fig:
+            lines += ["", f"![{fw['label']}: `{fig['adapter']}` on the documents' example ({fig['case']}, "
+                          f"{fig['dtype']}), its error at every step in ULPs against the forward error bound, and its "
+                          f"trajectory against the exact one]({fig['path']})"]
         if fw["findings"]:
             lines += ["", "Findings (each reproduction runs in this framework's virtualenv):", ""]
             for f in fw["findings"]:
