@@ -241,10 +241,16 @@ def run_adapter(py: Path, adapter: str, dtype: str, profile: str) -> dict:
         out.update(verdict="error", error=r.get("output", "")[-600:])
         return out
     out.update(stats)
-    out["failures"] = [{"test": f["test"], "detail": (f["detail"].strip().splitlines() or [""])[-1][:300]}
-                       for f in r["failures"]]
+    out["failures"] = [{"test": f["test"], "detail": _gist(f["detail"])} for f in r["failures"]]
     out["declined_reasons"] = r["declined"][:5]
     return out
+
+
+def _gist(detail: str) -> str:
+    """The line of a failure that says why (the diagnosis), else its first line."""
+    lines = [x.strip() for x in detail.strip().splitlines() if x.strip()]
+    why = [x for x in lines if "cause" in x or "catalogued mistake" in x or "raised" in x]
+    return (why or lines or [""])[0][:300]
 
 
 def save(doc: dict) -> None:
