@@ -10,7 +10,7 @@ from oracle.conformance import reference as R
 from oracle.conformance.cases import Quadratic, arr, builtin_cases, scale
 from oracle.conventions import PRESET_NAMES, preset
 from oracle.engines.errorbound import ErrorBoundArith
-from oracle.engines.vecbound import BoundArith, OutOfRange, split
+from oracle.engines.vecbound import BoundArith, OutOfRange
 
 REGIMES = ("normal", "tiny", "huge", "zeros", "flips", "closed")
 
@@ -34,7 +34,7 @@ def compare(conv, dtype, params0, steps, grads=None, grad_fn=None):
     n = 0
     for ra, rb in zip(ref, got):
         for a, b in _pairs(ra, rb):
-            hi, lo, err = split(b, bar)
+            hi, lo, err = bar.split(b)
             for x, h, l, s in zip(np.asarray(a, dtype=object).reshape(-1), hi.reshape(-1), lo.reshape(-1),
                                   err.reshape(-1)):
                 if ctx.isnan(x.err):  # ErrorBoundArith makes no claim (inf * 0 past an overflow)
@@ -206,6 +206,6 @@ def test_values_agree_with_the_certified_interval_engine(name):
         bar = BoundArith("float64")
         got = simulate(conv, bar, p0, steps=12, **kw)
         for rc, rb in zip(cert.records, got):
-            hi, lo, err = split(rb["params"][0], bar)
+            hi, lo, err = bar.split(rb["params"][0])
             for cv, h, l, e in zip(rc["params"][0].reshape(-1), hi, lo, err):
                 assert abs(Fraction(float(h)) + Fraction(float(l)) - cv.mid()) <= Fraction(float(e)) / 10**6

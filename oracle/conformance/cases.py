@@ -19,10 +19,8 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from ..rounding import DTYPE_FORMAT, FORMATS
-
-PROFILES = ("quick", "default", "thorough")
-DTYPES = ("float64", "float32", "float16")
+from ..rounding import DTYPE_FORMAT, DTYPES, FORMATS, to_float_exact
+from .options import PROFILES
 
 
 @dataclasses.dataclass
@@ -66,8 +64,6 @@ class Quadratic:
 
 
 def _round(x: Fraction, dtype: str) -> float:
-    from ..rounding import to_float_exact
-
     return to_float_exact(x, DTYPE_FORMAT[dtype])
 
 

@@ -21,7 +21,8 @@ import dataclasses
 import math
 from typing import Any, Optional
 
-DTYPES = ("float64", "float32", "float16")
+from ..rounding import DTYPES
+
 PROFILES = ("quick", "default", "thorough")
 HYPERPARAMETER_MODES = ("exact", "float32", "float32_lr", "auto")
 ISOLATIONS = ("process", "inline")

@@ -2,7 +2,7 @@
 
 Every value comes from :func:`oracle.engines.interval.certified_run`; the
 per-dtype horizons from the propagated error bound
-(:func:`oracle.accuracy.float_vs_bound`).  Cases, by name:
+(:func:`oracle.accuracy.horizon`).  Cases, by name:
 
 * ``docs-{docs|true}-{decimal|binary64}-{5|200}``: the documents' (y - w x)^2 example;
 * ``stream-{preset}-{variant}``: open-loop seeded gradient streams, 3 parameters, 120 steps;
@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable, Optional
 
+from ..accuracy import horizon
 from ..conventions import PRESET_NAMES, Convention, preset
 from ..engines.interval import CertifiedRun, certified_run
 from . import fmt
@@ -129,11 +130,9 @@ def _json_exact(values: Any) -> Any:
 
 def horizons(conv: Convention, params0: list, steps: int, grad_fn: Any) -> dict:
     """Per dtype, the last step an implementation can be held to the exact trajectory."""
-    from ..accuracy import float_vs_bound
-
     out: dict[str, Any] = {"criterion": HORIZON_CRITERION}
     for dtype in ("float64", "float32"):
-        out[dtype] = float_vs_bound(conv, dtype, params0, steps=steps, grad_fn=grad_fn)["horizon"]
+        out[dtype] = horizon(conv, dtype, params0, steps=steps, grad_fn=grad_fn)
     return out
 
 

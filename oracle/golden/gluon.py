@@ -19,7 +19,8 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from ..engines.interval import CertifiedValue, certified_run
+from ..engines.certified import CertifiedValue
+from ..engines.interval import certified_run
 from ..problems import gluon as G
 from . import data, fmt
 from .cases import DIGITS, HORIZON_CRITERION, Case, document
@@ -94,20 +95,20 @@ def _failure(v: G.Variant) -> Callable[[], dict]:
 def _certified(v: G.Variant, steps: int, digits: int = DIGITS, eval_loss: bool = True) -> tuple[Any, G.Tracker]:
     tracker = G.Tracker(v, eval_loss)
     run = certified_run(G.convention(), G.params0(), steps=steps, grad_fn=tracker, digits=digits)
-    while _min_digits(tracker.losses + tracker.eval_losses, digits) < digits:
+    while _min_digits(tracker, tracker.losses + tracker.eval_losses, digits) < digits:
         tracker = G.Tracker(v, eval_loss)
         run = certified_run(G.convention(), G.params0(), steps=steps, grad_fn=tracker, digits=digits,
                             prec=2 * run.prec)
     return run, tracker
 
 
-def _min_digits(values: list, cap: int) -> int:
-    ds = [CertifiedValue.from_interval(x, cap + 10).digits for x in values]
+def _min_digits(tracker: G.Tracker, values: list, cap: int) -> int:
+    ds = [tracker.certify(x, cap + 10).digits for x in values]
     return min([d for d in ds if d is not None] + [cap])
 
 
-def _cv(x: Any) -> CertifiedValue:
-    return CertifiedValue.from_interval(x, DIGITS + 10)
+def _cv(tracker: G.Tracker, x: Any) -> CertifiedValue:
+    return tracker.certify(x, DIGITS + 10)
 
 
 def _running(v: G.Variant) -> Callable[[], dict]:
@@ -120,14 +121,14 @@ def _running(v: G.Variant) -> Callable[[], dict]:
         run.records = run.records[: n_updates + 1]
         run.steps = n_updates
         after = [sum(G.updates_in_epoch(v, k) for k in range(e + 1)) for e in range(G.EPOCHS)]
-        evals = [_cv(tr.eval_losses[k]) for k in after]
+        evals = [_cv(tr, tr.eval_losses[k]) for k in after]
         printed = [f"Epoch {e}, loss {cv.fixed(4)}" for e, cv in enumerate(evals)]
         rows = [r + 1 for r in v.rows]
 
         def extra(t: int) -> dict:
             if t == 0:
                 return {"loss": None}
-            return {"loss": fmt.encode_value(_cv(tr.losses[t - 1]), DIGITS), "batch_rows": rows,
+            return {"loss": fmt.encode_value(_cv(tr, tr.losses[t - 1]), DIGITS), "batch_rows": rows,
                     "epoch": str(t - 1 if v.every_epoch else 0)}
 
         return document(

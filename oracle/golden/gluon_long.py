@@ -32,11 +32,9 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .. import algorithm
-from ..accuracy import horizon_limit
-from ..engines.errorbound import ErrorBoundArith
+from .. import accuracy, algorithm
 from ..engines.floating import FloatArith
-from ..engines.interval import CertifiedValue
+from ..engines.certified import CertifiedValue
 from ..problems import gluon as G
 from . import fmt
 from .cases import DIGITS, HORIZON_CRITERION, document
@@ -45,20 +43,8 @@ FLOAT_EPOCHS = 10000
 
 
 def horizon(dtype: str, steps: int, variant: str = G.INTENDED) -> Optional[int]:
-    """Last step before a parameter's error bound exceeds u^(1/3) relative (stops there)."""
-    conv, ar = G.convention(), ErrorBoundArith(dtype)
-    tracker = G.Tracker(G.VARIANTS[variant], eval_loss=False)
-    params = [np.atleast_1d(ar.array(p)) for p in G.params0()]
-    state = algorithm.init_state(conv, ar, params)
-    limit = horizon_limit(dtype)
-    for t in range(1, steps + 1):
-        params, state = algorithm.step(conv, ar, params, state, tracker(ar, params))
-        for a in params:
-            for b in a.reshape(-1):
-                rel = float(b.err) / abs(float(b.val)) if b.val != 0 else float(b.err)
-                if rel > limit:
-                    return t - 1
-    return None
+    """Last step at which a ``dtype`` implementation can be held to the exact run (:func:`oracle.accuracy.horizon`)."""
+    return accuracy.horizon(G.convention(), dtype, G.params0(), steps=steps, grad_fn=G.grad_fn(G.VARIANTS[variant]))
 
 
 def float_run(dtype: str, steps: int) -> dict:
@@ -132,7 +118,7 @@ def cycle(run: Any, losses: list) -> dict:
         "half_change_over_2_epochs_(p_N-p_N-2)/2": [_pub(c) for c in drift],
         "center_w1+w2": _pub(CertifiedValue(*line[0], DIGITS + 10)),
         "center_w2+b": _pub(CertifiedValue(*line[1], DIGITS + 10)),
-        "loss_at_N-1_and_N": [_pub(CertifiedValue.from_interval(x, DIGITS + 10)) for x in losses[-2:]],
+        "loss_at_N-1_and_N": [_pub(x) for x in losses[-2:]],
     }
 
 
@@ -162,7 +148,7 @@ def build_long(n: Optional[int] = None, name: Optional[str] = None, every: Optio
     name = name or LONG
     every = every or LONG_EVERY
     run, tr = _certified(v, n + 1, eval_loss=False)
-    losses = tr.losses
+    losses = [_cv(tr, x) for x in tr.losses]
     run.records = run.records[: n + 1]
     run.steps = n
 
@@ -170,7 +156,7 @@ def build_long(n: Optional[int] = None, name: Optional[str] = None, every: Optio
         return kept(t, n, every)
 
     def extra(t: int) -> dict:
-        return {"loss": None if t == 0 else fmt.encode_value(_cv(losses[t - 1]), DIGITS)}
+        return {"loss": None if t == 0 else fmt.encode_value(losses[t - 1], DIGITS)}
 
     analysis = {
         "derivation": (__doc__ or "").split("\n\n", 1)[1].split("\n\nInterval")[0].replace("\n", " "),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..engines.interval import CertifiedValue, IntervalArith
+from ..engines.interval import IntervalArith, certified_value
 from ..problems import docs_example as ex
 from . import fmt
 from .cases import DIGITS
@@ -43,7 +43,7 @@ def build(steps: int = 5) -> dict:
     prec = 4 * DIGITS + 64
     while True:
         recs = _run(prec, steps)
-        cvs = [{k: (None if v is None or k == "step" else CertifiedValue.from_interval(v, DIGITS + 10))
+        cvs = [{k: (None if v is None or k == "step" else certified_value(v, DIGITS + 10))
                 for k, v in r.items()} for r in recs]
         digits = [cv.digits for r in cvs for k, cv in r.items() if k != "step" and cv is not None]
         if min(d for d in digits if d is not None) >= DIGITS:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from ..engines.interval import CertifiedValue
+from ..engines.certified import CertifiedValue
 from ..problems import gluon as G
 from . import data, fmt
 from .cite import reround

@@ -64,7 +64,9 @@ def _candidate(optimizer: Optimizer) -> Any:
 def _find_case(name: str, dtype: str, profile: str) -> Any:
     import difflib
 
-    from ..conformance.cases import DTYPES, PROFILES, builtin_cases, all_cases
+    from ..conformance.cases import builtin_cases, all_cases
+    from ..conformance.options import PROFILES
+    from ..rounding import DTYPES
 
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")

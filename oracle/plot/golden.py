@@ -174,7 +174,7 @@ def candidate_options(conv: Convention) -> dict:
 
 def replay(doc: dict, dtype: str, steps: Optional[int] = None) -> tuple[Case, Convention]:
     """The golden file as a conformance case in ``dtype`` (inputs rounded; the reference takes them exactly)."""
-    from ..conformance.cases import DTYPES
+    from ..rounding import DTYPES
 
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")

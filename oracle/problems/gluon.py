@@ -136,6 +136,11 @@ def loss_and_grads(v: Variant, ar: Arith, params: Arrays, rows: Sequence[int] | 
     return loss, [_array([gw0, gw1], w, w.shape), _array([gb], b, b.shape)]
 
 
+def grad_fn(v: Variant) -> Any:
+    """The gradient the edited ``rmsprop`` of variant ``v`` uses, as a closed-loop ``grad_fn(ar, params)``."""
+    return lambda ar, params: loss_and_grads(v, ar, params)[1]
+
+
 def eval_loss(v: Variant, ar: Arith, params: Arrays, const: Any = None) -> Any:
     """The epoch-end ``loss_fn(X, y)`` the program prints (broadcast unless R4 is applied)."""
     return loss_and_grads(v, ar, params, rows=FULL, const=const)[0]
@@ -169,6 +174,10 @@ class Tracker:
         if self.with_eval:
             self.eval_losses.append(eval_loss(self.v, ar, params, const=self.const))
         return grads
+
+    def certify(self, x: Any, cap: int) -> Any:
+        """A recorded loss as a certified value of the context that computed it (``ar.certify``)."""
+        return self.ar.certify(x, cap)
 
     def const(self, q: object) -> Any:
         """``ar.const(q)`` as a scalar, converted once per context."""
