@@ -107,15 +107,16 @@ def init_state(conv: Convention, ar: Arith, params: Arrays) -> State:
     """
     v0 = ar.const(conv.exact("v0"))
     zero = ar.const(Fraction(0))
-    state: State = {"v": [_full_like(p, v0) for p in params]}
+    state: State = {"v": [full_like(p, v0) for p in params]}
     if conv.centered:
-        state["m"] = [_full_like(p, zero) for p in params]
+        state["m"] = [full_like(p, zero) for p in params]
     if conv.has_momentum:
-        state["b"] = [_full_like(p, zero) for p in params]
+        state["b"] = [full_like(p, zero) for p in params]
     return state
 
 
-def _full_like(p: np.ndarray, value: Any) -> np.ndarray:
+def full_like(p: np.ndarray, value: Any) -> np.ndarray:
+    """An array of ``p``'s shape and dtype filled with the context number ``value``."""
     out = np.empty(p.shape, dtype=p.dtype)
     out[...] = value
     return out

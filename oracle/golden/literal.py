@@ -16,7 +16,7 @@ from fractions import Fraction
 from ..engines.interval import IntervalArith, certified_value
 from ..problems import docs_example as ex
 from . import fmt
-from .cases import DIGITS
+from .document import DIGITS
 
 NAME = "errata-docs-literal-mean-of-squares"
 
