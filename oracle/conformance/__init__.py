@@ -23,7 +23,9 @@ Modules (one job each):
 ``cases``       the reference cases (docs example, open-loop streams, quadratic, regimes)
 ``reference``   the exact values and error bounds of a case (:mod:`oracle.engines.errorbound`)
 ``grading``     run a candidate on a case; ULP, LRE and bound ratio; first divergence
-``mistakes``    the catalogue of known RMSProp mistakes, used to diagnose a failure
+``mistakes``    the catalogue of known RMSProp mistakes (Convention edits, swapped stages), used to
+                diagnose a failure
+``wrong_stages`` the wrong stages of the update the catalogue swaps in
 ``fingerprint`` discriminating probes: which preset a candidate follows
 ``certificate`` results of a session, terminal summary and JSON certificate
 ``suite``       the test functions the pytest plugin collects

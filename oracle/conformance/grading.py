@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from fractions import Fraction
 from typing import Optional
 
 import numpy as np
 
 from ..accuracy import abs_error, bound_ratio, lre, ulp, ulp_error
 from ..conventions import Convention
+from ..engines.interval import certified_run
+from ..rounding import format_sci
+from . import mistakes
 from .candidate import Candidate, CandidateError, Declined
 from .cases import Case
 from .outcome import Stats
@@ -89,10 +93,6 @@ def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool 
 
 
 def failure_text(conv, case, ref, got, masks, t, i, j, diagnose, result) -> str:
-    from fractions import Fraction
-
-    from ..rounding import format_sci
-
     hi, lo, err = ref.params[t][i]
     g = got[t][i][j]
     shape = np.shape(case.params0[i])
@@ -122,9 +122,7 @@ def failure_text(conv, case, ref, got, masks, t, i, j, diagnose, result) -> str:
     if not math.isfinite(g):
         result.cause = "non-finite output where the exact value is finite"
     elif diagnose:
-        from .mistakes import diagnose as find
-
-        found = find(conv, case, got, ref, masks, t)
+        found = mistakes.diagnose(conv, case, got, ref, masks, t)
         stalled = got[t][i][j] == got[t - 1][i][j] and moved
         result.cause = found.text() if found.explained or not stalled else stuck
     elif got[t][i][j] == got[t - 1][i][j] and moved:
@@ -138,8 +136,6 @@ def certified_digits(conv, case, t: int, i: int, flat: int) -> Optional[str]:
     """The certified 17-digit value of the diverging element, for short small cases."""
     if t > 40 or sum(np.size(p) for p in followed(case, case.params0)) > 16:
         return None
-    from ..engines.interval import certified_run
-
     try:
         exact = case.exact  # a golden replay: certify the golden file's exact inputs
         if exact is not None:
