@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from oracle.algorithm import simulate
 from oracle.conformance import reference as R
-from oracle.conformance.cases import Quadratic, arr, builtin_cases, scale
+from oracle.conformance.cases import arr, builtin_cases, scale
+from oracle.problems.quadratic import Diagonal
 from oracle.conventions import PRESET_NAMES, preset
 from oracle.engines.errorbound import ErrorBoundArith
 from oracle.engines.vecbound import BoundArith, OutOfRange
@@ -73,7 +74,7 @@ def test_bound_never_below_errorbound_arith(data):
     mag = {"tiny": sc["tiny"], "huge": sc["huge"]}.get(regime, 1.0)
     params0 = [arr(rng.uniform(-2, 2, size), dtype)]
     if regime == "closed":
-        problem = Quadratic([arr(rng.uniform(0.25, 4, size), dtype)], [arr(rng.uniform(-2, 2, size), dtype)])
+        problem = Diagonal([arr(rng.uniform(0.25, 4, size), dtype)], [arr(rng.uniform(-2, 2, size), dtype)])
         try:
             compare(conv, dtype, params0, steps, grad_fn=problem.grad_fn())
         except OutOfRange:
@@ -200,7 +201,7 @@ def test_values_agree_with_the_certified_interval_engine(name):
     rng = np.random.default_rng(8)
     p0 = [rng.uniform(-1, 1, 3)]
     grads = [[rng.standard_normal(3)] for _ in range(12)]
-    problem = Quadratic([np.array([1.0, 4.0, 0.5])], [np.array([0.5, -1.0, 2.0])])
+    problem = Diagonal([np.array([1.0, 4.0, 0.5])], [np.array([0.5, -1.0, 2.0])])
     for kw in (dict(grads=grads), dict(grad_fn=problem.grad_fn())):
         cert = certified_run(conv, p0, steps=12, digits=30, **kw)
         bar = BoundArith("float64")

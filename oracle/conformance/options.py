@@ -21,6 +21,7 @@ import dataclasses
 import math
 from typing import Any, Optional
 
+from ..conventions import CASE_VALUES, parse
 from ..rounding import DTYPES
 
 PROFILES = ("quick", "default", "thorough")
@@ -106,7 +107,6 @@ def check_convention(spec: str) -> Optional[str]:
     """A validated ``--convention`` (None for auto)."""
     if spec in (None, "auto"):
         return None
-    from ..conventions import CASE_VALUES, parse
 
     try:
         conv = parse(spec)

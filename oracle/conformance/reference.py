@@ -33,7 +33,8 @@ from ..conventions import Convention
 from ..engines.errorbound import ErrorBoundArith
 from ..engines.vecbound import BoundArith, OutOfRange
 from ..rounding import double_double
-from .cases import Case, Quadratic
+from ..problems.quadratic import Diagonal
+from .cases import Case
 
 _CACHE: dict = {}
 CHUNK = 1 << 14
@@ -90,13 +91,13 @@ def reference(conv: Convention, case: Case) -> Reference:
     graded once, and its reference holds gigabytes in the thorough profile)."""
     if "nocache" in case.tags or "large" in case.tags:
         return _compute(conv, case)
-    key = (conv, fingerprint(case))
+    key = (conv, case_key(case))
     if key not in _CACHE:
         _CACHE[key] = _compute(conv, case)
     return _CACHE[key]
 
 
-def fingerprint(case: Case) -> str:
+def case_key(case: Case) -> str:
     """A digest of everything the reference depends on (inputs, hyperparameters, options, length)."""
     import hashlib
 
@@ -127,7 +128,7 @@ class Job:
 
     def chunk(self, lo: int, hi: int) -> "Job":
         cut = lambda arrays: [np.asarray(a)[lo:hi] for a in arrays]  # noqa: E731
-        problem = None if self.problem is None else Quadratic(cut(self.problem.a), cut(self.problem.c))
+        problem = None if self.problem is None else Diagonal(cut(self.problem.a), cut(self.problem.c))
         grads = None if self.grads is None else [cut(g) for g in self.grads]
         return Job(self.conv, self.dtype, self.steps, cut(self.params0), grads, problem, self.engine)
 
@@ -144,10 +145,10 @@ def _job(conv: Convention, case: Case) -> Job:
     problem = None
     if case.closed:
         problem = case.problem
-        if type(problem) is Quadratic:  # elementwise: flattened like the params
-            problem = Quadratic([np.asarray(a).reshape(-1) for a in problem.a],
+        if type(problem) is Diagonal:  # elementwise: flattened like the params
+            problem = Diagonal([np.asarray(a).reshape(-1) for a in problem.a],
                                 [np.asarray(c).reshape(-1) for c in problem.c])
-    vector_ok = problem is None or type(problem) is Quadratic
+    vector_ok = problem is None or type(problem) is Diagonal
     return Job(conv, case.dtype, case.steps, params0, grads, problem, "vector" if vector_ok else "mpmath")
 
 

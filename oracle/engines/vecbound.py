@@ -61,6 +61,7 @@ from typing import Any, Optional
 import numpy as np
 
 from ..rounding import DTYPE_FORMAT, FORMATS, round_fraction_to_format
+from ._objarray import exact_array
 
 
 _quiet = np.errstate(all="ignore")
@@ -266,8 +267,6 @@ class BoundArith:
                 err = np.where(rep, 0.0, self.unit * err * UP + self.tiny) + self.own * err
                 err = _up(np.where(np.abs(x) > self.largest, np.inf, err))
             return self._make(x, np.zeros_like(x), err)
-        from ._objarray import exact_array
-
         ex = exact_array(values)
         trip = [self.number(v) for v in ex.reshape(-1)]
         shape = ex.shape

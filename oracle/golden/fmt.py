@@ -42,9 +42,12 @@ from pathlib import Path
 from fractions import Fraction
 from typing import Any, Optional
 
+import numpy as np
+
 from ..engines.certified import CertifiedValue
 from ..rounding import certified_decimal, round_decimal
 from .data import GoldenDataError
+from .schema import check_structure
 
 FORMAT = "rmsprop-oracle-golden"
 FORMAT_VERSION = 2
@@ -97,8 +100,6 @@ def encode_value(cv: CertifiedValue, digits: int) -> dict:
 
 def encode_arrays(arrays: list, names: list[str], digits: int) -> dict:
     """Named arrays of certified values as nested lists of encoded values."""
-    import numpy as np
-
     out = {}
     for name, a in zip(names, arrays):
         flat = [encode_value(cv, digits) for cv in np.asarray(a, dtype=object).reshape(-1)]
@@ -167,8 +168,6 @@ def validate(doc: Any, where: str) -> dict:
 
     ``GoldenDataError`` (a ``ValueError``) names the file, the field and the value.
     """
-    from .schema import check_structure
-
     if not isinstance(doc, dict):
         raise GoldenDataError(f"{where}: a golden file must be a JSON object, got {type(doc).__name__}")
     if doc.get("format") != FORMAT:
@@ -277,7 +276,7 @@ def header(prec: Optional[int]) -> dict:
 
     The hash is filled in by :func:`seal`.
     """
-    import mpmath
+    import mpmath  # the versions in use when called (sympy is slow to import)
     import sympy
 
     from .. import __version__

@@ -22,14 +22,13 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from . import data, fmt
+from .cases import all_cases, build
 from .verify import case_files, differences, file_set_problems, stale_temporaries
 
 __all__ = ["case_files", "check", "compute", "default_names", "differences", "provenance_lines", "regen"]
 
 
 def _build(name: str) -> tuple[str, str]:
-    from .cases import build
-
     try:
         return name, build(name)
     except (ValueError, ArithmeticError) as err:
@@ -38,8 +37,6 @@ def _build(name: str) -> tuple[str, str]:
 
 def compute(names: Sequence[str], jobs: Optional[int] = None, progress: bool = True) -> dict[str, str]:
     """Canonical texts of the named cases, computed in ``jobs`` processes (default: CPU count, at most 4)."""
-    from .cases import all_cases
-
     cases = all_cases()
     for name in names:
         if name not in cases:
@@ -85,8 +82,6 @@ class Progress:
 
 def default_names(long: bool = False) -> list[str]:
     """The cases a plain ``regen``/``check`` recomputes: all but the long ones, unless ``long``."""
-    from .cases import all_cases
-
     return [n for n, c in all_cases().items() if long or not c.long]
 
 
@@ -136,8 +131,6 @@ def _check_prefix(name: str, short: Optional[str], golden_dir: Path, texts: dict
 
     Differences are named (step and field) before any damage (a hash mismatch).
     """
-    from .cases import all_cases
-
     path = Path(golden_dir) / f"{name}.json"
     if not path.exists():
         return [f"{name}: missing file {path.name} (run `python -m oracle golden regen {name}`, minutes)"]
@@ -207,12 +200,10 @@ def check(golden_dir: Optional[Path] = None, names: Sequence[str] = (), jobs: Op
 
     Without ``long`` (and without names) the long cases are not recomputed:
     their files must load (valid hash) and agree, step for step, with the
-    recomputed shorter case they extend (``Case.prefix_of``).  Temporary files
+    recomputed shorter case they extend (``GoldenCase.prefix_of``).  Temporary files
     an interrupted regen left are reported (and removed if ``clean``); without
-    names, missing and unexpected files and stale pages are reported too.
+    names, missing and unexpected files and (from a clone) stale pages are reported too.
     """
-    from .cases import all_cases
-
     folder = data.resolve(golden_dir)
     cases = all_cases()
     wanted = list(names) or default_names(long)

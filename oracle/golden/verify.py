@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from . import data, fmt
+from .cases import all_cases
 
 NOT_CASES = {"schema.json"}
 """JSON files in a golden folder that are not cases (subfolders such as mxnet/ are never cases)."""
@@ -36,8 +37,6 @@ def case_files(golden_dir: Path) -> dict[str, Path]:
 
 def file_set_problems(golden_dir: Path) -> list[str]:
     """A line per registered case without a file and per case file without a case."""
-    from .cases import all_cases
-
     cases, on_disk = all_cases(), case_files(golden_dir)
     out = [f"{name}: missing file {name}.json in {golden_dir} (run `python -m oracle golden regen {name}`"
            f"{', minutes' if case.long else ''}, or reinstall rmsprop-oracle)"
@@ -59,8 +58,6 @@ def require_file_set(golden_dir: Optional[Path] = None) -> Path:
 
 def load_case(name: str, golden_dir: Optional[Path] = None) -> dict:
     """The validated document of case ``name``: format, structure, hash, its ``case`` and the registry's spec."""
-    from .cases import all_cases
-
     folder = data.resolve(golden_dir)
     path = folder / f"{name}.json"
     doc = fmt.load(path)

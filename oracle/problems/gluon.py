@@ -39,6 +39,7 @@ import numpy as np
 
 from ..algorithm import Arith, Arrays
 from ..conventions import Convention, preset
+from . import ExactArith
 
 X_ROWS: tuple[tuple[int, int], ...] = ((1, 2), (3, 4), (5, 6), (7, 8))
 Y: tuple[int, ...] = (0, -1, -2, -3)
@@ -187,19 +188,10 @@ class Tracker:
         return self.consts[key]
 
 
-class ExactArith:
-    """Plain rational arithmetic (Fractions in object arrays): enough for loss and gradient."""
-
-    def const(self, x: Fraction) -> Fraction:
-        return Fraction(x)
-
-
 def evaluate(v: Variant, params: Sequence[Any]) -> tuple[Fraction, list]:
     """Exact loss and gradient at exact ``params`` (numbers or decimal strings)."""
-    from ..engines._objarray import exact_array
-
-    arrays = [exact_array(p) for p in params]
-    return loss_and_grads(v, ExactArith(), arrays)  # type: ignore[arg-type]
+    ar = ExactArith()
+    return loss_and_grads(v, ar, [ar.array(p) for p in params])  # type: ignore[arg-type]
 
 
 def updates_in_epoch(v: Variant, epoch: int) -> int:
