@@ -16,7 +16,6 @@ certified run that certifies the losses too (:func:`certified`).
 
 from __future__ import annotations
 
-import json
 from typing import Any, Callable
 
 from ..engines.certified import CertifiedValue
@@ -34,12 +33,7 @@ LONG, LONGEST = "gluon-intended-long", "gluon-intended-10000"
 
 def probe() -> dict:
     """The real MXNet 1.9.1 run's record (read-only evidence beside the golden files)."""
-    path = data.golden_dir() / PROBE
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise data.GoldenDataError(f"{path}: cannot read the MXNet probe record: {err} "
-                                   "(reinstall rmsprop-oracle, or in a clone: git checkout golden/mxnet)") from None
+    return data.read_record(PROBE, "the MXNet probe record", "git checkout golden/mxnet")
 
 
 def edits(v: G.Variant, data: dict) -> list[dict]:

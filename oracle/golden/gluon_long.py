@@ -43,12 +43,8 @@ ANALYSIS = "analysis/gluon-intended.json"
 
 def analysis() -> dict:
     """The analysis script's record: ``derivation``, ``least_squares``, ``float_runs`` (``GoldenDataError`` if unreadable)."""
-    path = data.golden_dir() / ANALYSIS
-    try:
-        return json.loads(path.read_text(encoding="ascii"))
-    except (OSError, ValueError) as err:
-        raise data.GoldenDataError(f"{path}: cannot read the Gluon analysis record: {err} (in a clone: "
-                                   "python scripts/gluon_analysis.py, or git checkout golden/analysis)") from None
+    return data.read_record(ANALYSIS, "the Gluon analysis record",
+                            "python scripts/gluon_analysis.py, or git checkout golden/analysis")
 
 
 def _flat(rec: dict) -> list:

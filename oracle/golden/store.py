@@ -10,6 +10,11 @@ recomputes everything and reports drift (case, first differing step and
 field), damaged, missing and unexpected files, stale temporary files and stale
 pages; ``diff`` lists every changed field.  Cases are computed in parallel
 worker processes; a progress bar is drawn on stderr when it is a terminal.
+
+The pages (``exact-values.md``, ``errata.md``) are rendered by the source
+checkout's ``scripts/golden_pages.py`` (:func:`oracle.golden.data.generator`):
+``regen`` rewrites them and ``check`` reports stale ones from a clone; an
+installed package, which ships the pages but not their renderer, leaves them alone.
 """
 
 from __future__ import annotations
@@ -118,10 +123,9 @@ def regen(names: Sequence[str] = (), golden_dir: Optional[Path] = None, jobs: Op
     if kept:
         msgs.append(f"kept {kept} file(s) whose content is unchanged; only their provenance differs from this run "
                     f"(--strict rewrites them)")
-    if pages:
-        from .pages import write_pages
-
-        msgs += write_pages(folder)
+    renderer = data.generator("golden_pages") if pages else None
+    if renderer is not None:
+        msgs += renderer.write_pages(folder)
     msgs += [p for p in file_set_problems(folder) if ": unexpected file " in p]
     return msgs
 
@@ -219,10 +223,9 @@ def check(golden_dir: Optional[Path] = None, names: Sequence[str] = (), jobs: Op
         path = folder / f"{name}.json"
         if names or path.exists():
             problems += compare(name, path, texts[name], strict, limit)
-    if not names:
-        from .pages import stale_pages
-
-        problems += stale_pages(folder)
+    renderer = data.generator("golden_pages")
+    if not names and renderer is not None:
+        problems += renderer.stale_pages(folder)
     return problems
 
 
