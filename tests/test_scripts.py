@@ -37,3 +37,12 @@ def test_gluon_analysis_reproduces_its_recorded_file(capsys):
     assert {k: long_case[k] for k in ("derivation", "least_squares", "float_runs")} == \
         {k: recorded[k] for k in ("derivation", "least_squares", "float_runs")}
     assert analysis.float_run("float64", 3).keys() == {"2", "3"}
+
+
+def test_probe_frameworks_finds_the_documented_conventions(capsys):
+    """The framework probes agree with the conventions the oracle documents (torch if installed, the textbook function)."""
+    probes = load_script("probe_frameworks")
+    assert probes.main(["torch", "seed"]) == 0
+    out = capsys.readouterr().out
+    assert "== seed (" in out and "as documented" in out
+    assert "DIFFERS" not in out, out
