@@ -285,21 +285,13 @@ def _records(conv: Convention, ar: Arith, params0: Sequence[Any], steps: int, gr
         yield _reshaped({"step": t, "grads": g, "params": params, "state": state}, shapes)
 
 
-def simulate(
-    conv: Convention,
-    ar: Arith,
-    params0: Sequence[Any],
-    *,
-    steps: int,
-    grads: Sequence[Sequence[Any]] | None = None,
-    grad_fn: GradFn | None = None,
-    stages: Stages = RMSPROP,
-) -> list[dict]:
+def simulate(conv: Convention, ar: Arith, params0: Sequence[Any], **run: Any) -> list[dict]:
     """Run ``steps`` updates; open loop (``grads[t]``) or closed loop (``grad_fn``).
 
-    Returns one record per step t = 0..steps: ``{"step", "grads", "params",
-    "state"}``; record 0 holds the initial parameters and state (grads None).
-    ``stages`` runs a variant of the update (:class:`Stages`).
+    Takes the arguments of :func:`iterate` (``steps``, and ``grads`` or ``grad_fn``;
+    ``stages`` runs a variant of the update, :class:`Stages`) and returns one record
+    per step t = 0..steps: ``{"step", "grads", "params", "state"}``; record 0 holds
+    the initial parameters and state (grads None).
 
     >>> from oracle.conventions import preset
     >>> from oracle.engines.floating import FloatArith
@@ -307,7 +299,7 @@ def simulate(
     >>> [float(r["params"][0]) for r in recs]
     [1.0, 0.683772237936009, 0.9131879702972568]
     """
-    return list(iterate(conv, ar, params0, steps=steps, grads=grads, grad_fn=grad_fn, stages=stages))
+    return list(iterate(conv, ar, params0, **run))
 
 
 def _reshaped(rec: dict, shapes: list) -> dict:
