@@ -20,8 +20,6 @@ the first divergence, in units of the reference error bound.  The mistake that
 reproduces the candidate (distance <= 2 bounds, and less than half the
 distance to the reference) is named as the most likely cause; otherwise the
 closest one is named as such.
-
-The wrong stages are in :mod:`.wrong_stages`.
 """
 
 from __future__ import annotations
@@ -78,7 +76,10 @@ class Mistake:
                 "weight_decay": conv.exact("weight_decay") != 0, "eps": conv.exact("eps") != 0}
         if not all(have[n] for n in self.needs):
             return None
-        edited = conv if self.edit is None else self.edit(conv)
+        try:
+            edited = conv if self.edit is None else self.edit(conv)
+        except ValueError:  # the edit is no convention at all
+            return None
         if self.edit is not None and _same_update(edited, conv):
             return None
         return edited, dataclasses.replace(RMSPROP, **self.stages)
@@ -189,6 +190,8 @@ def catalogue(conv: Convention, reset_at: int = 1) -> list[Mistake]:
 
 @dataclasses.dataclass
 class Diagnosis:
+    """The mistake closest to a failing candidate, and whether it explains the failure."""
+
     cause: str
     name: str
     explained: bool
