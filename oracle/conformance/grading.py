@@ -29,7 +29,7 @@ from . import mistakes
 from .candidate import Candidate, CandidateError, Declined
 from .cases import Case
 from .outcome import Stats
-from .reference import Reference, followed, reference
+from .reference import followed, reference
 
 
 @dataclasses.dataclass

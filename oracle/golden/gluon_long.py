@@ -25,7 +25,6 @@ doubling precision and the 2,000 epochs of the default case.
 
 from __future__ import annotations
 
-import json
 import numpy as np
 
 from ..engines.certified import CertifiedRun, CertifiedValue
