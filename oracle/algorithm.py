@@ -26,11 +26,12 @@ stage                     equation (per element; every array alike)
                           momentum);  or b <- mu b + g / d, p <- p - eta b  (lr outside)
 ========================  ==========================================================
 
-and :func:`init_state` gives the state before step 1 (v = v0, m = b = 0).  A
-variant of the update is the same chain with one stage swapped
+and :func:`init_state` (``Stages.init``) gives the state before step 1 (v = v0,
+m = b = 0).  A variant of the update is the same chain with one stage swapped
 (``dataclasses.replace(RMSPROP, accumulate=...)``): the catalogue of known
-mistakes (:mod:`oracle.conformance.mistakes`) and the source documents' literal
-reading (:mod:`oracle.golden.literal`) are written that way.
+mistakes (:mod:`oracle.conformance.mistakes`) is written that way, and so is the
+source documents' literal reading (:mod:`oracle.golden.literal`: its accumulator,
+with the running sum it keeps in the state it starts from).
 
 Hyperparameters enter as exact rationals (``Convention.exact``) and are turned
 into context numbers by ``ar.const`` (:class:`Hyper`): derived constants such as
