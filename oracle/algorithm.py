@@ -1,22 +1,50 @@
-"""The RMSProp update, written once over an arithmetic context.
+"""The RMSProp update, written once over an arithmetic context, as a chain of named stages.
 
-Like mpmath's "one algorithm over several number contexts", :func:`step` is
-the only place where the RMSProp equations are written.  The arithmetic comes
-from an ``ar`` object (see :class:`Arith`): rigorous intervals
-(:mod:`oracle.engines.interval`), exact symbols (:mod:`oracle.engines.symbolic`),
-IEEE floats of one dtype (:mod:`oracle.engines.floating`) or forward error
-bounds (:mod:`oracle.engines.errorbound`).  Arrays are numpy arrays: object
-arrays holding the context's numbers, or float arrays.
+Like mpmath's "one algorithm over several number contexts", this module is the
+only place where the RMSProp equations are written.  The arithmetic comes from
+an ``ar`` object (see :class:`Arith`): rigorous intervals
+(:mod:`oracle.engines.interval`), Arb balls (:mod:`oracle.engines.arb`), exact
+symbols (:mod:`oracle.engines.symbolic`), IEEE floats of one dtype
+(:mod:`oracle.engines.floating`) or forward error bounds
+(:mod:`oracle.engines.errorbound`, :mod:`oracle.engines.vecbound`).  Arrays are
+numpy arrays: object arrays holding the context's numbers, or float arrays.
+
+Like optax's ``chain(scale_by_rms(), scale_by_learning_rate(), trace())``, one
+:func:`step` is the composition of named stages (:class:`Stages`), each a
+function of the lists of parameter, gradient and state arrays:
+
+========================  ==========================================================
+stage                     equation (per element; every array alike)
+========================  ==========================================================
+:func:`carry`             (v, m, b) = the state after step t - 1
+:func:`gradient`          g <- -g  (maximize)
+:func:`weight_decay`      g <- g + lambda p  (coupled), or p <- p - (eta lambda) p  (decoupled)
+:func:`accumulate`        v <- rho v + (1 - rho) g^2;  m <- rho m + (1 - rho) g,  s = max(v - m^2, 0)
+                          (centered), else s = v
+:func:`denominator`       d = sqrt(s + eps)  (eps inside), or sqrt(s) + eps  (outside)
+:func:`apply`             p <- p - (eta g) / d;  or b <- mu b + (eta g) / d, p <- p - b  (lr inside
+                          momentum);  or b <- mu b + g / d, p <- p - eta b  (lr outside)
+========================  ==========================================================
+
+and :func:`init_state` (``Stages.init``) gives the state before step 1 (v = v0,
+m = b = 0).  A variant of the update is the same chain with one stage swapped
+(``dataclasses.replace(RMSPROP, accumulate=...)``): the catalogue of known
+mistakes (:mod:`oracle.conformance.mistakes`) is written that way, and so is the
+source documents' literal reading (:mod:`oracle.golden.literal`: its accumulator,
+with the running sum it keeps in the state it starts from).
 
 Hyperparameters enter as exact rationals (``Convention.exact``) and are turned
-into context numbers by ``ar.const``: derived constants such as ``1 - rho`` and
-``lr * wd`` are formed exactly first, as frameworks do in Python double.
+into context numbers by ``ar.const`` (:class:`Hyper`): derived constants such as
+``1 - rho`` and ``lr * wd`` are formed exactly first, as frameworks do in Python
+double.  The order of every operation is part of the definition: the golden
+files, certified from it, do not change when it is refactored.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Iterator, Optional, Protocol, Sequence
 
 import numpy as np
 
@@ -27,7 +55,7 @@ State = dict  # name -> list[np.ndarray]
 
 
 class Arith(Protocol):
-    """What :func:`step` needs from a number context."""
+    """What the stages need from a number context."""
 
     def const(self, x: Fraction) -> Any: ...  # a scalar of the context
 
@@ -42,76 +70,177 @@ class UndefinedUpdate(ArithmeticError):
     """The update divides by an exact zero (0/0 in IEEE arithmetic: NaN)."""
 
 
+@dataclasses.dataclass(frozen=True)
+class Hyper:
+    """One step's coefficients as scalars of the context ``ar``.
+
+    ``rho``, ``one_minus_rho`` (1 - rho formed exactly), ``lr`` (eta), ``eps``,
+    ``mu`` (momentum), and where the convention has weight decay ``wd`` (lambda) and
+    ``lr_wd`` (eta lambda formed exactly), else None; ``t`` is the step number
+    (1 for the first update, None when the caller does not count).
+    """
+
+    conv: Convention
+    ar: Any
+    t: Optional[int]
+    rho: Any
+    one_minus_rho: Any
+    lr: Any
+    eps: Any
+    mu: Any
+    wd: Any = None
+    lr_wd: Any = None
+
+    @classmethod
+    def of(cls, conv: Convention, ar: Arith, t: Optional[int] = None) -> "Hyper":
+        rho, lr, wd = conv.exact("rho"), conv.exact("lr"), conv.exact("weight_decay")
+        c_rho, c_one_minus_rho = ar.const(rho), ar.const(1 - rho)
+        c_lr, c_eps = ar.const(lr), ar.const(conv.exact("eps"))
+        c_mu = ar.const(conv.exact("momentum"))
+        decay = (ar.const(wd), ar.const(lr * wd)) if wd != 0 else (None, None)
+        return cls(conv, ar, t, c_rho, c_one_minus_rho, c_lr, c_eps, c_mu, *decay)
+
+
 def init_state(conv: Convention, ar: Arith, params: Arrays) -> State:
-    """Fresh optimizer state: v = v0, m = 0, b = 0 (each slot only where present)."""
+    """The state before step 1: v = v0, m = 0 (centered), b = 0 (momentum).
+
+    Each slot holds one array per parameter array, of its shape.
+    """
     v0 = ar.const(conv.exact("v0"))
     zero = ar.const(Fraction(0))
-    state: State = {"v": [_full_like(p, v0) for p in params]}
+    state: State = {"v": [full_like(p, v0) for p in params]}
     if conv.centered:
-        state["m"] = [_full_like(p, zero) for p in params]
+        state["m"] = [full_like(p, zero) for p in params]
     if conv.has_momentum:
-        state["b"] = [_full_like(p, zero) for p in params]
+        state["b"] = [full_like(p, zero) for p in params]
     return state
 
 
-def _full_like(p: np.ndarray, value: Any) -> np.ndarray:
+def full_like(p: np.ndarray, value: Any) -> np.ndarray:
+    """An array of ``p``'s shape and dtype filled with the context number ``value``."""
     out = np.empty(p.shape, dtype=p.dtype)
     out[...] = value
     return out
 
 
-def step(
-    conv: Convention, ar: Arith, params: Arrays, state: State, grads: Arrays
-) -> tuple[Arrays, State]:
-    """One RMSProp update of every parameter array; returns new params and state.
+def carry(h: Hyper, params: Arrays, state: State) -> State:
+    """The state a step starts from: (v, m, b) as the previous step left them."""
+    return state
 
-    The equations are those of :mod:`oracle.conventions`; nothing is mutated.
+
+def gradient(h: Hyper, params: Arrays, grads: Arrays) -> Arrays:
+    """The gradient the update descends: g <- -g when maximizing, else g."""
+    return [-g for g in grads] if h.conv.maximize else list(grads)
+
+
+def weight_decay(h: Hyper, params: Arrays, grads: Arrays) -> tuple[Arrays, Arrays]:
+    """Weight decay: coupled g <- g + lambda p, or decoupled p <- p - (eta lambda) p; (params, grads)."""
+    if h.wd is None:
+        return list(params), list(grads)
+    if h.conv.decoupled_weight_decay:
+        return [p - h.lr_wd * p for p in params], list(grads)
+    return list(params), [g + h.wd * p for p, g in zip(params, grads)]
+
+
+def accumulate(h: Hyper, state: State, grads: Arrays) -> tuple[State, Arrays]:
+    """The accumulators and the variance s; returns (the new slots v [and m], s).
+
+    v <- rho v + (1 - rho) g^2; centered: m <- rho m + (1 - rho) g and
+    s = max(v - m^2, 0) (>= 0 in real arithmetic: ``ar.nonneg``), else s = v.
     """
-    rho = conv.exact("rho")
-    lr = conv.exact("lr")
-    wd = conv.exact("weight_decay")
-    c_rho, c_one_minus_rho = ar.const(rho), ar.const(1 - rho)
-    c_lr, c_eps = ar.const(lr), ar.const(conv.exact("eps"))
-    c_mu = ar.const(conv.exact("momentum"))
-    new_params: Arrays = []
-    new_state: State = {name: [] for name in state}
-    for i, (p, g) in enumerate(zip(params, grads)):
-        if conv.maximize:
-            g = -g
-        if wd != 0 and not conv.decoupled_weight_decay:
-            g = g + ar.const(wd) * p
-        if wd != 0 and conv.decoupled_weight_decay:
-            p = p - ar.const(lr * wd) * p
-        v = c_rho * state["v"][i] + c_one_minus_rho * (g * g)
-        new_state["v"].append(v)
-        s = v
-        if conv.centered:
-            m = c_rho * state["m"][i] + c_one_minus_rho * g
-            new_state["m"].append(m)
-            s = ar.nonneg(v - m * m)
-        if conv.effective_eps_placement == "inside":
-            d = ar.sqrt(s + c_eps)
-        else:
-            d = ar.sqrt(s) + c_eps
-        if conv.has_momentum:
-            if conv.lr_in_momentum:
-                b = c_mu * state["b"][i] + (c_lr * g) / d
-                p = p - b
-            else:
-                b = c_mu * state["b"][i] + g / d
-                p = p - c_lr * b
-            new_state["b"].append(b)
-        else:
-            p = p - (c_lr * g) / d
-        new_params.append(p)
-    return new_params, new_state
+    v = [h.rho * v_ + h.one_minus_rho * (g * g) for v_, g in zip(state["v"], grads)]
+    if not h.conv.centered:
+        return {"v": v}, v
+    m = [h.rho * m_ + h.one_minus_rho * g for m_, g in zip(state["m"], grads)]
+    s = [h.ar.nonneg(v_ - m_ * m_) for v_, m_ in zip(v, m)]
+    return {"v": v, "m": m}, s
+
+
+def denominator(h: Hyper, s: Arrays) -> Arrays:
+    """d = sqrt(s + eps) with eps inside the root, sqrt(s) + eps with eps outside."""
+    if h.conv.effective_eps_placement == "inside":
+        return [h.ar.sqrt(x + h.eps) for x in s]
+    return [h.ar.sqrt(x) + h.eps for x in s]
+
+
+def apply(h: Hyper, params: Arrays, state: State, grads: Arrays, d: Arrays) -> tuple[Arrays, State]:
+    """The parameter update; returns (params, the new slot b where there is momentum).
+
+    No momentum: p <- p - (eta g) / d.  Lr inside the buffer: b <- mu b + (eta g) / d,
+    p <- p - b.  Lr outside: b <- mu b + g / d, p <- p - eta b.
+    """
+    if not h.conv.has_momentum:
+        return [p - (h.lr * g) / d_ for p, g, d_ in zip(params, grads, d)], {}
+    if h.conv.lr_in_momentum:
+        b = [h.mu * b_ + (h.lr * g) / d_ for b_, g, d_ in zip(state["b"], grads, d)]
+        return [p - b_ for p, b_ in zip(params, b)], {"b": b}
+    b = [h.mu * b_ + g / d_ for b_, g, d_ in zip(state["b"], grads, d)]
+    return [p - h.lr * b_ for p, b_ in zip(params, b)], {"b": b}
+
+
+@dataclasses.dataclass(frozen=True)
+class Stages:
+    """The stages of one update, in the order :func:`step` runs them (see the module docstring)."""
+
+    init: Callable[[Convention, Any, Arrays], State] = init_state
+    carry: Callable[[Hyper, Arrays, State], State] = carry
+    gradient: Callable[[Hyper, Arrays, Arrays], Arrays] = gradient
+    weight_decay: Callable[[Hyper, Arrays, Arrays], tuple] = weight_decay
+    accumulate: Callable[[Hyper, State, Arrays], tuple] = accumulate
+    denominator: Callable[[Hyper, Arrays], Arrays] = denominator
+    apply: Callable[[Hyper, Arrays, State, Arrays, Arrays], tuple] = apply
+
+
+RMSPROP = Stages()
+"""The update every convention defines."""
+
+
+def step(conv: Convention, ar: Arith, params: Arrays, state: State, grads: Arrays, *,
+         t: Optional[int] = None, stages: Stages = RMSPROP) -> tuple[Arrays, State]:
+    """One RMSProp update of every parameter array; returns the new params and state (nothing is mutated).
+
+    Symbols and arguments: eta, rho, eps, mu, lambda are ``conv``'s ``lr``, ``rho``,
+    ``eps``, ``momentum``, ``weight_decay`` (``conv.exact``); p, g are ``params`` and
+    ``grads`` (lists of arrays of the context ``ar``); v, m, b are ``state["v"]``,
+    ``state["m"]`` (centered) and ``state["b"]`` (momentum); ``t`` counts the steps
+    from 1 (only a swapped stage may need it).  Per element, in this order::
+
+        g <- -g                                         (maximize)
+        g <- g + lambda p      or  p <- p - (eta lambda) p     (coupled / decoupled decay)
+        v <- rho v + (1 - rho) g^2
+        m <- rho m + (1 - rho) g,  s = max(v - m^2, 0)  (centered; else s = v)
+        d = sqrt(s + eps)      or  d = sqrt(s) + eps    (eps inside / outside)
+        p <- p - (eta g) / d                            (no momentum)
+        b <- mu b + (eta g) / d,  p <- p - b            (lr inside the momentum buffer)
+        b <- mu b + g / d,        p <- p - eta b        (lr outside)
+
+    ``stages`` swaps stages for a variant of the update (:class:`Stages`).
+
+    >>> from oracle.conventions import preset
+    >>> from oracle.engines.floating import FloatArith
+    >>> conv, ar = preset("seed", lr=0.1, rho=0.9, eps=1e-8), FloatArith("float64")
+    >>> params = [np.array([0.0])]
+    >>> params, state = step(conv, ar, params, init_state(conv, ar, params), [np.array([-8.0])])
+    >>> params[0], state["v"][0]  # v = 0.1 * 64; w = 0.1 * 8 / sqrt(6.4 + 1e-8)
+    (array([0.31622777]), array([6.4]))
+    """
+    h = Hyper.of(conv, ar, t)
+    state = stages.carry(h, params, state)
+    grads = stages.gradient(h, params, grads)
+    params, grads = stages.weight_decay(h, params, grads)
+    slots, s = stages.accumulate(h, state, grads)
+    d = stages.denominator(h, s)
+    params, more = stages.apply(h, params, state, grads, d)
+    slots.update(more)
+    # the slots in the order they came (a slot no stage updates keeps its value), then any new ones
+    return params, {**{name: slots.get(name, a) for name, a in state.items()}, **slots}
 
 
 GradFn = Callable[[Arith, Arrays], Arrays]
 """A closed-loop gradient: ``grad_fn(ar, params) -> grads``, written with context ops."""
 
 
-def simulate(
+def iterate(
     conv: Convention,
     ar: Arith,
     params0: Sequence[Any],
@@ -119,11 +248,12 @@ def simulate(
     steps: int,
     grads: Sequence[Sequence[Any]] | None = None,
     grad_fn: GradFn | None = None,
-) -> list[dict]:
-    """Run ``steps`` updates; open loop (``grads[t]``) or closed loop (``grad_fn``).
+    stages: Stages = RMSPROP,
+) -> Iterator[dict]:
+    """The records of :func:`simulate` one at a time, each computed when asked for.
 
-    Returns one record per step t = 0..steps: ``{"step", "grads", "params",
-    "state"}``; record 0 holds the initial parameters and state (grads None).
+    A caller that stops early (at a horizon, say) computes no step beyond it.
+    The arguments are checked at the call, before the first record.
     """
     if (grads is None) == (grad_fn is None):
         raise ValueError("give exactly one of grads (open loop) or grad_fn (closed loop)")
@@ -131,12 +261,17 @@ def simulate(
         raise ValueError(f"steps must be a non-negative int, got {steps!r}")
     if grads is not None and len(grads) < steps:
         raise ValueError(f"grads has {len(grads)} steps, fewer than steps={steps}")
+    return _records(conv, ar, params0, steps, grads, grad_fn, stages)
+
+
+def _records(conv: Convention, ar: Arith, params0: Sequence[Any], steps: int, grads: Any, grad_fn: Any,
+             stages: Stages) -> Iterator[dict]:
     # 0-d arrays are run as shape (1,): numpy returns bare scalars from 0-d
     # object-array arithmetic, and mpmath/sympy scalars do not combine with arrays.
     shapes = [np.shape(p) for p in params0]
     params = [np.atleast_1d(ar.array(p)) for p in params0]
-    state = init_state(conv, ar, params)
-    records = [{"step": 0, "grads": None, "params": params, "state": state}]
+    state = stages.init(conv, ar, params)
+    yield _reshaped({"step": 0, "grads": None, "params": params, "state": state}, shapes)
     for t in range(1, steps + 1):
         if grads is not None:
             g = [np.atleast_1d(ar.array(x)) for x in grads[t - 1]]
@@ -147,9 +282,25 @@ def simulate(
                 )
         else:
             g = grad_fn(ar, params)
-        params, state = step(conv, ar, params, state, g)
-        records.append({"step": t, "grads": g, "params": params, "state": state})
-    return [_reshaped(rec, shapes) for rec in records]
+        params, state = step(conv, ar, params, state, g, t=t, stages=stages)
+        yield _reshaped({"step": t, "grads": g, "params": params, "state": state}, shapes)
+
+
+def simulate(conv: Convention, ar: Arith, params0: Sequence[Any], **run: Any) -> list[dict]:
+    """Run ``steps`` updates; open loop (``grads[t]``) or closed loop (``grad_fn``).
+
+    Takes the arguments of :func:`iterate` (``steps``, and ``grads`` or ``grad_fn``;
+    ``stages`` runs a variant of the update, :class:`Stages`) and returns one record
+    per step t = 0..steps: ``{"step", "grads", "params", "state"}``; record 0 holds
+    the initial parameters and state (grads None).
+
+    >>> from oracle.conventions import preset
+    >>> from oracle.engines.floating import FloatArith
+    >>> recs = simulate(preset("seed"), FloatArith("float64"), ["1"], grads=[["2"], ["-2"]], steps=2)
+    >>> [float(r["params"][0]) for r in recs]
+    [1.0, 0.683772237936009, 0.9131879702972568]
+    """
+    return list(iterate(conv, ar, params0, **run))
 
 
 def _reshaped(rec: dict, shapes: list) -> dict:

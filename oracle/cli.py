@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from fractions import Fraction
 from typing import Optional, Sequence
 
 from . import __version__

@@ -74,6 +74,8 @@ import math
 from fractions import Fraction
 from typing import Iterable, Literal, Optional, Union
 
+from .rounding import round_fraction_to_format
+
 Number = Union[float, int, str, Fraction]
 """A hyperparameter or input value: taken exactly (a float is its binary value)."""
 
@@ -132,8 +134,6 @@ def to_fraction(value: object, field: str = "value") -> Fraction:
 
 def round_to_float32(x: Fraction) -> Fraction:
     """Round an exact value to the nearest binary32 (ties to even), exactly."""
-    from .rounding import round_fraction_to_format
-
     return round_fraction_to_format(x, "binary32")
 
 

@@ -20,8 +20,9 @@ eta/sqrt(1 - gamma)
 
 (c) Scale identity: gradients c*g with eps give the same parameters as g with
     eps/c^2 (eps inside the root; eps/c outside), v0 = 0.  The documents'
-    missing factor 2 is the same as running the true gradient with eps/4, or
-    the documents' gradient with 4 eps:
+    gradient is half the true one (c = 1/2), so the documents' run with eps is
+    the true-gradient run with 4 eps, and the true run (c = 2) is the
+    documents' gradient with eps/4:
 
 >>> scale_identity()["inside"]
 True

@@ -3,6 +3,8 @@
 Everything here is integer arithmetic on exact values (a :class:`Fraction`, or
 an mpmath interval endpoint, which is an exact dyadic rational), so a rounding
 is the correctly rounded result by construction, never a floating-point guess.
+This is the one implementation of rounding in the package: the engines, the
+golden file format, grading and the pages all round through it.
 
 >>> from fractions import Fraction
 >>> float(round_fraction_to_format(Fraction(1, 10), "binary32"))
@@ -11,14 +13,15 @@ is the correctly rounded result by construction, never a floating-point guess.
 (1, 66667, -1)
 >>> format_sci(Fraction(2, 3), 5)
 '6.6667e-1'
+>>> certified_decimal(Fraction(11249, 10000), Fraction(11251, 10000), 3, extra=2)  # a 3-digit tie: 4 digits
+'1.125e0'
 """
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
-from typing import Any, Optional
-
-import mpmath.libmp as libmp
+from typing import Optional
 
 # (significand bits including the hidden one, minimum normal exponent, maximum exponent)
 FORMATS = {
@@ -27,6 +30,8 @@ FORMATS = {
     "binary16": (11, -14, 15),
 }
 DTYPE_FORMAT = {"float64": "binary64", "float32": "binary32", "float16": "binary16"}
+DTYPES: tuple[str, ...] = tuple(DTYPE_FORMAT)
+"""The float dtypes the package computes in and certifies: ``("float64", "float32", "float16")``."""
 
 
 def _round_half_even(num: int, den: int) -> int:
@@ -40,44 +45,57 @@ def _round_half_even(num: int, den: int) -> int:
 
 def _floor_log2(x: Fraction) -> int:
     """floor(log2(x)) for x > 0, exactly."""
-    e = x.numerator.bit_length() - x.denominator.bit_length()
-    # 2^e <= x < 2^(e+2) here; fix up
-    if Fraction(2) ** e > x:
+    n, d = x.numerator, x.denominator
+    e = n.bit_length() - d.bit_length()  # 2^(e-1) < n/d < 2^(e+1)
+    if (n << max(0, -e)) < (d << max(0, e)):
         e -= 1
-    elif Fraction(2) ** (e + 1) <= x:
-        e += 1
     return e
 
 
-def round_fraction_to_format(x: Fraction, fmt: str) -> Fraction:
-    """Round ``x`` to the nearest value of an IEEE binary format (ties to even).
-
-    Subnormals are handled; a result beyond the largest finite value rounds to
-    infinity, which is returned as ``None``-free Fraction only when finite, so
-    overflow raises ``OverflowError``.
-    """
+def _round_binary(x: Fraction, fmt: str) -> Optional[tuple[int, int]]:
+    """(m, q) with m * 2^q = |x| rounded to ``fmt`` (ties to even); None beyond its largest finite value."""
     bits, emin, emax = FORMATS[fmt]
+    n, d = abs(x.numerator), x.denominator
+    q = max(_floor_log2(Fraction(n, d)), emin) - (bits - 1)
+    m = _round_half_even(n << -q, d) if q < 0 else _round_half_even(n, d << q)
+    if m.bit_length() + q > emax + 1:
+        return None
+    return m, q
+
+
+def round_fraction_to_format(x: Fraction, fmt: str) -> Fraction:
+    """``x`` rounded to the nearest value of an IEEE binary format (ties to even), exactly.
+
+    Subnormals are handled; a result beyond the largest finite value raises ``OverflowError``.
+    """
     if x == 0:
         return Fraction(0)
-    sign = -1 if x < 0 else 1
-    ax = abs(x)
-    e = max(_floor_log2(ax), emin)
-    quantum_exp = e - (bits - 1)
-    scaled = ax / Fraction(2) ** quantum_exp
-    n = _round_half_even(scaled.numerator, scaled.denominator)
-    out = Fraction(n) * Fraction(2) ** quantum_exp
-    largest = (2 - Fraction(2) ** (1 - bits)) * Fraction(2) ** emax
-    if out > largest:
-        raise OverflowError(f"{float(sign * ax)!r} overflows {fmt}")
-    return sign * out
+    found = _round_binary(x, fmt)
+    if found is None:
+        raise OverflowError(f"{float(x)!r} overflows {fmt}")
+    m, q = found
+    out = Fraction(m << q) if q >= 0 else Fraction(m, 1 << -q)
+    return out if x > 0 else -out
 
 
 def to_float_exact(x: Fraction, fmt: str = "binary64") -> float:
     """The correctly rounded value of ``x`` in ``fmt``, as a Python float (inf on overflow)."""
-    try:
-        return float(round_fraction_to_format(x, fmt))
-    except OverflowError:
-        return float("inf") if x > 0 else float("-inf")
+    if x == 0:
+        return 0.0
+    found = _round_binary(x, fmt)
+    out = math.inf if found is None else math.ldexp(*found)
+    return out if x > 0 else -out
+
+
+def double_double(x: Fraction) -> tuple[float, float]:
+    """``x`` as hi + lo: hi its nearest double, lo the double nearest to the rest (as the bound engines
+    and the conformance reference store exact values).
+
+    >>> double_double(Fraction(1, 10))
+    (0.1, -5.551115123125783e-18)
+    """
+    hi = to_float_exact(x)
+    return (hi, to_float_exact(x - Fraction(hi))) if math.isfinite(hi) else (hi, 0.0)
 
 
 def round_decimal(x: Fraction, digits: int) -> tuple[int, int, int]:
@@ -149,10 +167,24 @@ def agreeing_digits(lo: Fraction, hi: Fraction, cap: int) -> Optional[int]:
     return d
 
 
-def mpf_to_fraction(x: Any) -> Optional[Fraction]:
-    """The exact value of an mpmath mpf (or raw mpf tuple); None for inf and nan."""
-    raw = getattr(x, "_mpf_", x)
-    if raw in (libmp.finf, libmp.fninf, libmp.fnan):
+def certified_decimal(lo: Fraction, hi: Fraction, digits: int, extra: int = 0) -> Optional[str]:
+    """The shortest rounding with ``digits`` to ``digits + extra`` significant digits that lo and hi share.
+
+    By monotonicity of rounding it is then the correctly rounded decimal of every
+    value in [lo, hi].  Checked at exactly the length returned: agreement at d
+    digits does not imply agreement at a shorter length (an exact value such as
+    1.25 is a tie at 2 digits).  ``format_sci(lo, digits)`` when lo == hi; None when
+    no such length agrees (or the interval straddles zero).
+
+    >>> certified_decimal(Fraction(1249, 1000), Fraction(1251, 1000), 2) is None
+    True
+    """
+    if lo == hi:
+        return format_sci(lo, digits)
+    if lo <= 0 <= hi:
         return None
-    p, q = libmp.to_rational(raw)
-    return Fraction(p, q)
+    for d in range(digits, digits + extra + 1):
+        text = format_sci(lo, d)
+        if format_sci(hi, d) == text:
+            return text
+    return None

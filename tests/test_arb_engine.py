@@ -138,6 +138,6 @@ def test_a_ball_converts_to_the_exact_enclosure():
     """BallValue's endpoints are mid -/+ rad exactly, and agree with agreeing_digits."""
     with A.precision(100):
         b = flint.arb(1) / 3
-    cv = CertifiedValue.from_interval(b, 40)
+    cv = A.BallValue(b, 40)
     assert cv.lo < Fraction(1, 3) < cv.hi
     assert cv.digits == agreeing_digits(cv.lo, cv.hi, 40) >= 29

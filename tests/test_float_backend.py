@@ -118,7 +118,7 @@ class TestTeeth:
 
     def run_ratio(self, conv_float, conv_ref, dtype="float64", steps=200, scale=1.0):
         from oracle.engines.errorbound import ErrorBoundArith
-        from oracle.rounding import mpf_to_fraction
+        from oracle.engines.interval import mpf_to_fraction
 
         grads = stream(5, steps, 3, scale=scale)
         got = simulate(conv_float, FloatArith(dtype), [np.array([0.3, -0.7, 1.1])], steps=steps, grads=grads)

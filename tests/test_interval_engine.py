@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from oracle.conventions import preset
-from oracle.engines.interval import CertifiedValue, IntervalArith, certified_run
-from oracle.rounding import format_sci, mpf_to_fraction
+from oracle.engines.interval import CertifiedValue, IntervalArith, certified_run, mpf_to_fraction
+from oracle.rounding import format_sci
 
 
 def independent_seed_run(lr, rho, eps, w0, grads, dps=300):

@@ -29,15 +29,20 @@ BASE = ("--convention=seed", "--dtype=float64", "--oracle-profile=quick", "-p", 
 
 
 def _workers() -> list:
-    """Worker processes of rmsprop-oracle still running (there must be none after a session)."""
+    """Worker processes of rmsprop-oracle that this process started and that still run (there must be none
+    after a session; other test sessions on the machine run their own)."""
     out = []
     for pid in os.listdir("/proc"):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                if b"oracle.conformance.worker" in fh.read():
-                    out.append(int(pid))
-        except OSError:
+                if b"oracle.conformance.worker" not in fh.read():
+                    continue
+            with open(f"/proc/{pid}/status") as fh:
+                parent = next(int(line.split()[1]) for line in fh if line.startswith("PPid:"))
+        except (OSError, StopIteration, ValueError):
             continue
+        if parent == os.getpid():
+            out.append(int(pid))
     return out
 
 

@@ -1,10 +1,13 @@
-"""Generated pages: fresh with respect to the golden files, and their quoted values are doctests."""
+"""Generated pages (scripts/golden_pages.py): fresh with respect to the golden files, and their quoted values are doctests."""
 
 import doctest
+import re
 
 import pytest
 
-from oracle.golden import GOLDEN_DIR, pages
+from oracle.golden import GOLDEN_DIR, data
+
+pages = data.generator("golden_pages")
 
 
 def test_pages_are_not_stale():
@@ -43,3 +46,16 @@ def test_difference_is_certified_from_half_ulps():
     """A difference of two published decimals keeps only the digits their half-ulp bounds certify."""
     assert pages.difference("1.0000000e0", "9.990000e-1", digits=12) == "1.00e-3"
     assert pages.difference("1.5e0", "1.5e0") == "in [-1.000e-01, 1.000e-01]"
+
+
+def test_renderer_doctests_and_templates():
+    """The renderer's own examples hold; every field of every template is filled (no brace survives)."""
+    assert doctest.testmod(pages).failed == 0
+    for name, text in pages.render(GOLDEN_DIR).items():
+        assert not re.search(r"[{}]", text), name
+
+
+def test_exact_values_embed_the_gluon_cycle_figure():
+    """exact-values.md shows the Gluon-cycle figure, which ships in golden/figures/."""
+    text = (GOLDEN_DIR / "exact-values.md").read_text()
+    assert "](figures/gluon-cycle.png)" in text and (GOLDEN_DIR / "figures" / "gluon-cycle.png").is_file()

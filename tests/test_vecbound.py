@@ -7,10 +7,11 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from oracle.algorithm import simulate
 from oracle.conformance import reference as R
-from oracle.conformance.cases import Quadratic, arr, builtin_cases, scale
+from oracle.conformance.cases import arr, builtin_cases, scale
+from oracle.problems.quadratic import Diagonal
 from oracle.conventions import PRESET_NAMES, preset
 from oracle.engines.errorbound import ErrorBoundArith
-from oracle.engines.vecbound import BoundArith, OutOfRange, split
+from oracle.engines.vecbound import BoundArith, OutOfRange
 
 REGIMES = ("normal", "tiny", "huge", "zeros", "flips", "closed")
 
@@ -34,7 +35,7 @@ def compare(conv, dtype, params0, steps, grads=None, grad_fn=None):
     n = 0
     for ra, rb in zip(ref, got):
         for a, b in _pairs(ra, rb):
-            hi, lo, err = split(b, bar)
+            hi, lo, err = bar.split(b)
             for x, h, l, s in zip(np.asarray(a, dtype=object).reshape(-1), hi.reshape(-1), lo.reshape(-1),
                                   err.reshape(-1)):
                 if ctx.isnan(x.err):  # ErrorBoundArith makes no claim (inf * 0 past an overflow)
@@ -73,7 +74,7 @@ def test_bound_never_below_errorbound_arith(data):
     mag = {"tiny": sc["tiny"], "huge": sc["huge"]}.get(regime, 1.0)
     params0 = [arr(rng.uniform(-2, 2, size), dtype)]
     if regime == "closed":
-        problem = Quadratic([arr(rng.uniform(0.25, 4, size), dtype)], [arr(rng.uniform(-2, 2, size), dtype)])
+        problem = Diagonal([arr(rng.uniform(0.25, 4, size), dtype)], [arr(rng.uniform(-2, 2, size), dtype)])
         try:
             compare(conv, dtype, params0, steps, grad_fn=problem.grad_fn())
         except OutOfRange:
@@ -200,12 +201,12 @@ def test_values_agree_with_the_certified_interval_engine(name):
     rng = np.random.default_rng(8)
     p0 = [rng.uniform(-1, 1, 3)]
     grads = [[rng.standard_normal(3)] for _ in range(12)]
-    problem = Quadratic([np.array([1.0, 4.0, 0.5])], [np.array([0.5, -1.0, 2.0])])
+    problem = Diagonal([np.array([1.0, 4.0, 0.5])], [np.array([0.5, -1.0, 2.0])])
     for kw in (dict(grads=grads), dict(grad_fn=problem.grad_fn())):
         cert = certified_run(conv, p0, steps=12, digits=30, **kw)
         bar = BoundArith("float64")
         got = simulate(conv, bar, p0, steps=12, **kw)
         for rc, rb in zip(cert.records, got):
-            hi, lo, err = split(rb["params"][0], bar)
+            hi, lo, err = bar.split(rb["params"][0])
             for cv, h, l, e in zip(rc["params"][0].reshape(-1), hi, lo, err):
                 assert abs(Fraction(float(h)) + Fraction(float(l)) - cv.mid()) <= Fraction(float(e)) / 10**6

@@ -21,9 +21,13 @@ Modules (one job each):
 ``candidate``   load ``MODULE:ATTR``, read the signature, call the candidate safely
 ``builtin``     the package's own float implementations as protocol factories
 ``cases``       the reference cases (docs example, open-loop streams, quadratic, regimes)
+``golden_replay`` the golden files' trajectories as cases
+``sources``     every source of cases (the built-in ones, the golden replays)
 ``reference``   the exact values and error bounds of a case (:mod:`oracle.engines.errorbound`)
 ``grading``     run a candidate on a case; ULP, LRE and bound ratio; first divergence
-``mistakes``    the catalogue of known RMSProp mistakes, used to diagnose a failure
+``mistakes``    the catalogue of known RMSProp mistakes (Convention edits, swapped stages), used to
+                diagnose a failure
+``wrong_stages`` the wrong stages of the update the catalogue swaps in
 ``fingerprint`` discriminating probes: which preset a candidate follows
 ``certificate`` results of a session, terminal summary and JSON certificate
 ``suite``       the test functions the pytest plugin collects

@@ -18,7 +18,11 @@ from __future__ import annotations
 import inspect
 from typing import Callable
 
+import numpy as np
+
+from ..algorithm import init_state, step as update
 from ..conventions import PRESET_NAMES, preset
+from ..engines.floating import FloatArith
 
 _OPTION_DEFAULTS = {"momentum": 0.0, "centered": False, "weight_decay": 0.0}
 
@@ -29,11 +33,6 @@ def factory(name: str) -> Callable:
     allowed = [o for o in ("momentum", "centered", "weight_decay") if o in conv0.allows]
 
     def make(params, *, lr, rho, eps, **options):
-        import numpy as np
-
-        from ..algorithm import init_state, step as update
-        from ..engines.floating import FloatArith
-
         unknown = set(options) - set(allowed)
         if unknown:
             raise TypeError(f"the {name} preset has no option {sorted(unknown)[0]!r}")

@@ -1,74 +1,27 @@
-"""The reference cases: inputs of one run, in one dtype, open or closed loop.
+"""The reference cases: inputs of one run, in one dtype, open or closed loop; the built-in cases.
 
 A :class:`Case` holds everything a candidate receives (initial parameters and
 gradients already in its dtype, hyperparameters as Python floats, options)
-plus, for a closed-loop case, the problem whose gradient is computed from the
-candidate's own parameters.  The reference (:mod:`.reference`) runs on exactly
-these values.  Cases come from *sources*, functions ``source(dtype, profile)``
-listed in :data:`SOURCES`; a replay of golden files plugs in by appending one.
-
-Closed-loop problems are quadratics, g = a * (p - c) elementwise; the
-documents' example is a = x^2 = 4, c = y / x = 2 (g = (y - w x)(-x)).
+plus, for a closed-loop case, the problem (:class:`oracle.problems.Problem`)
+whose gradient is computed from the candidate's own parameters.  The reference
+(:mod:`.reference`) runs on exactly these values.  :func:`builtin_cases` are
+the fixed cases; their closed-loop problems are separable quadratics
+(:class:`oracle.problems.quadratic.Diagonal`).  :mod:`.sources` lists every
+source of cases (these and the golden replays, :mod:`.golden_replay`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from fractions import Fraction
 from typing import Any, Callable, Optional
 
 import numpy as np
 
-from ..rounding import DTYPE_FORMAT, FORMATS
-
-PROFILES = ("quick", "default", "thorough")
-DTYPES = ("float64", "float32", "float16")
-
-
-@dataclasses.dataclass
-class Quadratic:
-    """g = a * (p - c) for each array (a, c in the case's dtype)."""
-
-    a: list
-    c: list
-
-    def exact_grads(self, params: list, dtype: str) -> list:
-        """The gradient at the candidate's float params, computed exactly and rounded once."""
-        out = []
-        for p, a, c in zip(params, self.a, self.c):
-            if not np.all(np.isfinite(p)):  # a broken candidate: no gradient, feed NaN
-                out.append(np.full(p.shape, np.nan, dtype=dtype))
-                continue
-            flat = [
-                Fraction(float(a_)) * (Fraction(float(p_)) - Fraction(float(c_)))
-                for p_, a_, c_ in zip(p.reshape(-1), a.reshape(-1), c.reshape(-1))
-            ]
-            g = np.array([_round(x, dtype) for x in flat], dtype=dtype).reshape(p.shape)
-            out.append(g)
-        return out
-
-    def float_grads(self, params: list) -> list:
-        """The gradient computed in the params' own float dtype (for replaying known mistakes)."""
-        return [a.reshape(p.shape) * (p - c.reshape(p.shape)) for p, a, c in zip(params, self.a, self.c)]
-
-    def key(self) -> list:
-        """Arrays that identify the problem (for the reference cache)."""
-        return list(self.a) + list(self.c)
-
-    def grad_fn(self) -> Callable:
-        """The same gradient written with context operations (for the reference engines)."""
-
-        def g(ar: Any, params: list) -> list:
-            return [(p - ar.array(c.reshape(p.shape))) * ar.array(a.reshape(p.shape))
-                    for p, a, c in zip(params, self.a, self.c)]
-
-        return g
-
-
-def _round(x: Fraction, dtype: str) -> float:
-    from ..rounding import to_float_exact
-
-    return to_float_exact(x, DTYPE_FORMAT[dtype])
+from ..problems import Problem
+from ..problems.quadratic import Diagonal
+from ..rounding import DTYPES
+from .candidate import OpenFeed
+from .options import PROFILES
 
 
 @dataclasses.dataclass
@@ -82,7 +35,7 @@ class Case:
     steps: int
     options: dict = dataclasses.field(default_factory=dict)
     grads: Optional[list] = None
-    problem: Optional[Any] = None  # Quadratic, or any object with the same four methods
+    problem: Optional[Problem] = None
     sample: Optional[list] = None  # per array: flat indices the reference follows
     tags: tuple = ()
     exact: Optional[dict] = None
@@ -102,8 +55,6 @@ class Case:
 
     def feed(self) -> Callable:
         """``feed(t, params) -> grads`` for the candidate (copies; closed loop from params)."""
-        from .candidate import OpenFeed
-
         if self.closed:
             return lambda t, params: self.problem.exact_grads(params, self.dtype)
         return OpenFeed(self.grads)
@@ -117,7 +68,6 @@ def arr(values: Any, dtype: str) -> np.ndarray:
 
 def scale(dtype: str) -> dict:
     """Magnitudes of the regimes in a dtype: tiny gradients, huge gradients, eps."""
-    bits, emin, emax = FORMATS[DTYPE_FORMAT[dtype]]
     return {
         "float64": {"tiny": 2.0**-60, "huge": 2.0**400, "eps": 1e-8},
         "float32": {"tiny": 2.0**-40, "huge": 2.0**50, "eps": 1e-8},
@@ -143,9 +93,9 @@ def builtin_cases(dtype: str, profile: str = "default") -> list:
     cases = []
     docs = dict(lr=0.1, rho=0.9, eps=1e-8)
     four, two = [arr(4.0, dtype)], [arr(2.0, dtype)]
-    cases.append(Case("docs-example", dtype, [arr(0.0, dtype)], docs, 5, problem=Quadratic(four, two),
+    cases.append(Case("docs-example", dtype, [arr(0.0, dtype)], docs, 5, problem=Diagonal(four, two),
                       tags=("golden", "closed", "scalar")))
-    cases.append(Case("docs-example-long", dtype, [arr(0.0, dtype)], docs, 80, problem=Quadratic(four, two),
+    cases.append(Case("docs-example-long", dtype, [arr(0.0, dtype)], docs, 80, problem=Diagonal(four, two),
                       tags=("golden", "closed", "scalar")))
     shapes = [(3,), (2, 2), ()]
     hyper = dict(lr=0.01, rho=0.9, eps=sc["eps"])
@@ -176,8 +126,8 @@ def builtin_cases(dtype: str, profile: str = "default") -> list:
     c = [arr([1.0, -2.0, 0.5, 3.0], dtype)]
     q0 = [arr([0.0, 1.0, -1.0, 2.5], dtype)]
     qh = dict(lr=0.01, rho=0.99, eps=sc["eps"])
-    cases.append(Case("quadratic", dtype, q0, qh, 30, problem=Quadratic(a, c), tags=("closed",)))
-    cases.append(Case("quadratic-momentum", dtype, q0, qh, 30, {"momentum": 0.9}, problem=Quadratic(a, c),
+    cases.append(Case("quadratic", dtype, q0, qh, 30, problem=Diagonal(a, c), tags=("closed",)))
+    cases.append(Case("quadratic-momentum", dtype, q0, qh, 30, {"momentum": 0.9}, problem=Diagonal(a, c),
                       tags=("closed",)))
     long_n = {"quick": 1000, "default": 1000, "thorough": 5000}[profile]
     width = 1 if profile == "quick" else 2
@@ -202,17 +152,3 @@ def large_case(dtype: str, size: int, steps: int, rng: np.random.Generator) -> C
     grads = [[arr(rng.standard_normal(size), dtype)] for _ in range(steps)]
     return Case(f"large-{size}", dtype, p0, dict(lr=0.01, rho=0.9, eps=scale(dtype)["eps"]), steps,
                 grads=grads, tags=("open", "large"))
-
-
-def _golden_source(dtype: str, profile: str = "default") -> list:
-    from .golden_replay import golden_cases
-
-    return golden_cases(dtype, profile)
-
-
-SOURCES: list = [builtin_cases, _golden_source]
-"""Case sources ``source(dtype, profile) -> list[Case]``."""
-
-
-def all_cases(dtype: str, profile: str = "default") -> list:
-    return [case for source in SOURCES for case in source(dtype, profile)]

@@ -184,9 +184,9 @@ class Ledger:
         return lines
 
     def certificate(self) -> dict:
-        import numpy
+        import numpy  # the plugin imports nothing heavy at load
 
-        from .. import __version__
+        from .. import __version__  # the version in use when called
 
         versions = {"rmsprop-oracle": __version__, "python": platform.python_version(), "numpy": numpy.__version__}
         for mod in ("hypothesis", "pytest", "mpmath", "xdist"):

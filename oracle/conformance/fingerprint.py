@@ -43,6 +43,7 @@ import numpy as np
 from ..conventions import HYPERPARAMETERS, PRESET_NAMES, Convention, parse, preset, rounded_names, rounding_mode
 from .candidate import Candidate, CandidateError, Declined
 from .cases import Case, arr
+from .grading import grade
 
 EXACT = dict(lr=0.5, rho=0.75, eps=2.0**-20)
 """Hyperparameters exact in every dtype: a probe changes only what it asks about."""
@@ -160,8 +161,6 @@ class _Runs:
     def ratio(self, conv: Convention, probe: Probe, dtype: str) -> Optional[float]:
         """Worst error / bound of the candidate against ``conv`` on one probe (None: the probe's options are
         not in the convention, so it says nothing about it)."""
-        from .grading import grade
-
         case = probe.case(dtype)
         try:
             conv = conv.replace(**case.hyper, **case.options)

@@ -16,7 +16,8 @@ import itertools
 
 import numpy as np
 
-from .cases import Case, Quadratic, arr, scale
+from ..problems.quadratic import Diagonal
+from .cases import Case, arr, scale
 
 SHAPES = [(), (0,), (1,), (3,), (2, 3), (4, 1)]
 CHOICES = {"momentum": (0.0, 0.5, 0.9), "centered": (False, True), "weight_decay": (0.0, 0.01, 0.5)}
@@ -61,7 +62,7 @@ def draw_case(data, dtype: str, target) -> Case:
     if regime == "closed":
         a = [arr(rng.uniform(0.25, 4, s), dtype) for s in shapes]
         c = [arr(rng.uniform(-2, 2, s), dtype) for s in shapes]
-        return Case(name, dtype, params0, hyper, steps, options, problem=Quadratic(a, c), tags=("nocache",))
+        return Case(name, dtype, params0, hyper, steps, options, problem=Diagonal(a, c), tags=("nocache",))
     grads = []
     for t in range(steps):
         g = [rng.standard_normal(s) * mag for s in shapes]

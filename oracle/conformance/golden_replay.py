@@ -42,41 +42,19 @@ from typing import Optional
 
 import numpy as np
 
+from ..conventions import preset
+from ..golden import trajectory, verify
+from ..problems import ContextProblem
+from ..problems import gluon as G
 from .cases import Case, arr
 
 HYPER = ("lr", "rho", "eps")
 GLUON_FILE, GLUON_EPOCHS = "gluon-intended-long", 40
 
 
-class GluonProblem:
-    """The intended Gluon gradient: column residuals, all 4 rows, the mean loss (closed loop)."""
-
-    def __init__(self) -> None:
-        from ..problems import gluon as G
-
-        self.G, self.variant = G, G.VARIANTS[G.INTENDED]
-
-    def exact_grads(self, params: list, dtype: str) -> list:
-        from .cases import _round
-
-        if not all(np.all(np.isfinite(p)) for p in params):  # a broken candidate: feed NaN
-            return [np.full(p.shape, np.nan, dtype=dtype) for p in params]
-        exact = [np.vectorize(lambda x: Fraction(float(x)), otypes=[object])(p) for p in params]
-        _, grads = self.G.evaluate(self.variant, exact)
-        return [np.array([_round(x, dtype) for x in g.reshape(-1)], dtype=dtype).reshape(p.shape)
-                for g, p in zip(grads, params)]
-
-    def float_grads(self, params: list) -> list:
-        from ..engines.floating import FloatArith
-
-        ar = FloatArith(params[0].dtype.name)
-        return self.grad_fn()(ar, [p.reshape(s) for p, s in zip(params, ((2, 1), (1,)))])
-
-    def grad_fn(self):
-        return lambda ar, params: self.G.loss_and_grads(self.variant, ar, params)[1]
-
-    def key(self) -> list:
-        return [np.array(self.G.X_ROWS, dtype=float), np.array(self.G.Y, dtype=float)]
+def gluon_problem() -> ContextProblem:
+    """The intended Gluon gradient (column residuals, all 4 rows, the mean loss) as a closed-loop problem."""
+    return ContextProblem(G.grad_fn(G.VARIANTS[G.INTENDED]), "gluon-intended")
 
 
 def gluon_case(dtype: str, profile: str = "default", golden_dir: Optional[Path] = None) -> Case:
@@ -85,16 +63,12 @@ def gluon_case(dtype: str, profile: str = "default", golden_dir: Optional[Path] 
     Its exact inputs and its reference over the 40 epochs are checked against
     ``gluon-intended-long`` on disk (:func:`oracle.golden.trajectory.verified`).
     """
-    from ..conventions import preset
-    from ..golden import trajectory, verify
-    from ..problems import gluon as G
-
     w0, b0 = G.params0()
     hyper = {"lr": G.LR, "rho": G.ALPHA, "eps": G.EPS}
     plain = {"momentum": 0.0, "weight_decay": 0.0, "centered": False}  # explicit: no target's defaults leak in
     case = Case("golden-gluon-intended", dtype,
                 [arr([[float(Fraction(x)) for x in row] for row in w0], dtype), arr([float(Fraction(x)) for x in b0], dtype)],
-                {k: float(Fraction(v)) for k, v in hyper.items()}, GLUON_EPOCHS, dict(plain), problem=GluonProblem(),
+                {k: float(Fraction(v)) for k, v in hyper.items()}, GLUON_EPOCHS, dict(plain), problem=gluon_problem(),
                 tags=("closed", "golden"),
                 exact={"preset": "seed", "hyper": {**hyper, **plain},
                        "params0": [np.array(w0, dtype=object), np.array(b0, dtype=object)],
@@ -111,8 +85,6 @@ def golden_files(profile: str, golden_dir: Optional[Path] = None) -> list:
 
     The folder must hold exactly the registry's case files (``GoldenDataError`` otherwise).
     """
-    from ..golden import verify
-
     files = sorted(verify.require_file_set(golden_dir).glob("stream-*.json"))
     if profile == "quick":
         files = [f for f in files if f.stem.endswith("-plain")]
@@ -132,8 +104,6 @@ def golden_cases(dtype: str, profile: str = "default", golden_dir: Optional[Path
     when the golden data is missing, unreadable, incomplete, has unexpected files,
     or a replayed file is damaged or disagrees with the registry or the reference engine.
     """
-    from ..golden import trajectory
-
     out = [gluon_case(dtype, profile, golden_dir)]
     for path in golden_files(profile, golden_dir):
         v = trajectory.verified(path)

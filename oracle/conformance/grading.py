@@ -3,29 +3,33 @@
 Every followed element of every parameter array is compared at every step
 while the reference can still hold a float implementation to the exact
 trajectory: an element is compared while its bound is at most u^(1/3) of the
-exact value (two thirds of the dtype's digits; :func:`oracle.accuracy.float_vs_bound`
-calls the last such step the *horizon*) or below the smallest normal number,
-and is dropped for good after that.  The candidate passes when the error of
-every compared value is within the bound.  Each value is graded in ULPs of the
-dtype at the exact value, in LRE (log relative error, capped at the dtype's
-digits) and as a fraction of the bound.
+exact value (two thirds of the dtype's digits) or below the smallest normal
+number, and is dropped for good after that (:func:`oracle.accuracy.compared`;
+the last step every element is compared is the *horizon*).  The candidate
+passes when the error of every compared value is within the bound.  Each value
+is graded in ULPs of the dtype at the exact value, in LRE (log relative error,
+capped at the dtype's digits) and as a fraction of the bound
+(:mod:`oracle.accuracy`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from fractions import Fraction
 from typing import Optional
 
 import numpy as np
 
-from ..accuracy import DIGITS
+from ..accuracy import abs_error, bound_ratio, lre, ulp, ulp_error
 from ..conventions import Convention
-from ..rounding import DTYPE_FORMAT, FORMATS
+from ..engines.interval import certified_run
+from ..rounding import format_sci
+from . import mistakes
 from .candidate import Candidate, CandidateError, Declined
 from .cases import Case
 from .outcome import Stats
-from .reference import Reference, followed, reference
+from .reference import followed, reference
 
 
 @dataclasses.dataclass
@@ -46,18 +50,6 @@ class Grade:
         return self.stats.worst_ratio
 
 
-def masks_of(ref: Reference, dtype: str) -> list:
-    """Per step and array, which followed elements are compared (see :func:`.reference.alive`)."""
-    return ref.masks
-
-
-def ulp_of(hi: np.ndarray, dtype: str) -> np.ndarray:
-    bits, emin, _ = FORMATS[DTYPE_FORMAT[dtype]]
-    with np.errstate(all="ignore"):
-        e = np.where(hi == 0, emin, np.maximum(np.frexp(np.abs(hi))[1] - 1, emin))
-    return np.ldexp(1.0, (e - bits + 1).astype(int))
-
-
 def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool = True,
           traj: Optional[list] = None) -> Grade:
     """Run ``candidate`` on ``case`` (or take its open-loop trajectory ``traj``) and grade it against ``conv``."""
@@ -75,25 +67,19 @@ def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool 
     except CandidateError as exc:
         return Grade(case.id, case.dtype, "failed", f"{case.id}: {exc.text()}", cause="broke the protocol")
     got = [[g.astype(np.float64) for g in followed(case, arrays)] for arrays in traj]
-    masks = masks_of(ref, case.dtype)
+    masks = ref.masks
     result = Grade(case.id, case.dtype, "passed")
-    digits = DIGITS[case.dtype]
     for t in range(1, ref.last + 1):
         for i, g in enumerate(got[t]):
             hi, lo, err = ref.params[t][i]
             mask = masks[t][i]
             if not mask.any():
                 continue
-            with np.errstate(all="ignore"):
-                e = np.abs((g - hi) - lo)
-                e = np.where(np.isfinite(g), e, np.inf)
-                ratio = np.where(e == 0, 0.0, e / err)
-                ulp = e / ulp_of(hi, case.dtype)
-                rel = np.where(hi == 0, e, e / np.abs(hi))
-                lre = np.clip(np.where(rel == 0, digits, -np.log10(rel)), 0.0, digits)
+            e = abs_error(g, hi, lo)
+            ratio = bound_ratio(e, err)
             result.compared += int(mask.sum())
             result.last_step = t
-            result.stats.add(ulp[mask], lre[mask], ratio[mask])
+            result.stats.add(ulp_error(e, hi, case.dtype)[mask], lre(e, hi, case.dtype)[mask], ratio[mask])
             bad = np.flatnonzero(mask & ~(ratio <= 1.0))
             if bad.size:
                 j = int(bad[np.argmax(ratio[bad])])
@@ -107,10 +93,6 @@ def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool 
 
 
 def failure_text(conv, case, ref, got, masks, t, i, j, diagnose, result) -> str:
-    from fractions import Fraction
-
-    from ..rounding import format_sci
-
     hi, lo, err = ref.params[t][i]
     g = got[t][i][j]
     shape = np.shape(case.params0[i])
@@ -118,7 +100,7 @@ def failure_text(conv, case, ref, got, masks, t, i, j, diagnose, result) -> str:
     where = np.unravel_index(flat, shape) if shape else ()
     exact = Fraction(float(hi[j])) + Fraction(float(lo[j]))
     e = abs(Fraction(float(g)) - exact) if math.isfinite(g) else math.inf
-    ulps = float(e / Fraction(float(ulp_of(hi[j:j + 1], case.dtype)[0]))) if e != math.inf else math.inf
+    ulps = float(e / Fraction(float(ulp(hi[j], case.dtype)))) if e != math.inf else math.inf
     ratio = float(e / Fraction(float(err[j]))) if err[j] > 0 and e != math.inf else math.inf
     lines = [
         f"{case.id} ({'closed' if case.closed else 'open'} loop, {case.steps} steps, lr={case.hyper['lr']!r}, "
@@ -140,9 +122,7 @@ def failure_text(conv, case, ref, got, masks, t, i, j, diagnose, result) -> str:
     if not math.isfinite(g):
         result.cause = "non-finite output where the exact value is finite"
     elif diagnose:
-        from .mistakes import diagnose as find
-
-        found = find(conv, case, got, ref, masks, t)
+        found = mistakes.diagnose(conv, case, got, ref, masks, t)
         stalled = got[t][i][j] == got[t - 1][i][j] and moved
         result.cause = found.text() if found.explained or not stalled else stuck
     elif got[t][i][j] == got[t - 1][i][j] and moved:
@@ -156,8 +136,6 @@ def certified_digits(conv, case, t: int, i: int, flat: int) -> Optional[str]:
     """The certified 17-digit value of the diverging element, for short small cases."""
     if t > 40 or sum(np.size(p) for p in followed(case, case.params0)) > 16:
         return None
-    from ..engines.interval import certified_run
-
     try:
         exact = case.exact  # a golden replay: certify the golden file's exact inputs
         if exact is not None:

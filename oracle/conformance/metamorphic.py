@@ -19,7 +19,6 @@ import numpy as np
 
 from .candidate import CandidateError, Declined
 from .cases import Case, arr, scale
-from .grading import masks_of
 from .reference import reference
 
 
@@ -47,7 +46,7 @@ def _compare(target, dtype, case_a, case_b, map_b, what: str) -> tuple:
         return "declined", str(exc)
     except CandidateError as exc:
         return "failed", f"{what}: {exc.text()}"
-    masks = masks_of(refs[0], dtype)
+    masks = refs[0].masks
     for t in range(1, min(refs[0].last, refs[1].last) + 1):
         mapped = map_b(runs[1][t], refs[1].params[t])
         for i, (a, (b, err_b)) in enumerate(zip(runs[0][t], mapped)):

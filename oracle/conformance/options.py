@@ -21,7 +21,9 @@ import dataclasses
 import math
 from typing import Any, Optional
 
-DTYPES = ("float64", "float32", "float16")
+from ..conventions import CASE_VALUES, parse
+from ..rounding import DTYPES
+
 PROFILES = ("quick", "default", "thorough")
 HYPERPARAMETER_MODES = ("exact", "float32", "float32_lr", "auto")
 ISOLATIONS = ("process", "inline")
@@ -105,7 +107,6 @@ def check_convention(spec: str) -> Optional[str]:
     """A validated ``--convention`` (None for auto)."""
     if spec in (None, "auto"):
         return None
-    from ..conventions import CASE_VALUES, parse
 
     try:
         conv = parse(spec)

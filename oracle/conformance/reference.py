@@ -22,18 +22,19 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from fractions import Fraction
 from typing import Any, Optional
 
 import numpy as np
 
-from ..accuracy import horizon_limit
-from ..algorithm import UndefinedUpdate, init_state, step
+from ..accuracy import compared
+from ..algorithm import UndefinedUpdate, init_state, iterate
 from ..conventions import Convention
 from ..engines.errorbound import ErrorBoundArith
 from ..engines.vecbound import BoundArith, OutOfRange
-from ..engines.vecbound import split as split_bounds
-from ..rounding import DTYPE_FORMAT, FORMATS
-from .cases import Case, Quadratic
+from ..rounding import double_double
+from ..problems.quadratic import Diagonal
+from .cases import Case
 
 _CACHE: dict = {}
 CHUNK = 1 << 14
@@ -64,7 +65,7 @@ def configure(workers: Optional[int] = None, scheduler: Optional[str] = None) ->
 class Reference:
     """``params[t][i]`` and ``state[t][name][i]``: (hi, lo, err) float64 arrays over the followed elements.
 
-    ``masks[t][i]`` says which elements are still compared at step t (see :func:`alive`); the run
+    ``masks[t][i]`` says which elements are still compared at step t (:func:`oracle.accuracy.compared`); the run
     stops at the first step where none is, so ``len(params) - 1`` may be less than the case's steps.
     """
 
@@ -76,25 +77,6 @@ class Reference:
     @property
     def last(self) -> int:
         return len(self.params) - 1
-
-
-def alive(arrays: list, before: Optional[list], dtype: str) -> list:
-    """Elements still compared: bound <= u^(1/3) |exact| or below the smallest normal, and so far always."""
-    _, emin, _ = FORMATS[DTYPE_FORMAT[dtype]]
-    limit, normal = horizon_limit(dtype), 2.0**emin
-    out = []
-    for i, (hi, lo, err) in enumerate(arrays):
-        ok = np.isfinite(err) & ((err <= limit * np.abs(hi)) | (err <= normal))
-        out.append(ok if before is None else ok & before[i])
-    return out
-
-
-def _split(a: np.ndarray, ctx) -> tuple:
-    flat = np.asarray(a, dtype=object).reshape(-1)
-    hi = np.array([float(x.val) for x in flat], dtype=np.float64)
-    lo = np.array([float(x.val - ctx.mpf(h)) for x, h in zip(flat, hi)], dtype=np.float64)
-    err = np.array([float(x.err) for x in flat], dtype=np.float64)
-    return hi, lo, np.nextafter(err, np.inf)
 
 
 def followed(case: Case, arrays: list) -> list:
@@ -109,13 +91,13 @@ def reference(conv: Convention, case: Case) -> Reference:
     graded once, and its reference holds gigabytes in the thorough profile)."""
     if "nocache" in case.tags or "large" in case.tags:
         return _compute(conv, case)
-    key = (conv, fingerprint(case))
+    key = (conv, case_key(case))
     if key not in _CACHE:
         _CACHE[key] = _compute(conv, case)
     return _CACHE[key]
 
 
-def fingerprint(case: Case) -> str:
+def case_key(case: Case) -> str:
     """A digest of everything the reference depends on (inputs, hyperparameters, options, length)."""
     import hashlib
 
@@ -146,7 +128,7 @@ class Job:
 
     def chunk(self, lo: int, hi: int) -> "Job":
         cut = lambda arrays: [np.asarray(a)[lo:hi] for a in arrays]  # noqa: E731
-        problem = None if self.problem is None else Quadratic(cut(self.problem.a), cut(self.problem.c))
+        problem = None if self.problem is None else Diagonal(cut(self.problem.a), cut(self.problem.c))
         grads = None if self.grads is None else [cut(g) for g in self.grads]
         return Job(self.conv, self.dtype, self.steps, cut(self.params0), grads, problem, self.engine)
 
@@ -163,10 +145,10 @@ def _job(conv: Convention, case: Case) -> Job:
     problem = None
     if case.closed:
         problem = case.problem
-        if type(problem) is Quadratic:  # elementwise: flattened like the params
-            problem = Quadratic([np.asarray(a).reshape(-1) for a in problem.a],
+        if type(problem) is Diagonal:  # elementwise: flattened like the params
+            problem = Diagonal([np.asarray(a).reshape(-1) for a in problem.a],
                                 [np.asarray(c).reshape(-1) for c in problem.c])
-    vector_ok = problem is None or type(problem) is Quadratic
+    vector_ok = problem is None or type(problem) is Diagonal
     return Job(conv, case.dtype, case.steps, params0, grads, problem, "vector" if vector_ok else "mpmath")
 
 
@@ -178,35 +160,26 @@ def run_job(job: Job, until: Optional[int] = None) -> dict:
     """
     if job.engine == "vector":
         try:
-            ar = BoundArith(job.dtype)
-            return _run(job, ar, lambda a: split_bounds(a, ar), until)
+            return _run(job, BoundArith(job.dtype), until)
         except OutOfRange:
             pass  # outside the vectorized engine's range: the definition below
-    ar = ErrorBoundArith(job.dtype)
-    return _run(job, ar, lambda a: _split(a, ar.ctx), until)
+    return _run(job, ErrorBoundArith(job.dtype), until)
 
 
-def _run(job: Job, ar: Any, split, until: Optional[int]) -> dict:
+def _run(job: Job, ar: Any, until: Optional[int]) -> dict:
+    """The job's records split into (hi, lo, err) by the engine ``ar``, to the horizon or to ``until``."""
     out: dict = {"params": [], "state": [], "masks": [], "undefined": None}
-    params = [np.atleast_1d(ar.array(p)) for p in job.params0]
     grad_fn = job.problem.grad_fn() if job.problem is not None else None
-
-    def record(params: list, state: dict) -> None:
-        out["params"].append([split(p) for p in params])
-        out["state"].append({k: [split(s) for s in v] for k, v in state.items()})
-        out["masks"].append(alive(out["params"][-1], out["masks"][-1] if out["masks"] else None, job.dtype))
-
+    steps = job.steps if until is None else min(job.steps, until)
     try:
-        state = init_state(job.conv, ar, params)
-        record(params, state)
-        for t in range(1, job.steps + 1):
-            if until is None and not any(m.any() for m in out["masks"][-1]) and any(p.size for p in params):
+        for rec in iterate(job.conv, ar, job.params0, steps=steps, grads=job.grads, grad_fn=grad_fn):
+            params = [ar.split(p) for p in rec["params"]]
+            before = out["masks"][-1] if out["masks"] else [None] * len(params)
+            out["params"].append(params)
+            out["state"].append({k: [ar.split(s) for s in v] for k, v in rec["state"].items()})
+            out["masks"].append([compared(hi, err, job.dtype, b) for (hi, _, err), b in zip(params, before)])
+            if until is None and not any(m.any() for m in out["masks"][-1]) and any(p[0].size for p in params):
                 break  # no element within the horizon any more
-            if until is not None and t > until:
-                break
-            g = grad_fn(ar, params) if grad_fn is not None else [np.atleast_1d(ar.array(x)) for x in job.grads[t - 1]]
-            params, state = step(job.conv, ar, params, state, g)
-            record(params, state)
     except OutOfRange:
         raise
     except (ZeroDivisionError, UndefinedUpdate, ArithmeticError) as exc:
@@ -233,15 +206,10 @@ def _take_certified(res: dict, certified: list) -> None:
 
     :mod:`oracle.golden.trajectory` has checked that both agree to the file's 50 digits.
     """
-    from fractions import Fraction
-
-    from ..rounding import to_float_exact
-
     def pair(values: Any, err: np.ndarray) -> tuple:
-        exact = [Fraction(x) for x in np.asarray(values, dtype=object).reshape(-1)]
-        hi = np.array([to_float_exact(x) for x in exact], dtype=np.float64)
-        lo = np.array([float(x - Fraction(h)) for x, h in zip(exact, hi)], dtype=np.float64)
-        return hi, lo, err
+        split = [double_double(Fraction(x)) for x in np.asarray(values, dtype=object).reshape(-1)]
+        return (np.array([s[0] for s in split], dtype=np.float64).reshape(np.shape(err)),
+                np.array([s[1] for s in split], dtype=np.float64).reshape(np.shape(err)), err)
 
     for t, step_values in enumerate(certified[: len(res["params"])]):
         if set(step_values["state"]) != set(res["state"][t]):

@@ -144,7 +144,8 @@ class Session:
         """The cases in ``dtype``; with damaged or missing golden data, the others (see ``golden_error``)."""
         if dtype not in self._cases:
             from ..golden import GoldenDataError
-            from .cases import all_cases, builtin_cases
+            from .cases import builtin_cases
+            from .sources import all_cases
 
             try:
                 self._cases[dtype] = all_cases(dtype, self.profile)

@@ -27,7 +27,13 @@ import traceback
 
 import pytest
 
-from .outcome import KEY, Outcome
+from . import hygiene
+from .fingerprint import identify
+from .generated import draw_case
+from .grading import grade
+from .metamorphic import independence, permutation, scale_invariance
+from .options import argv
+from .outcome import KEY, Outcome, Stats
 from .session import Session
 
 
@@ -109,8 +115,6 @@ def conclude(request, target, outcome: Outcome) -> None:
 
 def rerun_command(request, target, dtype) -> str:
     """A command that reruns exactly this test (the convention pinned unless it is the fingerprint test)."""
-    from .options import argv
-
     s = Session.of(request.config)
     opts = {k: s.opts[k] for k in ("optimizer", "oracle_profile", "case_timeout", "isolation")}
     if s.opts["optimizer"]:
@@ -140,8 +144,6 @@ GOLDEN_DATA = "golden-data"
 
 def test_case(ccase, request):
     """The candidate follows the reference of one fixed case within the error bound."""
-    from .grading import grade
-
     name, dtype, case_name = ccase
     s = Session.of(request.config)
     target = s.target(name)
@@ -167,10 +169,6 @@ class OracleBug(Exception):
 def test_generated(ctarget_dtype, request):
     """Hypothesis-generated cases (shapes, hyperparameters, options, regimes) stay within the bound."""
     from hypothesis import HealthCheck, Phase, given, settings, strategies as st
-
-    from .generated import draw_case
-    from .grading import grade
-    from .outcome import Stats
 
     name, dtype = ctarget_dtype
     s = Session.of(request.config)
@@ -221,30 +219,22 @@ def _property(request, ctarget_dtype, test: str, check) -> None:
 
 def test_permutation(ctarget_dtype, request):
     """Permuting the elements of an array permutes the result (within the bound)."""
-    from .metamorphic import permutation
-
     _property(request, ctarget_dtype, "permutation", permutation)
 
 
 def test_independence(ctarget_dtype, request):
     """An array's trajectory does not depend on the other parameter arrays."""
-    from .metamorphic import independence
-
     _property(request, ctarget_dtype, "independence", independence)
 
 
 def test_scale_invariance(ctarget_dtype, request):
     """Scaling gradients by 4 and eps by 16 (inside) or 4 (outside) leaves the trajectory unchanged."""
-    from .metamorphic import scale_invariance
-
     _property(request, ctarget_dtype, "scale-invariance", scale_invariance)
 
 
 @pytest.mark.parametrize("check", ["inputs_not_mutated", "no_aliasing", "instances_independent", "deterministic"])
 def test_hygiene(ctarget, check, request):
     """State hygiene: inputs not mutated, outputs not aliased, instances independent, determinism."""
-    from . import hygiene
-
     s = Session.of(request.config)
     target = s.target(ctarget)
     with Verdict(request, target, f"hygiene-{check}", None) as v:
@@ -257,8 +247,6 @@ def test_hygiene(ctarget, check, request):
 
 def test_fingerprint(cfinger, request):
     """The probes identify a convention agreeing with the candidate (its own preset for a built-in)."""
-    from .fingerprint import identify
-
     s = Session.of(request.config)
     target = s.target(cfinger)
     with Verdict(request, target, "fingerprint", None) as v:

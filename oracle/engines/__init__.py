@@ -1,5 +1,7 @@
 """Number contexts for :func:`oracle.algorithm.step`.
 
+* :mod:`.certified` -- what the certified engines publish: :class:`~.certified.CertifiedValue` (an exact
+  enclosure and its certified digits) and :class:`~.certified.CertifiedRun`.
 * :mod:`.interval` -- rigorous mpmath interval arithmetic: the certified reference (the definition).
 * :mod:`.arb` -- the same certification in python-flint Arb balls (extra ``flint``): the fast path of
   ``certified_run``.

@@ -22,7 +22,7 @@ Method:
    round to the same (D+1)-digit decimal.  Either way
    :func:`oracle.rounding.agreeing_digits` (the definition) returns >= D.
    Values failing this one-comparison test are checked exactly with
-   :class:`~oracle.engines.interval.CertifiedValue` (lo and hi converted to
+   :class:`~oracle.engines.certified.CertifiedValue` (lo and hi converted to
    Fractions), so a run is accepted exactly when the definition accepts it.
    Open-loop gradients are inputs: their balls come from step 1 and have
    ``prec - 1`` relative bits, more than any threshold used, and are not
@@ -57,7 +57,7 @@ import numpy as np
 from .. import algorithm
 from ..conventions import Convention
 from ._objarray import exact_array, map_array, scalar
-from .interval import CertifiedRun, CertifiedValue, certified_precision
+from .certified import CertifiedRun, CertifiedValue, certified_precision, check_digits, exhausted, undefined
 
 import flint  # noqa: E402  (an optional extra: importing this module without it raises ImportError)
 from flint import arb, fmpq
@@ -121,6 +121,10 @@ class ArbArith:
 
         return map_array(clamp, a)
 
+    def certify(self, x: Any, cap: int = 80) -> "BallValue":
+        """The :class:`BallValue` of one number of this context (a loss a gradient function computed)."""
+        return BallValue(x, cap)
+
 
 def _fraction(x: Any) -> Fraction:
     m, e = x.man_exp()
@@ -162,10 +166,6 @@ class BallValue(CertifiedValue):
 
     def __reduce__(self) -> tuple:
         return (CertifiedValue, (self.lo, self.hi, self.cap))
-
-
-def is_ball(x: Any) -> bool:
-    return isinstance(x, arb)
 
 
 _ball_value = np.frompyfunc(BallValue, 2, 1)
@@ -234,16 +234,17 @@ def certified_run_arb(
     digits: int = 50,
     prec: Optional[int] = None,
     max_prec: int = 1 << 16,
+    stages: algorithm.Stages = algorithm.RMSPROP,
 ) -> CertifiedRun:
     """:func:`oracle.engines.interval.certified_run` in Arb balls (same arguments, same result)."""
-    if not isinstance(digits, int) or digits < 1:
-        raise ValueError(f"digits must be a positive int, got {digits!r}")
+    check_digits(digits)
     bits = start = prec or certified_precision(digits, steps)
     cap = digits + 10
     need = threshold_bits(digits)
     while True:
         with precision(bits):
-            records = algorithm.simulate(conv, ArbArith(bits), params0, steps=steps, grads=grads, grad_fn=grad_fn)
+            records = algorithm.simulate(conv, ArbArith(bits), params0, steps=steps, grads=grads, grad_fn=grad_fn,
+                                         stages=stages)
         worst, unbounded_step = digits, None
         for rec in records:
             arrays = list(rec["params"]) + [a for v in rec["state"].values() for a in v]
@@ -257,10 +258,7 @@ def certified_run_arb(
         if worst >= digits:
             return CertifiedRun(conv, steps, bits, digits, [LazyRecord(rec, cap) for rec in records])
         if unbounded_step is not None and bits >= 4 * start:
-            raise algorithm.UndefinedUpdate(
-                f"the update is undefined at step {unbounded_step}: it divides by a denominator "
-                "that is exactly zero (0/0, NaN in IEEE arithmetic); use eps > 0"
-            )
+            raise undefined(unbounded_step)
         if bits >= max_prec:
-            raise ArithmeticError(f"could not certify {digits} digits within {max_prec} bits (got {worst} at {bits} bits)")
+            raise exhausted(digits, max_prec, worst, bits)
         bits = min(2 * bits, max_prec)

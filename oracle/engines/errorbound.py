@@ -168,14 +168,13 @@ class ErrorBoundArith:
         ctx = self.ctx
         return map_array(lambda x: Bounded(self, max(x.val, ctx.zero), x.err), a)
 
-
-def values_and_bounds(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Split an array of :class:`Bounded` into float64 arrays (exact values, bounds).
-
-    The bounds are rounded up to float64 (nextafter towards +inf) so they stay bounds.
-    """
-    flat = np.asarray(a, dtype=object).reshape(-1)
-    vals = np.array([float(x.val) for x in flat], dtype=np.float64).reshape(np.shape(a))
-    errs = np.array([float(x.err) for x in flat], dtype=np.float64)
-    errs = np.nextafter(errs, np.inf).reshape(np.shape(a))
-    return vals, errs
+    # -- reading results ----------------------------------------------------
+    def split(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(hi, lo, err) float64 arrays of the shape of ``a``: the exact value hi + lo (hi its nearest
+        double, lo the nearest double to the rest) and its bound, rounded up."""
+        flat = np.asarray(a, dtype=object).reshape(-1)
+        hi = np.array([float(x.val) for x in flat], dtype=np.float64)
+        lo = np.array([float(x.val - self.ctx.mpf(h)) for x, h in zip(flat, hi)], dtype=np.float64)
+        err = np.nextafter(np.array([float(x.err) for x in flat], dtype=np.float64), np.inf)
+        shape = np.shape(a)
+        return hi.reshape(shape), lo.reshape(shape), err.reshape(shape)

@@ -24,10 +24,8 @@ from typing import Any
 import numpy as np
 
 from ..conventions import to_fraction
-from ..rounding import DTYPE_FORMAT, to_float_exact
+from ..rounding import DTYPE_FORMAT, DTYPES, to_float_exact
 from ._objarray import map_array
-
-DTYPES = ("float64", "float32", "float16")
 
 
 class FloatArith:

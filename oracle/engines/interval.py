@@ -40,7 +40,7 @@ the same certified digits.
 
 from __future__ import annotations
 
-import dataclasses
+import os
 from fractions import Fraction
 from typing import Any, Optional, Sequence
 
@@ -50,16 +50,26 @@ from mpmath.ctx_iv import MPIntervalContext
 
 from .. import algorithm
 from ..conventions import Convention
-from ..rounding import (
-    DTYPE_FORMAT,
-    agreeing_digits,
-    format_fixed,
-    format_sci,
-    mpf_to_fraction,
-    round_decimal,
-    round_fraction_to_format,
-)
 from ._objarray import exact_array, map_array, scalar
+from .certified import CertifiedRun, CertifiedValue, certified_precision, check_digits, exhausted, undefined
+
+__all__ = ["CertifiedRun", "CertifiedValue", "ENGINES", "IntervalArith", "certified_precision", "certified_run",
+           "certified_value", "mpf_to_fraction", "resolve_engine"]
+
+
+def mpf_to_fraction(x: Any) -> Optional[Fraction]:
+    """The exact value of an mpmath mpf (or raw mpf tuple); None for inf and nan."""
+    raw = getattr(x, "_mpf_", x)
+    if raw in (libmp.finf, libmp.fninf, libmp.fnan):
+        return None
+    p, q = libmp.to_rational(raw)
+    return Fraction(p, q)
+
+
+def certified_value(x: Any, cap: int = 80) -> CertifiedValue:
+    """The value an mpmath interval encloses, its endpoints exact (``cap``: the most digits counted)."""
+    lo, hi = x._mpi_
+    return CertifiedValue(mpf_to_fraction(lo), mpf_to_fraction(hi), cap)
 
 
 class IntervalArith:
@@ -97,147 +107,14 @@ class IntervalArith:
 
         return map_array(clamp, a)
 
-
-@dataclasses.dataclass(frozen=True)
-class CertifiedValue:
-    """An exact real value known to lie in [lo, hi] (exact rationals).
-
-    ``digits`` is its count of certified significant digits (``cap`` when the
-    enclosure is a point, ``None`` for an exact zero).
-    """
-
-    lo: Optional[Fraction]
-    hi: Optional[Fraction]
-    cap: int = 80
-
-    @classmethod
-    def from_interval(cls, x: Any, cap: int = 80) -> "CertifiedValue":
-        """The value enclosed by an mpmath interval, or by an Arb ball of the fast engine."""
-        if not hasattr(x, "_mpi_"):
-            try:
-                from .arb import BallValue, is_ball
-            except ImportError:
-                is_ball = None
-            if is_ball is None or not is_ball(x):
-                raise TypeError(f"not an interval or a ball: {x!r}")
-            return BallValue(x, cap)
-        lo, hi = x._mpi_
-        return cls(mpf_to_fraction(lo), mpf_to_fraction(hi), cap)
-
-    @property
-    def bounded(self) -> bool:
-        return self.lo is not None and self.hi is not None
-
-    @property
-    def digits(self) -> Optional[int]:
-        if not self.bounded:
-            return 0
-        return agreeing_digits(self.lo, self.hi, self.cap)
-
-    @property
-    def is_zero(self) -> bool:
-        return self.lo == 0 and self.hi == 0
-
-    @property
-    def exact(self) -> Optional[Fraction]:
-        """The exact value when the enclosure is a single point, else None."""
-        return self.lo if self.bounded and self.lo == self.hi else None
-
-    def sci(self, digits: Optional[int] = None) -> str:
-        """The certified value in scientific notation with ``digits`` significant digits.
-
-        Raises ``ValueError`` if more digits are asked for than are certified,
-        and also for fewer when the enclosure straddles a rounding tie at that
-        length: agreement at d digits does not imply agreement at every shorter
-        length (an exact value such as 1.25 is a tie at 2 digits), so the check
-        is made at exactly the length published.
-        """
-        if self.is_zero:
-            return "0"
-        have = self.digits or 0
-        want = have if digits is None else digits
-        if want > have or want < 1:
-            raise ValueError(f"digits={want} asked for, but only {have} are certified")
-        if self.exact is None and round_decimal(self.lo, want) != round_decimal(self.hi, want):
-            raise ValueError(
-                f"digits={want} is not certified: the enclosure straddles a {want}-digit rounding tie "
-                f"({have} digits are certified)"
-            )
-        return format_sci(self.lo, want)
-
-    def fixed(self, decimals: int) -> str:
-        """'%.{decimals}f' of the exact value; ``ValueError`` if not certified."""
-        if not self.bounded:
-            raise ValueError("the value is not bounded")
-        a, b = format_fixed(self.lo, decimals), format_fixed(self.hi, decimals)
-        if a != b:
-            raise ValueError(f"{decimals} decimals are not certified: the value lies in [{a}, {b}]")
-        return a
-
-    def binary(self, dtype: str = "float64") -> Optional[float]:
-        """The correctly rounded float of the exact value, or None if not certified."""
-        if not self.bounded:
-            return None
-        fmt = DTYPE_FORMAT.get(dtype, dtype)
-        try:
-            a = round_fraction_to_format(self.lo, fmt)
-            b = round_fraction_to_format(self.hi, fmt)
-        except OverflowError:
-            return None
-        return float(a) if a == b else None
-
-    def mid(self) -> Fraction:
-        """The midpoint of the enclosure (for error measurement, not for publication)."""
-        if not self.bounded:
-            raise ValueError("the value is not bounded")
-        return (self.lo + self.hi) / 2
-
-    def radius(self) -> Fraction:
-        return (self.hi - self.lo) / 2
+    def certify(self, x: Any, cap: int = 80) -> CertifiedValue:
+        """The :class:`CertifiedValue` of one number of this context (a loss a gradient function computed)."""
+        return certified_value(x, cap)
 
 
 def certify_array(a: np.ndarray, cap: int) -> np.ndarray:
-    return map_array(lambda x: CertifiedValue.from_interval(x, cap), a)
-
-
-@dataclasses.dataclass
-class CertifiedRun:
-    """Records of a certified run: each array element is a :class:`CertifiedValue`."""
-
-    convention: Convention
-    steps: int
-    prec: int
-    digits: int
-    records: list
-
-    def min_digits(self) -> int:
-        """The fewest certified digits of any nonzero published value."""
-        worst = self.digits
-        for rec in self.records:
-            for arrays in _published(rec):
-                for cv in np.asarray(arrays, dtype=object).reshape(-1):
-                    d = cv.digits
-                    if d is not None:
-                        worst = min(worst, d)
-        return worst
-
-
-    def first_unbounded(self) -> Optional[int]:
-        """The first step with an unbounded value (a division by an interval holding 0)."""
-        for rec in self.records:
-            for arrays in _published(rec):
-                if any(not cv.bounded for cv in np.asarray(arrays, dtype=object).reshape(-1)):
-                    return rec["step"]
-        return None
-
-
-def _published(rec: dict) -> list:
-    out = list(rec["params"])
-    for arrays in rec["state"].values():
-        out.extend(arrays)
-    if rec["grads"] is not None:
-        out.extend(rec["grads"])
-    return out
+    """An object array of :class:`CertifiedValue` of the same shape."""
+    return map_array(lambda x: certified_value(x, cap), a)
 
 
 ENGINES = ("auto", "arb", "mpmath")
@@ -245,25 +122,18 @@ ENGINES = ("auto", "arb", "mpmath")
 
 def resolve_engine(engine: Optional[str] = None) -> str:
     """The engine to run: ``engine``, else ``$ORACLE_ENGINE``, else ``auto`` (arb when installed)."""
-    import os
-
     name = engine or os.environ.get("ORACLE_ENGINE") or "auto"
     if name not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {name!r}")
     if name == "mpmath":
         return name
     try:
-        from . import arb  # noqa: F401
+        from . import arb  # noqa: F401  (python-flint is an optional extra)
     except ImportError:
         if name == "arb":
             raise ImportError("engine='arb' needs python-flint: pip install 'rmsprop-oracle[flint]'") from None
         return "mpmath"
     return "arb"
-
-
-def certified_precision(digits: int, steps: int) -> int:
-    """The starting working precision: ``digits`` plus a margin that grows with ``steps``."""
-    return int(digits * 3.33) + 64 + 2 * steps
 
 
 def certified_run(
@@ -277,6 +147,7 @@ def certified_run(
     prec: Optional[int] = None,
     max_prec: int = 1 << 16,
     engine: Optional[str] = None,
+    stages: algorithm.Stages = algorithm.RMSPROP,
 ) -> CertifiedRun:
     """Run RMSProp in interval arithmetic until every value has ``digits`` certified digits.
 
@@ -285,20 +156,20 @@ def certified_run(
     parameter, state and gradient value has at least ``digits`` certified
     significant digits; raises ``ArithmeticError`` past ``max_prec``.
     ``engine`` picks the arithmetic (:func:`resolve_engine`); this function's
-    own loop below is the mpmath definition.
+    own loop below is the mpmath definition.  ``stages`` runs a variant of the
+    update (:class:`oracle.algorithm.Stages`).
     """
     if resolve_engine(engine) == "arb":
-        from .arb import certified_run_arb
+        from .arb import certified_run_arb  # python-flint is an optional extra
 
         return certified_run_arb(conv, params0, steps=steps, grads=grads, grad_fn=grad_fn, digits=digits,
-                                 prec=prec, max_prec=max_prec)
-    if not isinstance(digits, int) or digits < 1:
-        raise ValueError(f"digits must be a positive int, got {digits!r}")
+                                 prec=prec, max_prec=max_prec, stages=stages)
+    check_digits(digits)
     bits = start = prec or certified_precision(digits, steps)
     cap = digits + 10
     while True:
         ar = IntervalArith(bits)
-        records = algorithm.simulate(conv, ar, params0, steps=steps, grads=grads, grad_fn=grad_fn)
+        records = algorithm.simulate(conv, ar, params0, steps=steps, grads=grads, grad_fn=grad_fn, stages=stages)
         out = []
         for rec in records:
             out.append(
@@ -314,13 +185,7 @@ def certified_run(
             return run
         unbounded = run.first_unbounded()
         if unbounded is not None and bits >= 4 * start:
-            raise algorithm.UndefinedUpdate(
-                f"the update is undefined at step {unbounded}: it divides by a denominator "
-                "that is exactly zero (0/0, NaN in IEEE arithmetic); use eps > 0"
-            )
+            raise undefined(unbounded)
         if bits >= max_prec:
-            raise ArithmeticError(
-                f"could not certify {digits} digits within {max_prec} bits "
-                f"(got {run.min_digits()} at {bits} bits)"
-            )
+            raise exhausted(digits, max_prec, run.min_digits(), bits)
         bits = min(2 * bits, max_prec)

@@ -48,7 +48,7 @@ ErrorBoundArith.
 >>> ar = BoundArith("float64")
 >>> recs = simulate(preset("seed", lr=0.1, rho=0.9, eps=1e-8), ar, [0.0], grads=[[-8.0]], steps=1)
 >>> w = recs[1]["params"][0]
->>> hi, lo, err = split(w, ar)  # ErrorBoundArith: 0.31622776576978504395, err 8.426000314709882e-16
+>>> hi, lo, err = ar.split(w)  # ErrorBoundArith: 0.31622776576978504395, err 8.426000314709882e-16
 >>> float(hi + lo), float(err)
 (0.31622776576978506, 8.426000314711347e-16)
 """
@@ -61,6 +61,7 @@ from typing import Any, Optional
 import numpy as np
 
 from ..rounding import DTYPE_FORMAT, FORMATS, round_fraction_to_format
+from ._objarray import exact_array
 
 
 _quiet = np.errstate(all="ignore")
@@ -194,7 +195,7 @@ class BoundArray(np.ndarray):
         return BoundArray(self.ar, -self.hi, None if self.lo is None else -self.lo, self.err)
 
     def __reduce__(self) -> Any:
-        raise TypeError("a BoundArray is not picklable; split() it into float64 arrays")
+        raise TypeError("a BoundArray is not picklable; BoundArith.split() it into float64 arrays")
 
 
 class BoundArith:
@@ -266,8 +267,6 @@ class BoundArith:
                 err = np.where(rep, 0.0, self.unit * err * UP + self.tiny) + self.own * err
                 err = _up(np.where(np.abs(x) > self.largest, np.inf, err))
             return self._make(x, np.zeros_like(x), err)
-        from ._objarray import exact_array
-
         ex = exact_array(values)
         trip = [self.number(v) for v in ex.reshape(-1)]
         shape = ex.shape
@@ -390,15 +389,14 @@ class BoundArith:
         lo = None if x.lo is None else np.where(neg, 0.0, x.lo)
         return BoundArray(self, np.where(neg, 0.0, x.hi), lo, x.err)
 
+    # -- reading results -----------------------------------------------------
+    def split(self, a: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(hi, lo, err) float64 arrays of a result, as the conformance reference stores them.
 
-def split(a: Any, ar: Optional[BoundArith] = None) -> tuple:
-    """(hi, lo, err) float64 arrays of a result, as the conformance reference stores them.
-
-    A plain float array (a state filled by ``init_state``) is an exact input of ``ar``.
-    """
-    if not isinstance(a, BoundArray):
-        a = ar.lift(a)
-    if a.lo is None:
-        return a.hi.copy(), np.zeros_like(a.hi), np.nextafter(a.err, np.inf)
-    hi, lo = _fast_two_sum(a.hi, a.lo)
-    return hi, lo, np.nextafter(a.err, np.inf)
+        A plain float array (a state filled by ``init_state``) is an exact input (:meth:`lift`).
+        """
+        a = self.lift(a)
+        if a.lo is None:
+            return a.hi.copy(), np.zeros_like(a.hi), np.nextafter(a.err, np.inf)
+        hi, lo = _fast_two_sum(a.hi, a.lo)
+        return hi, lo, np.nextafter(a.err, np.inf)

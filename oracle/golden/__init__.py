@@ -5,16 +5,24 @@
 * :mod:`oracle.golden.fmt` -- the versioned file format: value encoding, canonical
   bytes, content versus provenance, SHA-256, atomic writes;
 * :mod:`oracle.golden.schema` -- the structure every golden file must have;
+* :mod:`oracle.golden.document` -- what a case is built from: the registry entry
+  :class:`~oracle.golden.document.GoldenCase`, the document skeleton, exact inputs, horizons;
 * :mod:`oracle.golden.cases` -- the case registry (docs example, preset streams
   and quadratics) and how each case is computed;
+* :mod:`oracle.golden.literal` -- the errata: the documents' equations read literally;
 * :mod:`oracle.golden.gluon` -- the seed-001 Gluon program's cases;
+* :mod:`oracle.golden.gluon_long` -- its intended computation run long, certified;
 * :mod:`oracle.golden.verify` -- a golden folder against the registry: the set of
   files, each file's identity and description, stale temporary files;
 * :mod:`oracle.golden.trajectory` -- a file's certified values against an engine's run;
 * :mod:`oracle.golden.store` -- regen / check / diff over the golden folder;
 * :mod:`oracle.golden.cite` -- citable tables of certified values;
-* :mod:`oracle.golden.pages` -- ``golden/exact-values.md`` and ``golden/errata.md``;
 * :mod:`oracle.golden.cli` -- ``python -m oracle golden ...`` and ``python -m oracle cite``.
+
+The generators (``scripts/gluon_analysis.py``, the Gluon analysis record;
+``scripts/golden_pages.py``, ``golden/exact-values.md`` and ``golden/errata.md``
+from templates) live outside the package and write into ``golden/``; the
+package reads what they wrote.
 
 ``GOLDEN_DIR`` is resolved when first asked for (``GoldenDataError`` if there
 is no golden data), so importing this package never fails.

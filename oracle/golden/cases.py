@@ -1,13 +1,14 @@
-"""The golden cases: what each file holds and how it is computed.
+"""The golden case registry: every case, by name, and how it is computed.
 
 Every value comes from :func:`oracle.engines.interval.certified_run`; the
 per-dtype horizons from the propagated error bound
-(:func:`oracle.accuracy.float_vs_bound`).  Cases, by name:
+(:func:`oracle.accuracy.horizon`).  Cases, by name:
 
 * ``docs-{docs|true}-{decimal|binary64}-{5|200}``: the documents' (y - w x)^2 example;
+* ``docs-docs-decimal-5-eps-outside`` and ``errata-*``: the errata (:mod:`oracle.golden.literal`);
 * ``stream-{preset}-{variant}``: open-loop seeded gradient streams, 3 parameters, 120 steps;
 * ``quadratic-{preset}-{variant}``: closed loop on the 2-D ill-conditioned quadratic, 100 steps;
-* ``gluon-*``: the seed-001 Gluon program (:mod:`oracle.golden.gluon`).
+* ``gluon-*``: the seed-001 Gluon program (:mod:`oracle.golden.gluon`, :mod:`oracle.golden.gluon_long`).
 
 Variants: ``plain``, ``centered``, ``momentum``, ``weight-decay`` where the
 convention has the option (MXNet's momentum exists only centered, so
@@ -20,43 +21,19 @@ convention has the option (MXNet's momentum exists only centered, so
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any, Callable, Optional
+from typing import Callable
 
 from ..conventions import PRESET_NAMES, Convention, preset
-from ..engines.interval import CertifiedRun, certified_run
-from . import fmt
+from ..engines.interval import certified_run
+from ..problems import docs_example as ex
+from ..problems import quadratic as q
+from ..problems import streams
+from . import fmt, gluon, gluon_long, literal
+from .document import DIGITS, GoldenCase, document, horizons, json_exact
 
-DIGITS = 50
 STREAM_STEPS, STREAM_SEED, STREAM_SIZE = 120, 1, 3
 QUAD_STEPS = 100
 MOMENTUM, WEIGHT_DECAY = "0.9", "0.01"
-HORIZON_CRITERION = (
-    "the last step before the propagated float error bound (oracle.engines.errorbound, any "
-    "reasonable implementation in that dtype) of some parameter exceeds u^(1/3) relative: "
-    "past it an implementation cannot be held to the exact trajectory; null = never within the run"
-)
-
-
-@dataclasses.dataclass(frozen=True)
-class Case:
-    """A golden case: its file name stem, a one-line description and its builder."""
-
-    name: str
-    kind: str
-    build: Callable[[], dict]
-    cost: int = 1
-    long: bool = False
-    """A long case takes minutes: ``regen``/``check`` recompute it only with ``--long``
-    (or when named); a plain ``check`` verifies its hash and its agreement with a
-    shorter case over their common steps (:func:`oracle.golden.store.check`)."""
-    prefix_of: Optional[str] = None
-    """The shorter case whose every step a long case must reproduce."""
-    spec: Optional[Callable[[], dict]] = None
-    """What the case is, without computing it: document fields (``convention``, ``problem``,
-    ``initial_params``, ``digits``, ``step_count``), the stored step numbers (``steps``) and,
-    open loop, the gradient fed at each step (``step_grads``).  A file read for a replay
-    must match it (:func:`oracle.golden.verify.check_spec`)."""
 
 
 def variants(name: str) -> dict[str, dict]:
@@ -77,75 +54,19 @@ def variants(name: str) -> dict[str, dict]:
     return out
 
 
-def records_json(run: CertifiedRun, names: list[str], digits: int, keep: Optional[Callable[[int], bool]] = None,
-                 extra: Optional[Callable[[int], dict]] = None) -> list[dict]:
-    """The ``steps`` list: per kept step, params, state and (after step 0) gradients."""
-    out = []
-    for rec in run.records:
-        t = rec["step"]
-        if keep is not None and not keep(t):
-            continue
-        item: dict[str, Any] = {
-            "step": t,
-            "grads": None if rec["grads"] is None else fmt.encode_arrays(rec["grads"], names, digits),
-            "params": fmt.encode_arrays(rec["params"], names, digits),
-            "state": {k: fmt.encode_arrays(v, names, digits) for k, v in rec["state"].items()},
-        }
-        if extra is not None:
-            item.update(extra(t))
-        out.append(item)
-    return out
-
-
-def document(name: str, kind: str, description: str, conv: Convention, problem: dict, params0: list,
-             names: list[str], run: CertifiedRun, digits: int = DIGITS, **more: Any) -> dict:
-    """A complete golden document (unsealed) for a certified run."""
-    doc = {
-        "format": fmt.FORMAT,
-        "format_version": fmt.FORMAT_VERSION,
-        "header": fmt.header(run.prec),
-        "case": name,
-        "kind": kind,
-        "description": description,
-        "convention": conv.describe(),
-        "problem": problem,
-        "initial_params": {n: _json_exact(p) for n, p in zip(names, params0)},
-        "digits": digits,
-        "step_count": run.steps,
-        "steps": records_json(run, names, digits, more.pop("keep", None), more.pop("extra", None)),
-    }
-    doc.update(more)
-    return doc
-
-
-def _json_exact(values: Any) -> Any:
-    """Inputs exactly as given: decimal strings stay strings, ints become strings."""
-    if isinstance(values, (list, tuple)):
-        return [_json_exact(v) for v in values]
-    if isinstance(values, float):
-        return {"float": values.hex(), "repr": repr(values)}
-    return str(values)
-
-
-def horizons(conv: Convention, params0: list, steps: int, grad_fn: Any) -> dict:
-    """Per dtype, the last step an implementation can be held to the exact trajectory."""
-    from ..accuracy import float_vs_bound
-
-    out: dict[str, Any] = {"criterion": HORIZON_CRITERION}
-    for dtype in ("float64", "float32"):
-        out[dtype] = float_vs_bound(conv, dtype, params0, steps=steps, grad_fn=grad_fn)["horizon"]
-    return out
+def docs_problem(form: str, inputs: str) -> dict:
+    """The ``problem`` field of a case on the documents' example."""
+    gdesc = "g = (y - w x)(-x), as the documents write it" if form == "docs" else "g = -2 x (y - w x), the true gradient"
+    return {"name": "docs_example", "loss": "(y - w x)^2", "x": str(ex.X), "y": str(ex.Y), "gradient": gdesc,
+            "inputs": inputs, "closed_loop": True}
 
 
 def _docs(form: str, inputs: str, steps: int) -> Callable[[], dict]:
     def build() -> dict:
-        from ..problems import docs_example as ex
-
         conv = ex.convention(inputs)
         run = ex.certified(form, inputs, steps=steps, digits=DIGITS)
-        gdesc = "g = (y - w x)(-x), as the documents write it" if form == "docs" else "g = -2 x (y - w x), the true gradient"
-        problem = {"name": "docs_example", "loss": "(y - w x)^2", "x": str(ex.X), "y": str(ex.Y),
-                   "gradient": gdesc, "inputs": inputs, "closed_loop": True}
+        problem = docs_problem(form, inputs)
+        gdesc = problem["gradient"]
         return document(f"docs-{form}-{inputs}-{steps}", "docs", f"The documents' example, {gdesc}; "
                         f"hyperparameters as {inputs}; {steps} steps", conv, problem, [[str(ex.W0)]], ["w"], run,
                         horizon=horizons(conv, [ex.W0], steps, ex.grad_fn(form)))
@@ -154,15 +75,11 @@ def _docs(form: str, inputs: str, steps: int) -> Callable[[], dict]:
 
 
 def _eps_outside() -> dict:
-    from ..problems import docs_example as ex
-
     conv = ex.convention("decimal").replace(eps_placement="outside")
     run = certified_run(conv, [ex.W0], steps=5, grad_fn=ex.grad_fn("docs"), digits=DIGITS)
-    problem = {"name": "docs_example", "loss": "(y - w x)^2", "x": str(ex.X), "y": str(ex.Y),
-               "gradient": "g = (y - w x)(-x), as the documents write it", "inputs": "decimal", "closed_loop": True}
     return document("docs-docs-decimal-5-eps-outside", "errata", "The documents' example with eps outside the "
-                    "root (sqrt(G) + eps, as PyTorch), for the eps-placement erratum", conv, problem, [[str(ex.W0)]],
-                    ["w"], run)
+                    "root (sqrt(G) + eps, as PyTorch), for the eps-placement erratum", conv,
+                    docs_problem("docs", "decimal"), [[str(ex.W0)]], ["w"], run)
 
 
 STREAM_P0 = [["0.5", "-1.25", "2"]]
@@ -170,8 +87,6 @@ STREAM_P0 = [["0.5", "-1.25", "2"]]
 
 def stream_inputs(name: str, overrides: dict) -> tuple[Convention, list, list, dict]:
     """A stream case's convention, initial parameters, gradients (decimal strings) and problem description."""
-    from ..problems import streams
-
     problem = {"name": "stream", "closed_loop": False, "seed": STREAM_SEED, "generator": streams.GENERATOR,
                "size": STREAM_SIZE}
     return preset(name, **overrides), STREAM_P0, streams.stream(STREAM_SEED, STREAM_STEPS, STREAM_SIZE), problem
@@ -192,7 +107,7 @@ def _stream_spec(name: str, overrides: dict) -> Callable[[], dict]:
     def spec() -> dict:
         conv, p0, grads, problem = stream_inputs(name, overrides)
         return {"kind": "stream", "convention": conv.describe(), "problem": problem,
-                "initial_params": {"p": _json_exact(p0[0])}, "digits": DIGITS, "step_count": STREAM_STEPS,
+                "initial_params": {"p": json_exact(p0[0])}, "digits": DIGITS, "step_count": STREAM_STEPS,
                 "steps": list(range(STREAM_STEPS + 1)), "step_grads": [{"p": row[0]} for row in grads]}
 
     return spec
@@ -200,8 +115,6 @@ def _stream_spec(name: str, overrides: dict) -> Callable[[], dict]:
 
 def _quadratic(name: str, variant: str, overrides: dict) -> Callable[[], dict]:
     def build() -> dict:
-        from ..problems import quadratic as q
-
         conv = preset(name, **overrides)
         p0 = [list(q.P0)]
         run = certified_run(conv, p0, steps=QUAD_STEPS, grad_fn=q.grad_fn(), digits=DIGITS)
@@ -213,25 +126,22 @@ def _quadratic(name: str, variant: str, overrides: dict) -> Callable[[], dict]:
     return build
 
 
-def all_cases() -> dict[str, Case]:
+def all_cases() -> dict[str, GoldenCase]:
     """Every golden case, in a fixed order."""
-    from . import gluon
-
-    cases: list[Case] = []
+    cases: list[GoldenCase] = []
     for form in ("docs", "true"):
         for inputs in ("decimal", "binary64"):
             for steps in (5, 200):
-                cases.append(Case(f"docs-{form}-{inputs}-{steps}", "docs", _docs(form, inputs, steps)))
-    from . import literal
-
-    cases.append(Case("docs-docs-decimal-5-eps-outside", "errata", _eps_outside))
-    cases.append(Case(literal.NAME, "errata", literal.build))
+                cases.append(GoldenCase(f"docs-{form}-{inputs}-{steps}", "docs", _docs(form, inputs, steps)))
+    cases.append(GoldenCase("docs-docs-decimal-5-eps-outside", "errata", _eps_outside))
+    cases.append(GoldenCase(literal.NAME, "errata", literal.build))
     for name in PRESET_NAMES:
         for variant, overrides in variants(name).items():
-            cases.append(Case(f"stream-{name}-{variant}", "stream", _stream(name, variant, overrides),
-                              spec=_stream_spec(name, overrides)))
-            cases.append(Case(f"quadratic-{name}-{variant}", "quadratic", _quadratic(name, variant, overrides)))
+            cases.append(GoldenCase(f"stream-{name}-{variant}", "stream", _stream(name, variant, overrides),
+                                    spec=_stream_spec(name, overrides)))
+            cases.append(GoldenCase(f"quadratic-{name}-{variant}", "quadratic", _quadratic(name, variant, overrides)))
     cases.extend(gluon.cases())
+    cases.extend(gluon_long.cases())
     return {c.name: c for c in cases}
 
 

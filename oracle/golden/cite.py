@@ -26,6 +26,7 @@ from typing import Optional
 
 from ..rounding import format_sci, round_decimal
 from . import verify
+from .cases import all_cases
 
 FIELDS = ("params", "state.v", "state.m", "state.b", "grads", "loss")
 
@@ -35,8 +36,6 @@ def load_case(case: str, golden_dir: Optional[Path] = None) -> dict:
 
     The folder must hold exactly the registry's case files (:func:`oracle.golden.verify.require_file_set`).
     """
-    from .cases import all_cases
-
     known = list(all_cases())
     if case not in known:
         hint = ", ".join(k for k in known if case.split("-")[0] in k)[:300] or f"{len(known)} cases"

@@ -49,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _golden(args: argparse.Namespace) -> int:
-    from . import store
+    from . import data, store
 
     command = args.golden_command
     try:
@@ -66,6 +66,9 @@ def _golden(args: argparse.Namespace) -> int:
         return 2
     for p in problems:
         print(p)
+    if command == "check" and not args.cases and data.generator("golden_pages") is None:
+        print("pages: not checked (their renderer, scripts/golden_pages.py, is part of a source checkout)",
+              file=sys.stderr)
     for line in provenance:
         print(line, file=sys.stderr)
     if command == "check":

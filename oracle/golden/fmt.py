@@ -18,7 +18,7 @@ correctly rounded to the case's ``digits`` significant digits (all certified),
 ``H`` the correctly rounded binary64/binary32 value in ``float.hex`` form.
 
 >>> from fractions import Fraction
->>> from oracle.engines.interval import CertifiedValue
+>>> from oracle.engines.certified import CertifiedValue
 >>> encode_value(CertifiedValue(Fraction(1, 10), Fraction(1, 10)), 5)
 {'dec': '1.0000e-1', 'f32': '0x1.99999ap-4', 'f64': '0x1.999999999999ap-4'}
 >>> validate({"format": "rmsprop-oracle-golden", "format_version": 7}, "x.json")
@@ -36,16 +36,18 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import math
 import os
 import tempfile
 from pathlib import Path
 from fractions import Fraction
 from typing import Any, Optional
 
-from ..engines.interval import CertifiedValue
-from ..rounding import format_sci, round_decimal
+import numpy as np
+
+from ..engines.certified import CertifiedValue
+from ..rounding import certified_decimal, round_decimal
 from .data import GoldenDataError
+from .schema import check_structure
 
 FORMAT = "rmsprop-oracle-golden"
 FORMAT_VERSION = 2
@@ -77,68 +79,27 @@ rounding is a tie the enclosure straddles (an exact decimal input can make the e
 value a tie: then only a longer rounding is certified)."""
 
 
-def _agreeing(cv: CertifiedValue, digits: int) -> str:
-    """The shortest rounding of >= ``digits`` digits that both ends of the enclosure agree on."""
-    if cv.lo == cv.hi:
-        return format_sci(cv.lo, digits)
-    if not cv.lo <= 0 <= cv.hi:
-        for d in range(digits, digits + EXTRA_DIGITS + 1):
-            text = format_sci(cv.lo, d)
-            if format_sci(cv.hi, d) == text:
-                return text
-    raise ValueError(f"value in [{float(cv.lo)!r}, {float(cv.hi)!r}] has fewer than {digits} certified digits")
-
-
-BINARY = {"f32": (24, -126, 127), "f64": (53, -1022, 1023)}
-
-
-def round_binary(x: Fraction, bits: int, emin: int, emax: int) -> Optional[float]:
-    """``x`` correctly rounded (ties to even) to a binary format, by integer arithmetic; None on overflow.
-
-    >>> round_binary(Fraction(1, 10), 24, -126, 127)
-    0.10000000149011612
-    """
-    if x == 0:
-        return 0.0
-    n, d = abs(x.numerator), x.denominator
-    e = n.bit_length() - d.bit_length()  # 2^(e-1) < n/d < 2^(e+1)
-    if (n << max(0, -e)) < (d << max(0, e)):
-        e -= 1
-    q = max(e, emin) - (bits - 1)
-    num, den = (n << -q, d) if q < 0 else (n, d << q)
-    m, r = divmod(num, den)
-    if 2 * r > den or (2 * r == den and m % 2 == 1):
-        m += 1
-    if m.bit_length() + q > emax + 1:
-        return None
-    out = math.ldexp(m, q)
-    return -out if x < 0 else out
-
-
 def encode_value(cv: CertifiedValue, digits: int) -> dict:
     """A certified value as published: ``digits`` decimals and the two correctly rounded floats.
 
     Certified exactly as in :class:`CertifiedValue`: both ends of the enclosure
-    must give the same ``digits``-digit decimal (``ValueError`` otherwise) and the
-    same float (else the float is published as null).
+    must give the same ``digits``-digit decimal (or, at a rounding tie, the same
+    decimal with up to :data:`EXTRA_DIGITS` more digits; ``ValueError`` otherwise)
+    and the same float (else the float is published as null).
     """
     if cv.is_zero:
         return {"dec": "0", "f32": "0x0.0p+0", "f64": "0x0.0p+0"}
     if not cv.bounded:
         raise ValueError("value is unbounded (not certified)")
-    lo = _agreeing(cv, digits)
-    out = {"dec": lo}
-    for key, (bits, emin, emax) in BINARY.items():
-        a = round_binary(cv.lo, bits, emin, emax)
-        b = a if cv.lo == cv.hi else round_binary(cv.hi, bits, emin, emax)
-        out[key] = None if a is None or a != b else (f32_hex(a) if key == "f32" else a.hex())
-    return out
+    dec = certified_decimal(cv.lo, cv.hi, digits, EXTRA_DIGITS)
+    if dec is None:
+        raise ValueError(f"value in [{float(cv.lo)!r}, {float(cv.hi)!r}] has fewer than {digits} certified digits")
+    f32, f64 = cv.binary("binary32"), cv.binary("binary64")
+    return {"dec": dec, "f32": None if f32 is None else f32_hex(f32), "f64": None if f64 is None else f64.hex()}
 
 
 def encode_arrays(arrays: list, names: list[str], digits: int) -> dict:
     """Named arrays of certified values as nested lists of encoded values."""
-    import numpy as np
-
     out = {}
     for name, a in zip(names, arrays):
         flat = [encode_value(cv, digits) for cv in np.asarray(a, dtype=object).reshape(-1)]
@@ -207,8 +168,6 @@ def validate(doc: Any, where: str) -> dict:
 
     ``GoldenDataError`` (a ``ValueError``) names the file, the field and the value.
     """
-    from .schema import check_structure
-
     if not isinstance(doc, dict):
         raise GoldenDataError(f"{where}: a golden file must be a JSON object, got {type(doc).__name__}")
     if doc.get("format") != FORMAT:
@@ -317,7 +276,7 @@ def header(prec: Optional[int]) -> dict:
 
     The hash is filled in by :func:`seal`.
     """
-    import mpmath
+    import mpmath  # the versions in use when called (sympy is slow to import)
     import sympy
 
     from .. import __version__

@@ -6,41 +6,34 @@
 * ``gluon-V2-R2`` ... ``gluon-V6-R6``: each cumulative repair, labelled with
   its textual edit: per update the batch, loss, gradient used, accumulators
   and parameters (certified), and the epoch losses the program prints.
-* ``gluon-intended-long``: the intended computation (V6) for ``LONG_EPOCHS``
-  epochs, certified, every epoch up to 200 then every 50th, with the analysis
-  of where it ends (a period-2 cycle, not a least-squares solution).
-* ``gluon-intended-10000``: the same run certified for 10,000 epochs (every
-  epoch up to 200, then every 500th and the last three), at about 20,000 bits:
-  a *long* case (minutes with gmpy), recomputed by ``golden check --long``.
+* ``gluon-intended-long``, ``gluon-intended-10000``: the intended computation
+  run long (:mod:`oracle.golden.gluon_long`).
+
+The pieces both modules use are public here: the probe record (:func:`probe`),
+the edits (:func:`edits`), the ``problem`` field (:func:`problem`) and a
+certified run that certifies the losses too (:func:`certified`).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any, Callable
 
-from ..engines.interval import CertifiedValue, certified_run
+from ..engines.certified import CertifiedValue
+from ..engines.interval import certified_run
 from ..problems import gluon as G
 from . import data, fmt
-from .cases import DIGITS, HORIZON_CRITERION, Case, document
+from .document import DIGITS, GoldenCase, document, horizons
 
 PROBE = "mxnet/gluon_probe_mxnet-1.9.1.json"
-LONG_EPOCHS = 2000
-LONG_DENSE, LONG_EVERY = 200, 50
 FILE_IDS = {"V0": "gluon-V0-as-written", "V1": "gluon-V1-R1", "V2": "gluon-V2-R2", "V3": "gluon-V3-R3",
             "V4": "gluon-V4-R4", "V5": "gluon-V5-R5", "V6": "gluon-V6-R6-intended"}
-LONG = "gluon-intended-long"
-LONGEST, LONGEST_EPOCHS, LONGEST_EVERY = "gluon-intended-10000", 10000, 500
+LONG, LONGEST = "gluon-intended-long", "gluon-intended-10000"
+"""The long runs of the intended computation (:mod:`oracle.golden.gluon_long`)."""
 
 
 def probe() -> dict:
     """The real MXNet 1.9.1 run's record (read-only evidence beside the golden files)."""
-    path = data.golden_dir() / PROBE
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise data.GoldenDataError(f"{path}: cannot read the MXNet probe record: {err} "
-                                   "(reinstall rmsprop-oracle, or in a clone: git checkout golden/mxnet)") from None
+    return data.read_record(PROBE, "the MXNet probe record", "git checkout golden/mxnet")
 
 
 def edits(v: G.Variant, data: dict) -> list[dict]:
@@ -52,7 +45,8 @@ def edits(v: G.Variant, data: dict) -> list[dict]:
     return out
 
 
-def _problem(v: G.Variant) -> dict:
+def problem(v: G.Variant) -> dict:
+    """The ``problem`` field of a Gluon case: data, batch, loss, divisor and updates of variant ``v``."""
     label_shape = "(n,1)" if v.column else "(n,)"
     return {
         "name": "gluon_linear_regression", "closed_loop": True,
@@ -91,67 +85,58 @@ def _failure(v: G.Variant) -> Callable[[], dict]:
     return build
 
 
-def _certified(v: G.Variant, steps: int, digits: int = DIGITS, eval_loss: bool = True) -> tuple[Any, G.Tracker]:
+def certified(v: G.Variant, steps: int, digits: int = DIGITS, eval_loss: bool = True) -> tuple[Any, G.Tracker]:
+    """The certified run of variant ``v`` and its tracker, at a precision that certifies the losses too."""
     tracker = G.Tracker(v, eval_loss)
     run = certified_run(G.convention(), G.params0(), steps=steps, grad_fn=tracker, digits=digits)
-    while _min_digits(tracker.losses + tracker.eval_losses, digits) < digits:
+    while _min_digits(tracker, tracker.losses + tracker.eval_losses, digits) < digits:
         tracker = G.Tracker(v, eval_loss)
         run = certified_run(G.convention(), G.params0(), steps=steps, grad_fn=tracker, digits=digits,
                             prec=2 * run.prec)
     return run, tracker
 
 
-def _min_digits(values: list, cap: int) -> int:
-    ds = [CertifiedValue.from_interval(x, cap + 10).digits for x in values]
+def _min_digits(tracker: G.Tracker, values: list, cap: int) -> int:
+    ds = [tracker.certify(x, cap + 10).digits for x in values]
     return min([d for d in ds if d is not None] + [cap])
 
 
-def _cv(x: Any) -> CertifiedValue:
-    return CertifiedValue.from_interval(x, DIGITS + 10)
+def certified_loss(tracker: G.Tracker, x: Any) -> CertifiedValue:
+    """A loss the tracker recorded, as a certified value (``DIGITS`` + 10 digits counted)."""
+    return tracker.certify(x, DIGITS + 10)
 
 
 def _running(v: G.Variant) -> Callable[[], dict]:
     def build() -> dict:
-        from .gluon_long import horizon
-
         data = probe()
         n_updates = G.EPOCHS if v.every_epoch else 1
-        run, tr = _certified(v, n_updates + 1)  # one more step gives the loss after the last update
+        run, tr = certified(v, n_updates + 1)  # one more step gives the loss after the last update
         run.records = run.records[: n_updates + 1]
         run.steps = n_updates
         after = [sum(G.updates_in_epoch(v, k) for k in range(e + 1)) for e in range(G.EPOCHS)]
-        evals = [_cv(tr.eval_losses[k]) for k in after]
+        evals = [certified_loss(tr, tr.eval_losses[k]) for k in after]
         printed = [f"Epoch {e}, loss {cv.fixed(4)}" for e, cv in enumerate(evals)]
         rows = [r + 1 for r in v.rows]
 
         def extra(t: int) -> dict:
             if t == 0:
                 return {"loss": None}
-            return {"loss": fmt.encode_value(_cv(tr.losses[t - 1]), DIGITS), "batch_rows": rows,
+            return {"loss": fmt.encode_value(certified_loss(tr, tr.losses[t - 1]), DIGITS), "batch_rows": rows,
                     "epoch": str(t - 1 if v.every_epoch else 0)}
 
         return document(
             FILE_IDS[v.id], "gluon", f"The Gluon program with cumulative repairs {'+'.join(v.edits)} "
             f"({n_updates} update{'s' if n_updates > 1 else ''}); grads = param.grad / {v.divisor}",
-            G.convention(), _problem(v), G.params0(), ["w", "b"], run, extra=extra,
+            G.convention(), problem(v), G.params0(), ["w", "b"], run, extra=extra,
             edits=edits(v, data),
             epoch_losses=[fmt.encode_value(cv, DIGITS) for cv in evals], printed=printed,
             mxnet_printed=data["variants"][v.id]["epoch_lines"],
-            horizon={"criterion": HORIZON_CRITERION, "float64": horizon("float64", n_updates, v.id),
-                     "float32": horizon("float32", n_updates, v.id)},
+            horizon=horizons(G.convention(), G.params0(), n_updates, G.grad_fn(v)),
         )
 
     return build
 
 
-def cases() -> list[Case]:
-    """The Gluon cases in order: failures, repairs, the intended long run."""
-    from .gluon_long import build_long, spec
-
-    out = []
-    for vid, v in G.VARIANTS.items():
-        out.append(Case(FILE_IDS[vid], "gluon", _failure(v) if v.error else _running(v)))
-    out.append(Case(LONG, "gluon", build_long, cost=20, spec=lambda: spec(LONG_EPOCHS, LONG_EVERY)))
-    out.append(Case(LONGEST, "gluon", lambda: build_long(LONGEST_EPOCHS, LONGEST, LONGEST_EVERY), cost=1000,
-                    long=True, prefix_of=LONG, spec=lambda: spec(LONGEST_EPOCHS, LONGEST_EVERY)))
-    return out
+def cases() -> list[GoldenCase]:
+    """The cases of the program's variants in order: failures, then repairs."""
+    return [GoldenCase(FILE_IDS[vid], "gluon", _failure(v) if v.error else _running(v)) for vid, v in G.VARIANTS.items()]

@@ -1,101 +1,49 @@
-"""The intended Gluon computation run long: where it ends, certified.
+"""The intended Gluon computation run long: ``gluon-intended-long`` and ``gluon-intended-10000``, certified.
 
-The intended run (V6: column targets, all 4 rows every epoch, the mean-loss
-gradient used once) is gradient descent on L(w, b) = (1/4)|A p - y|^2 with
-A = [X, 1], preconditioned by RMSProp.  A has rank 2: column 2 = column 1 +
-ones, so the least-squares solutions, which fit exactly (y = -c1/2 + 1/2),
-form the line w1 + w2 = -1/2, w2 + b = 1/2; the minimum-norm one is
-(w1, w2, b) = (-1/2, 0, 1/2), and without the bias column (-1, 1/2).
+The intended run (V6) settles on a period-2 cycle around a point of the
+least-squares line (``scripts/gluon_analysis.py`` derives why).  Each long case
+stores the certified run (every epoch up to ``LONG_DENSE``, then every
+``every``-th and the last three) and an ``analysis``: the certified centre,
+half-amplitude and 2-epoch change of the final cycle (:func:`cycle`, from the
+run's own certified values), and what the analysis script recorded in
+``golden/analysis/gluon-intended.json`` (:func:`analysis`): the derivation, the
+least-squares solutions and the float64/float32 programs' last epochs (program
+output, never exact values).
 
-The run converges to none of them.  Near the line the gradient g = H(p - c)
-(H = A^T A / 2, eigenvalues about 103.4, 0.58 and 0) shrinks, the
-accumulator follows g^2, and the step lr g / sqrt(v + eps) stays about lr per
-coordinate: the fixed point is unstable and the run settles on a period-2
-cycle p = c +- delta around a point c of the solution line, with
-delta_i = (lr/2) (H delta)_i / sqrt((H delta)_i^2 + eps): delta is almost
-(lr/2)(1, 1, 1) = 0.015 (1, 1, 1), so H delta = 0.015 (100, 120, 20) = (1.5,
-1.8, 0.3), the gradient alternates +-(1.5, 1.8, 0.3) and the loss stays at
-delta^T H delta / 2 = 0.027 (exactly 0.027 in the eps -> 0 limit).  Which c is
-reached depends on the whole path; a float run ends on another c.
+* ``gluon-intended-long``: ``LONG_EPOCHS`` (2,000) epochs, every 50th after 200;
+* ``gluon-intended-10000``: 10,000 epochs, every 500th after 200, at about 20,000
+  bits: a *long* case (minutes with gmpy), recomputed by ``golden check --long``;
+  a plain ``check`` holds it to the shorter case over their common epochs.
 
-Interval enclosures of this map widen by about 1.7 bits per step on the cycle
-(the dependency effect, not the real dynamics, which contract), so the
-default certified run is limited to ``LONG_EPOCHS`` epochs (the 10,000-epoch
-case needs about 20,000 bits and minutes: a long case); the float64 and float32
-implementations are run to ``FLOAT_EPOCHS`` epochs and recorded as program
-output (uncertified facts about those programs, never exact values).
+Interval enclosures of this map widen by about 1.7 bits per epoch on the cycle
+(the dependency effect, not the real dynamics, which contract): hence the
+doubling precision and the 2,000 epochs of the default case.
+
+>>> kept(250, 2000, 50), kept(251, 2000, 50), kept(1999, 2000, 50)
+(True, False, True)
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional
-
 import numpy as np
 
-from .. import algorithm
-from ..accuracy import horizon_limit
-from ..engines.errorbound import ErrorBoundArith
-from ..engines.floating import FloatArith
-from ..engines.interval import CertifiedValue
+from ..engines.certified import CertifiedRun, CertifiedValue
 from ..problems import gluon as G
-from . import fmt
-from .cases import DIGITS, HORIZON_CRITERION, document
+from . import data, fmt
+from .document import DIGITS, GoldenCase, document, horizons, json_exact
+from .gluon import LONG, LONGEST, certified, certified_loss, edits, probe, problem
 
-FLOAT_EPOCHS = 10000
-
-
-def horizon(dtype: str, steps: int, variant: str = G.INTENDED) -> Optional[int]:
-    """Last step before a parameter's error bound exceeds u^(1/3) relative (stops there)."""
-    conv, ar = G.convention(), ErrorBoundArith(dtype)
-    tracker = G.Tracker(G.VARIANTS[variant], eval_loss=False)
-    params = [np.atleast_1d(ar.array(p)) for p in G.params0()]
-    state = algorithm.init_state(conv, ar, params)
-    limit = horizon_limit(dtype)
-    for t in range(1, steps + 1):
-        params, state = algorithm.step(conv, ar, params, state, tracker(ar, params))
-        for a in params:
-            for b in a.reshape(-1):
-                rel = float(b.err) / abs(float(b.val)) if b.val != 0 else float(b.err)
-                if rel > limit:
-                    return t - 1
-    return None
+LONG_EPOCHS = 2000
+LONG_DENSE, LONG_EVERY = 200, 50
+LONGEST_EPOCHS, LONGEST_EVERY = 10000, 500
+ANALYSIS = "analysis/gluon-intended.json"
+"""What ``scripts/gluon_analysis.py`` writes (in the golden folder) and the long cases read."""
 
 
-def float_run(dtype: str, steps: int) -> dict:
-    """The float implementation (every op rounded in ``dtype``) after ``steps - 1`` and ``steps`` epochs."""
-    conv, ar = G.convention(), FloatArith(dtype)
-    tracker = G.Tracker(G.VARIANTS[G.INTENDED], eval_loss=False)
-    params = [np.atleast_1d(ar.array(p)) for p in G.params0()]
-    state = algorithm.init_state(conv, ar, params)
-    out = {}
-    for t in range(1, steps + 1):
-        params, state = algorithm.step(conv, ar, params, state, tracker(ar, params))
-        if t >= steps - 1:
-            out[str(t)] = {"w": [float(x).hex() for x in params[0].reshape(-1)],
-                           "b": [float(x).hex() for x in params[1].reshape(-1)],
-                           "loss_before": float(tracker.losses[-1]).hex()}
-    return out
-
-
-def least_squares() -> dict:
-    """scipy's least-squares solutions with and without the bias column, and the exact ones."""
-    import scipy.linalg
-
-    X = np.array(G.X_ROWS, dtype=float)
-    y = np.array(G.Y, dtype=float)
-    A = np.c_[X, np.ones(len(y))]
-    sol_b, _, rank_b, _ = scipy.linalg.lstsq(A, y)
-    sol, _, rank, _ = scipy.linalg.lstsq(X, y)
-    exact_b, exact = (-0.5, 0.0, 0.5), (-1.0, 0.5)
-    # LAPACK's last bits vary across builds: record agreement with the exact solutions, not the bits
-    agree = lambda got, want: "yes" if max(abs(g - w) for g, w in zip(got, want)) < 1e-12 else "NO"  # noqa: E731
-    return {
-        "with_bias": {"rank": str(int(rank_b)), "exact_min_norm": ["-1/2", "0", "1/2"],
-                      "scipy_lstsq_equals_exact_min_norm_within_1e-12": agree(sol_b, exact_b),
-                      "solution_set": "w1 + w2 = -1/2 and w2 + b = 1/2 (zero residual)"},
-        "without_bias": {"rank": str(int(rank)), "exact": ["-1", "1/2"],
-                         "scipy_lstsq_equals_exact_within_1e-12": agree(sol, exact)},
-    }
+def analysis() -> dict:
+    """The analysis script's record: ``derivation``, ``least_squares``, ``float_runs`` (``GoldenDataError`` if unreadable)."""
+    return data.read_record(ANALYSIS, "the Gluon analysis record",
+                            "python scripts/gluon_analysis.py, or git checkout golden/analysis")
 
 
 def _flat(rec: dict) -> list:
@@ -116,8 +64,8 @@ def _pub(cv: CertifiedValue) -> dict:
     return {"dec": cv.sci(d), "digits": str(d)} if d >= 1 else {"dec": None, "digits": "0"}
 
 
-def cycle(run: Any, losses: list) -> dict:
-    """Center and half-amplitude of the final 2-cycle, certified from the last two steps."""
+def cycle(run: CertifiedRun, losses: list) -> dict:
+    """Centre and half-amplitude of the final 2-cycle, certified from the last two steps (``losses``: certified)."""
     n = run.steps
     last, prev, prev2 = _flat(run.records[n]), _flat(run.records[n - 1]), _flat(run.records[n - 2])
     center = [_combine(a, b, 1) for a, b in zip(last, prev)]
@@ -132,60 +80,60 @@ def cycle(run: Any, losses: list) -> dict:
         "half_change_over_2_epochs_(p_N-p_N-2)/2": [_pub(c) for c in drift],
         "center_w1+w2": _pub(CertifiedValue(*line[0], DIGITS + 10)),
         "center_w2+b": _pub(CertifiedValue(*line[1], DIGITS + 10)),
-        "loss_at_N-1_and_N": [_pub(CertifiedValue.from_interval(x, DIGITS + 10)) for x in losses[-2:]],
+        "loss_at_N-1_and_N": [_pub(x) for x in losses[-2:]],
     }
 
 
 def kept(t: int, n: int, every: int) -> bool:
     """Whether a run of ``n`` epochs stores epoch ``t``: every epoch to 200, every ``every``-th, the last three."""
-    from .gluon import LONG_DENSE
-
     return t <= LONG_DENSE or t % every == 0 or t >= n - 2
 
 
 def spec(n: int, every: int) -> dict:
-    """What a long intended run is, without computing it (:attr:`oracle.golden.cases.Case.spec`)."""
-    from .cases import _json_exact
-    from .gluon import _problem
-
-    return {"kind": "gluon-long", "convention": G.convention().describe(), "problem": _problem(G.VARIANTS[G.INTENDED]),
-            "initial_params": {k: _json_exact(p) for k, p in zip(("w", "b"), G.params0())}, "digits": DIGITS,
+    """What a long intended run is, without computing it (:attr:`oracle.golden.document.GoldenCase.spec`)."""
+    return {"kind": "gluon-long", "convention": G.convention().describe(), "problem": problem(G.VARIANTS[G.INTENDED]),
+            "initial_params": {k: json_exact(p) for k, p in zip(("w", "b"), G.params0())}, "digits": DIGITS,
             "step_count": n, "steps": [t for t in range(n + 1) if kept(t, n, every)]}
 
 
-def build_long(n: Optional[int] = None, name: Optional[str] = None, every: Optional[int] = None) -> dict:
+def build_long(n: int = LONG_EPOCHS, name: str = LONG, every: int = LONG_EVERY) -> dict:
     """The ``gluon-intended-long`` document (or a longer one: ``n`` epochs, kept every ``every``)."""
-    from .gluon import LONG, LONG_DENSE, LONG_EPOCHS, LONG_EVERY, _certified, _cv, _problem, probe, edits
-
     v = G.VARIANTS[G.INTENDED]
-    n = n or LONG_EPOCHS
-    name = name or LONG
-    every = every or LONG_EVERY
-    run, tr = _certified(v, n + 1, eval_loss=False)
-    losses = tr.losses
+    run, tr = certified(v, n + 1, eval_loss=False)
+    losses = [certified_loss(tr, x) for x in tr.losses]
     run.records = run.records[: n + 1]
     run.steps = n
+    recorded = analysis()
 
     def keep(t: int) -> bool:
         return kept(t, n, every)
 
     def extra(t: int) -> dict:
-        return {"loss": None if t == 0 else fmt.encode_value(_cv(losses[t - 1]), DIGITS)}
+        return {"loss": None if t == 0 else fmt.encode_value(losses[t - 1], DIGITS)}
 
-    analysis = {
-        "derivation": (__doc__ or "").split("\n\n", 1)[1].split("\n\nInterval")[0].replace("\n", " "),
-        "least_squares": least_squares(),
+    summary = {
+        "derivation": recorded["derivation"],
+        "least_squares": recorded["least_squares"],
         "cycle": cycle(run, losses[: n + 1]),
-        "float_runs": {"epochs": str(FLOAT_EPOCHS), "note": "float program output (each op rounded in the "
-                       "dtype), not exact values; each ends on its own 2-cycle around another point of the line",
-                       "float64": float_run("float64", FLOAT_EPOCHS), "float32": float_run("float32", FLOAT_EPOCHS)},
+        "float_runs": recorded["float_runs"],
         "certified_epochs_limit": f"interval enclosures widen ~1.7 bits per epoch on the cycle; {n} epochs "
                                   f"certified at {run.prec} bits",
     }
     return document(
         name, "gluon-long", f"The intended Gluon computation (V6) for {n} certified epochs: every epoch up to "
-        f"{LONG_DENSE}, then every {every}th and the last three", G.convention(), _problem(v), G.params0(),
-        ["w", "b"], run, keep=keep, extra=extra, edits=edits(v, probe()), analysis=analysis,
-        horizon={"criterion": HORIZON_CRITERION, "float64": horizon("float64", n), "float32": horizon("float32", n)},
+        f"{LONG_DENSE}, then every {every}th and the last three", G.convention(), problem(v), G.params0(),
+        ["w", "b"], run, keep=keep, extra=extra, edits=edits(v, probe()), analysis=summary,
+        horizon=horizons(G.convention(), G.params0(), n, G.grad_fn(v)),
     )
 
+
+def build_longest() -> dict:
+    """The ``gluon-intended-10000`` document."""
+    return build_long(LONGEST_EPOCHS, LONGEST, LONGEST_EVERY)
+
+
+def cases() -> list[GoldenCase]:
+    """The two long cases: the default one, and the 10,000-epoch one that must extend it."""
+    return [GoldenCase(LONG, "gluon", build_long, cost=20, spec=lambda: spec(LONG_EPOCHS, LONG_EVERY)),
+            GoldenCase(LONGEST, "gluon", build_longest, cost=1000, long=True, prefix_of=LONG,
+                       spec=lambda: spec(LONGEST_EPOCHS, LONGEST_EVERY))]

@@ -3,58 +3,70 @@
 Seed 002 defines, before the moving average, "g_t^2 = (1/t) sum_{i<=t} g_i^2"
 and then G_t = gamma G_{t-1} + (1 - gamma) g_t^2.  Read literally, the
 moving average is fed the running *mean* of the squared gradients, not the
-current squared gradient; its own example and program feed g_t^2.  This
-module runs the literal reading on the documents' example in the package's
-interval arithmetic (same certification, doubling the precision until every
-value has ``DIGITS`` certified digits) so the erratum's consequence is exact.
+current squared gradient; its own example and program feed g_t^2.  The literal
+reading is the RMSProp chain with one stage swapped (:data:`LITERAL`: the
+accumulator :func:`accumulate_mean_of_squares`), run on the documents' example
+by the certified engine like every other case, so the erratum's consequence is exact.
+
+>>> run = certified_run(ex.convention("decimal"), [ex.W0], steps=2, grad_fn=ex.grad_fn("docs"), stages=LITERAL)
+>>> run.records[2]["state"]["v"][0].item().sci(10), run.records[2]["state"]["sum_sq"][0].item().sci(10)
+('1.122807115e1', '1.093614230e2')
 """
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 
-from ..engines.interval import CertifiedValue, IntervalArith
+from ..algorithm import RMSPROP, Arith, Arrays, Hyper, State, full_like, init_state
+from ..conventions import Convention
+from ..engines.certified import CertifiedValue
+from ..engines.interval import certified_run
 from ..problems import docs_example as ex
 from . import fmt
-from .cases import DIGITS
+from .document import DIGITS
 
 NAME = "errata-docs-literal-mean-of-squares"
 
 
-def _run(prec: int, steps: int) -> list[dict]:
-    ar = IntervalArith(prec)
-    n = ar.number
-    lr, gamma, eps = (n(Fraction(s)) for s in (ex.ETA, ex.GAMMA, ex.EPS))
-    x, y = n(Fraction(ex.X)), n(Fraction(ex.Y))
-    w, G, total = n(Fraction(ex.W0)), n(Fraction(0)), n(Fraction(0))
-    out = [{"step": 0, "w": w, "G": G, "g": None, "mean_sq": None}]
-    for t in range(1, steps + 1):
-        g = (y - w * x) * (-x)
-        total = total + g * g
-        mean_sq = total / n(Fraction(t))
-        G = gamma * G + (n(Fraction(1)) - gamma) * mean_sq
-        w = w - lr * g / ar.ctx.sqrt(G + eps)
-        out.append({"step": t, "w": w, "G": G, "g": g, "mean_sq": mean_sq})
-    return out
+def init_sum_of_squares(conv: Convention, ar: Arith, params: Arrays) -> State:
+    """The state before step 1: the RMSProp slots and the running sum S = 0 (``sum_sq``)."""
+    state = init_state(conv, ar, params)
+    zero = ar.const(Fraction(0))
+    return {**state, "sum_sq": [full_like(p, zero) for p in params]}
+
+
+def accumulate_mean_of_squares(h: Hyper, state: State, grads: Arrays) -> tuple[State, Arrays]:
+    """The literal reading: S <- S + g^2, G <- gamma G + (1 - gamma) S / t; s = G.
+
+    (Replaces :func:`oracle.algorithm.accumulate`; ``t`` is the step number.)
+    """
+    total = [s + g * g for s, g in zip(state["sum_sq"], grads)]
+    count = h.ar.const(Fraction(h.t))
+    v = [h.rho * v_ + h.one_minus_rho * (s / count) for v_, s in zip(state["v"], total)]
+    return {"v": v, "sum_sq": total}, v
+
+
+LITERAL = dataclasses.replace(RMSPROP, init=init_sum_of_squares, accumulate=accumulate_mean_of_squares)
+"""RMSProp as seed 002's equations read literally."""
 
 
 def build(steps: int = 5) -> dict:
     """The literal reading's trajectory, certified to ``DIGITS`` digits."""
-    prec = 4 * DIGITS + 64
-    while True:
-        recs = _run(prec, steps)
-        cvs = [{k: (None if v is None or k == "step" else CertifiedValue.from_interval(v, DIGITS + 10))
-                for k, v in r.items()} for r in recs]
-        digits = [cv.digits for r in cvs for k, cv in r.items() if k != "step" and cv is not None]
-        if min(d for d in digits if d is not None) >= DIGITS:
-            break
-        prec *= 2
+    run = certified_run(ex.convention("decimal"), [ex.W0], steps=steps, grad_fn=ex.grad_fn("docs"), digits=DIGITS,
+                        prec=4 * DIGITS + 64, stages=LITERAL)
     steps_json = []
-    for r, c in zip(recs, cvs):
-        steps_json.append({"step": r["step"], **{k: None if c[k] is None else fmt.encode_value(c[k], DIGITS)
-                                                 for k in ("w", "G", "g", "mean_sq")}})
+    for rec in run.records:
+        t = rec["step"]
+        values = {"w": rec["params"][0].item(), "G": rec["state"]["v"][0].item(),
+                  "g": None if t == 0 else rec["grads"][0].item(), "mean_sq": None}
+        if t:
+            total = rec["state"]["sum_sq"][0].item()
+            values["mean_sq"] = CertifiedValue(total.lo / t, total.hi / t, DIGITS + 10)
+        steps_json.append({"step": t, **{k: None if cv is None else fmt.encode_value(cv, DIGITS)
+                                         for k, cv in values.items()}})
     return {
-        "format": fmt.FORMAT, "format_version": fmt.FORMAT_VERSION, "header": fmt.header(prec),
+        "format": fmt.FORMAT, "format_version": fmt.FORMAT_VERSION, "header": fmt.header(run.prec),
         "case": NAME, "kind": "errata",
         "description": "Seed 002's equations read literally: G_t = gamma G_{t-1} + (1 - gamma) (1/t) sum g_i^2, "
                        "on the documents' example (docs gradient, decimal inputs)",
@@ -63,9 +75,3 @@ def build(steps: int = 5) -> dict:
                     "G = gamma G + (1 - gamma) S / t; w -= eta g / sqrt(G + eps)"},
         "digits": DIGITS, "step_count": steps, "steps": steps_json,
     }
-
-
-def values(doc: dict, key: str) -> list:
-    """The published decimals of one quantity per step (for pages)."""
-    return [None if r[key] is None else r[key]["dec"] for r in doc["steps"]]
-

@@ -10,6 +10,11 @@ recomputes everything and reports drift (case, first differing step and
 field), damaged, missing and unexpected files, stale temporary files and stale
 pages; ``diff`` lists every changed field.  Cases are computed in parallel
 worker processes; a progress bar is drawn on stderr when it is a terminal.
+
+The pages (``exact-values.md``, ``errata.md``) are rendered by the source
+checkout's ``scripts/golden_pages.py`` (:func:`oracle.golden.data.generator`):
+``regen`` rewrites them and ``check`` reports stale ones from a clone; an
+installed package, which ships the pages but not their renderer, leaves them alone.
 """
 
 from __future__ import annotations
@@ -22,14 +27,13 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from . import data, fmt
+from .cases import all_cases, build
 from .verify import case_files, differences, file_set_problems, stale_temporaries
 
 __all__ = ["case_files", "check", "compute", "default_names", "differences", "provenance_lines", "regen"]
 
 
 def _build(name: str) -> tuple[str, str]:
-    from .cases import build
-
     try:
         return name, build(name)
     except (ValueError, ArithmeticError) as err:
@@ -38,8 +42,6 @@ def _build(name: str) -> tuple[str, str]:
 
 def compute(names: Sequence[str], jobs: Optional[int] = None, progress: bool = True) -> dict[str, str]:
     """Canonical texts of the named cases, computed in ``jobs`` processes (default: CPU count, at most 4)."""
-    from .cases import all_cases
-
     cases = all_cases()
     for name in names:
         if name not in cases:
@@ -85,8 +87,6 @@ class Progress:
 
 def default_names(long: bool = False) -> list[str]:
     """The cases a plain ``regen``/``check`` recomputes: all but the long ones, unless ``long``."""
-    from .cases import all_cases
-
     return [n for n, c in all_cases().items() if long or not c.long]
 
 
@@ -123,10 +123,9 @@ def regen(names: Sequence[str] = (), golden_dir: Optional[Path] = None, jobs: Op
     if kept:
         msgs.append(f"kept {kept} file(s) whose content is unchanged; only their provenance differs from this run "
                     f"(--strict rewrites them)")
-    if pages:
-        from .pages import write_pages
-
-        msgs += write_pages(folder)
+    renderer = data.generator("golden_pages") if pages else None
+    if renderer is not None:
+        msgs += renderer.write_pages(folder)
     msgs += [p for p in file_set_problems(folder) if ": unexpected file " in p]
     return msgs
 
@@ -136,8 +135,6 @@ def _check_prefix(name: str, short: Optional[str], golden_dir: Path, texts: dict
 
     Differences are named (step and field) before any damage (a hash mismatch).
     """
-    from .cases import all_cases
-
     path = Path(golden_dir) / f"{name}.json"
     if not path.exists():
         return [f"{name}: missing file {path.name} (run `python -m oracle golden regen {name}`, minutes)"]
@@ -207,12 +204,10 @@ def check(golden_dir: Optional[Path] = None, names: Sequence[str] = (), jobs: Op
 
     Without ``long`` (and without names) the long cases are not recomputed:
     their files must load (valid hash) and agree, step for step, with the
-    recomputed shorter case they extend (``Case.prefix_of``).  Temporary files
+    recomputed shorter case they extend (``GoldenCase.prefix_of``).  Temporary files
     an interrupted regen left are reported (and removed if ``clean``); without
-    names, missing and unexpected files and stale pages are reported too.
+    names, missing and unexpected files and (from a clone) stale pages are reported too.
     """
-    from .cases import all_cases
-
     folder = data.resolve(golden_dir)
     cases = all_cases()
     wanted = list(names) or default_names(long)
@@ -228,10 +223,9 @@ def check(golden_dir: Optional[Path] = None, names: Sequence[str] = (), jobs: Op
         path = folder / f"{name}.json"
         if names or path.exists():
             problems += compare(name, path, texts[name], strict, limit)
-    if not names:
-        from .pages import stale_pages
-
-        problems += stale_pages(folder)
+    renderer = data.generator("golden_pages")
+    if not names and renderer is not None:
+        problems += renderer.stale_pages(folder)
     return problems
 
 

@@ -23,7 +23,11 @@ from typing import Any, Callable, NamedTuple, Optional
 import mpmath
 import numpy as np
 
+from ..algorithm import simulate
+from ..conventions import preset
+from ..engines.errorbound import ErrorBoundArith
 from .data import GoldenDataError
+from .verify import load_case
 
 MARGIN = mpmath.mpf(2) ** -200
 """Relative allowance for the engine's own rounding (256-bit values, a few hundred operations)."""
@@ -143,11 +147,6 @@ def verified(path: Path, closed: Optional[Closed] = None) -> Verified:
 
 
 def _verify(path: Path, closed: Optional[Closed]) -> Verified:
-    from ..algorithm import simulate
-    from ..conventions import preset
-    from ..engines.errorbound import ErrorBoundArith
-    from .verify import load_case
-
     doc = load_case(path.stem, path.parent)
     conv = doc["convention"]
     names = sorted(doc["initial_params"]) if closed is None else list(closed.names)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from . import data, fmt
+from .cases import all_cases
 
 NOT_CASES = {"schema.json"}
 """JSON files in a golden folder that are not cases (subfolders such as mxnet/ are never cases)."""
@@ -36,8 +37,6 @@ def case_files(golden_dir: Path) -> dict[str, Path]:
 
 def file_set_problems(golden_dir: Path) -> list[str]:
     """A line per registered case without a file and per case file without a case."""
-    from .cases import all_cases
-
     cases, on_disk = all_cases(), case_files(golden_dir)
     out = [f"{name}: missing file {name}.json in {golden_dir} (run `python -m oracle golden regen {name}`"
            f"{', minutes' if case.long else ''}, or reinstall rmsprop-oracle)"
@@ -59,8 +58,6 @@ def require_file_set(golden_dir: Optional[Path] = None) -> Path:
 
 def load_case(name: str, golden_dir: Optional[Path] = None) -> dict:
     """The validated document of case ``name``: format, structure, hash, its ``case`` and the registry's spec."""
-    from .cases import all_cases
-
     folder = data.resolve(golden_dir)
     path = folder / f"{name}.json"
     doc = fmt.load(path)
@@ -125,14 +122,8 @@ def differences(old: Any, new: Any, path: str = "", labels: tuple = ("disk", "co
     """
     a, b = labels
     if isinstance(old, dict) and isinstance(new, dict):
-        for key in sorted(set(old) | set(new)):
-            sub = f"{path}.{key}" if path else key
-            if key not in new:
-                yield f"{sub}: on {a} but not {b}" if a == "disk" else f"{sub}: in the {a} but not the {b}"
-            elif key not in old:
-                yield f"{sub}: {b} but missing on {a}" if a == "disk" else f"{sub}: in the {b} but not the {a}"
-            else:
-                yield from differences(old[key], new[key], sub, labels)
+        keys = sorted(set(old) | set(new))
+        yield from _keyed(old, new, [(key, f"{path}.{key}" if path else key) for key in keys], labels)
     elif isinstance(old, list) and isinstance(new, list):
         if path == "steps":
             yield from _step_differences(old, new, labels)
@@ -156,11 +147,17 @@ def _step_differences(old: list, new: list, labels: tuple) -> Iterator[str]:
             break
     old_steps = {str(r.get("step")): r for r in old if isinstance(r, dict)}
     new_steps = {str(r.get("step")): r for r in new if isinstance(r, dict)}
-    for step in sorted(set(old_steps) | set(new_steps), key=lambda s: (len(s), s)):
-        sub = f"step {step}"
-        if step not in new_steps:
+    steps = sorted(set(old_steps) | set(new_steps), key=lambda s: (len(s), s))
+    yield from _keyed(old_steps, new_steps, [(step, f"step {step}") for step in steps], labels)
+
+
+def _keyed(old: dict, new: dict, keys: list, labels: tuple) -> Iterator[str]:
+    """The differences of two mappings over ``keys`` ((key, path label) pairs): missing on one side, or within."""
+    a, b = labels
+    for key, sub in keys:
+        if key not in new:
             yield f"{sub}: on {a} but not {b}" if a == "disk" else f"{sub}: in the {a} but not the {b}"
-        elif step not in old_steps:
+        elif key not in old:
             yield f"{sub}: {b} but missing on {a}" if a == "disk" else f"{sub}: in the {b} but not the {a}"
         else:
-            yield from differences(old_steps[step], new_steps[step], sub, labels)
+            yield from differences(old[key], new[key], sub, labels)

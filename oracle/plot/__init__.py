@@ -26,9 +26,20 @@ regenerates the figures kept in ``golden/figures/``.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
+import numpy as np
+
+from ..conformance.candidate import Candidate, UsageError
+from ..conformance.cases import Case, builtin_cases
+from ..conformance.options import PROFILES
+from ..conformance.sources import all_cases
+from ..conventions import PRESET_NAMES, Convention, parse, preset
+from ..golden.data import golden_dir
+from ..rounding import DTYPES
+from . import draw, golden as G
 from .data import ErrorData, error_data, obtain
 from .draw import EXTRA, PlotUnavailable, require, save
 
@@ -44,8 +55,6 @@ FIGURES = {"gluon-cycle.png": ("gluon_cycle_figure", ("gluon-intended-long",), {
 def _candidate(optimizer: Optimizer) -> Any:
     """A :class:`~oracle.conformance.candidate.Candidate` (run in a worker process) from a spec, an importable
     factory or a Candidate."""
-    from ..conformance.candidate import Candidate, UsageError
-
     if isinstance(optimizer, Candidate):
         return optimizer
     if callable(optimizer) and not isinstance(optimizer, str):
@@ -62,10 +71,6 @@ def _candidate(optimizer: Optimizer) -> Any:
 
 
 def _find_case(name: str, dtype: str, profile: str) -> Any:
-    import difflib
-
-    from ..conformance.cases import DTYPES, PROFILES, builtin_cases, all_cases
-
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
     if profile not in PROFILES:
@@ -88,9 +93,6 @@ def case_data(case: Any, optimizer: Optional[Optimizer] = None, *,
     ``convention``: a preset name, a ``PRESET,FIELD=VALUE`` spec or a ``Convention``
     (default: the candidate's declared ``CONVENTION``).
     """
-    from ..conformance.cases import Case
-    from ..conventions import Convention, parse, preset
-
     if optimizer is None:
         head = convention.name if isinstance(convention, Convention) else str(convention or "seed").split(",")[0]
         optimizer = f"oracle.conformance.builtin:{head.strip()}"
@@ -121,8 +123,6 @@ def error_figure(case: Any, optimizer: Optional[Optimizer] = None, *,
     For example ``save(error_figure("docs-example", "oracle.adapters.torch:rmsprop", dtype="float32"),
     "torch.png")`` (the adapter declares ``CONVENTION = "pytorch"``).
     """
-    from . import draw
-
     require()
     return draw.error_figure(case_data(case, optimizer, convention=convention, dtype=dtype, profile=profile))
 
@@ -134,9 +134,6 @@ def golden_data(golden: Union[str, Path], dtype: str, *, optimizer: Optional[Opt
     ``optimizer`` defaults to the package's own float implementation of the file's
     preset (``oracle.conformance.builtin:<preset>``); ``steps`` to the file's length.
     """
-    from ..conventions import PRESET_NAMES, preset
-    from . import golden as G
-
     doc = G.load(golden)
     case, conv = G.replay(doc, dtype, steps)
     if optimizer is None:
@@ -158,10 +155,6 @@ def golden_data(golden: Union[str, Path], dtype: str, *, optimizer: Optional[Opt
 def golden_figure(golden: Union[str, Path], dtype: Optional[str] = None, *, optimizer: Optional[Optimizer] = None,
                   steps: Optional[int] = None) -> Any:
     """A golden file's figure: error vs bound of a replay in ``dtype``, or (no dtype) its trajectory and horizons."""
-    import numpy as np
-
-    from . import draw, golden as G
-
     require()
     if dtype is not None:
         return draw.error_figure(golden_data(golden, dtype, optimizer=optimizer, steps=steps))
@@ -182,17 +175,13 @@ def gluon_cycle_figure(golden: Union[str, Path] = "gluon-intended-long") -> Any:
     and the float64/float32 horizons; bottom: max_i |p_i(t) - p_i(t-2)| / 2 (log
     scale), the distance from exact period 2.
     """
-    from . import draw, golden as G
-
     require()
     return draw.gluon_cycle_figure(G.cycle(G.load(golden)))
 
 
 def render_golden_figures(folder: Optional[Union[str, Path]] = None) -> list:
     """Regenerate the figures of ``golden/figures/`` (:data:`FIGURES`); returns the paths written."""
-    from ..golden import GOLDEN_DIR
-
-    out = Path(folder) if folder is not None else GOLDEN_DIR / "figures"
+    out = Path(folder) if folder is not None else golden_dir() / "figures"
     written = []
     for name, (fn, args, kwargs) in FIGURES.items():
         written.append(save(globals()[fn](*args, **kwargs), out / name))

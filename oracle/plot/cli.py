@@ -90,7 +90,7 @@ def _positive(text: str) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from ..conformance.cases import all_cases
+    from ..conformance.sources import all_cases
     from ..golden import GOLDEN_DIR
 
     print("cases (--case):", " ".join(c.name for c in all_cases(args.dtype or "float64", args.profile)))

@@ -25,11 +25,12 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from ..accuracy import abs_error, bound_ratio, ulp
 from ..conformance.candidate import Candidate
 from ..conformance.cases import Case
-from ..conformance.grading import ulp_of
 from ..conformance.reference import Reference, followed, reference
 from ..conventions import Convention
+from ..rounding import double_double
 
 PER_ELEMENT_MAX = 6
 """At most this many followed elements are drawn one by one; more are summarised by the worst."""
@@ -113,12 +114,6 @@ def labels_for(case: Case, names: Optional[Sequence[str]] = None) -> list:
     return out
 
 
-def split(x: Fraction) -> tuple[float, float]:
-    """``x`` as ``hi + lo`` (hi the nearest double, lo the rounded remainder), as in the reference."""
-    hi = float(x)
-    return hi, float(x - Fraction(hi))
-
-
 def error_data(case: Case, traj: list, ref: Reference, *, candidate: str, convention: str,
                names: Optional[Sequence[str]] = None, exact: Optional[dict] = None) -> ErrorData:
     """The plotted quantities of a trajectory against a reference (see the module docstring).
@@ -141,18 +136,15 @@ def error_data(case: Case, traj: list, ref: Reference, *, candidate: str, conven
     for t in range(rows):
         hi, lo, e = (np.concatenate(parts) if parts else np.zeros(0) for parts in zip(*ref.params[t]))
         if exact is not None and t in exact:
-            pairs = [split(x) for x in exact[t]]
+            pairs = [double_double(Fraction(x)) for x in exact[t]]
             hi, lo = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
         ref_exact[t] = hi
         compared[t] = np.concatenate(ref.masks[t]) if n else np.zeros(0, dtype=bool)
-        ulp = ulp_of(hi, case.dtype)
-        with np.errstate(all="ignore"):
-            g = got[t] if t < got.shape[0] else np.full(n, np.nan)
-            d = np.abs((g - hi) - lo)
-            d = np.where(np.isfinite(g), d, np.inf)
-            err[t] = d / ulp
-            bound[t] = e / ulp
-            ratio[t] = np.where(d == 0, 0.0, d / e)
+        unit = ulp(hi, case.dtype)
+        d = abs_error(got[t] if t < got.shape[0] else np.full(n, np.nan), hi, lo)
+        err[t] = d / unit
+        bound[t] = e / unit
+        ratio[t] = bound_ratio(d, e)
     bad = np.argwhere(compared[1:] & ~(ratio[1:] <= 1.0))
     first = int(bad[0][0]) + 1 if bad.size else None
     every = compared.all(axis=1) if n else np.ones(rows, dtype=bool)

@@ -16,21 +16,26 @@ import dataclasses
 import difflib
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 
 from ..conformance.cases import Case, arr
-from ..conventions import Convention, to_fraction
+from ..conformance.golden_replay import gluon_problem
+from ..conventions import PRESET_NAMES, Convention, preset, to_fraction
+from ..golden import data, fmt
+from ..problems import ContextProblem
+from ..problems import docs_example as ex
+from ..problems import quadratic as q
+from ..problems import streams
+from ..rounding import DTYPES
 
 OPTION_FIELDS = ("momentum", "centered", "weight_decay")
 
 
 def load(golden: Union[str, Path], golden_dir: Optional[Path] = None) -> dict:
     """The validated golden document named ``golden`` (a case name, or a path to a ``.json`` file)."""
-    from ..golden import GOLDEN_DIR, fmt
-
-    folder = Path(golden_dir or GOLDEN_DIR)
+    folder = Path(golden_dir or data.golden_dir())
     text = str(golden)
     path = Path(text) if text.endswith(".json") else folder / f"{text}.json"
     if not path.is_file():
@@ -93,73 +98,27 @@ def convention(doc: dict) -> Convention:
     return Convention(**fields)
 
 
-class ContextProblem:
-    """A closed-loop problem given by a context gradient function (``grad_fn(ar, params)``).
-
-    The candidate's gradient is evaluated exactly (rationals) at its own parameters
-    and rounded once to its dtype, as for every closed-loop conformance case.
-    """
-
-    def __init__(self, grad_fn: Callable, name: str) -> None:
-        self._grad_fn, self.name = grad_fn, name
-
-    def exact_grads(self, params: list, dtype: str) -> list:
-        from ..problems.gluon import ExactArith
-        from ..rounding import DTYPE_FORMAT, to_float_exact
-
-        if not all(np.all(np.isfinite(p)) for p in params):  # a broken candidate: feed NaN
-            return [np.full(np.shape(p), np.nan, dtype=dtype) for p in params]
-        exact = [np.atleast_1d(np.vectorize(lambda x: Fraction(float(x)), otypes=[object])(p)) for p in params]
-        grads = self._grad_fn(ExactArith(), exact)
-        fmt = DTYPE_FORMAT[dtype]
-        return [np.array([to_float_exact(Fraction(x), fmt) for x in np.asarray(g, dtype=object).reshape(-1)],
-                         dtype=dtype).reshape(np.shape(p)) for g, p in zip(grads, params)]
-
-    def float_grads(self, params: list) -> list:
-        from ..engines.floating import FloatArith
-
-        ar = FloatArith(params[0].dtype.name)
-        grads = self._grad_fn(ar, [np.atleast_1d(p) for p in params])
-        return [np.asarray(g).reshape(np.shape(p)) for g, p in zip(grads, params)]
-
-    def grad_fn(self) -> Callable:
-        return self._grad_fn
-
-    def key(self) -> list:
-        return [np.frombuffer(self.name.encode(), dtype=np.uint8)]
-
-
 def _problem(doc: dict) -> tuple[Any, Optional[list], Optional[list]]:
     """(closed-loop problem or None, exact open-loop gradients or None, exact initial params)."""
     problem, name = doc["problem"], doc["problem"].get("name")
     exact0 = [np.array(doc["initial_params"][n], dtype=object) for n in names_of(doc)]
     if name == "docs_example" and "gradient" in problem:
-        from ..problems import docs_example as ex
-
         form = "docs" if problem["gradient"].startswith("g = (y - w x)(-x)") else "true"
         return ContextProblem(ex.grad_fn(form), f"docs-{form}"), None, exact0
     if name == "quadratic":
-        from ..problems import quadratic as q
-
         return ContextProblem(q.grad_fn(), "quadratic"), None, exact0
     if name == "stream":
-        from ..problems import streams
-
         rows = streams.stream(int(problem["seed"]), int(doc["step_count"]), int(problem["size"]))
         return None, [[np.array(row[0], dtype=object)] for row in rows], exact0
     if name == "gluon_linear_regression" and problem.get("gradient_divisor") == "1" \
             and problem.get("label_shape") == "(n,1)" and problem.get("batch_rows") == [1, 2, 3, 4]:
-        from ..conformance.golden_replay import GluonProblem
-
-        return GluonProblem(), None, exact0
+        return gluon_problem(), None, exact0
     raise ValueError(f"golden file {doc['case']!r} (kind {doc['kind']!r}) cannot be replayed: only the documents' "
                      "example, stream-*, quadratic-* and the intended Gluon run can")
 
 
 def candidate_options(conv: Convention) -> dict:
     """The options a candidate is given: those that are on, or differ from the preset's default."""
-    from ..conventions import PRESET_NAMES, preset
-
     default = preset(conv.name) if conv.name in PRESET_NAMES else None
     out: dict = {}
     for key in OPTION_FIELDS:
@@ -174,8 +133,6 @@ def candidate_options(conv: Convention) -> dict:
 
 def replay(doc: dict, dtype: str, steps: Optional[int] = None) -> tuple[Case, Convention]:
     """The golden file as a conformance case in ``dtype`` (inputs rounded; the reference takes them exactly)."""
-    from ..conformance.cases import DTYPES
-
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
     conv = convention(doc)

@@ -39,6 +39,7 @@ import numpy as np
 
 from ..algorithm import Arith, Arrays
 from ..conventions import Convention, preset
+from . import ExactArith
 
 X_ROWS: tuple[tuple[int, int], ...] = ((1, 2), (3, 4), (5, 6), (7, 8))
 Y: tuple[int, ...] = (0, -1, -2, -3)
@@ -136,6 +137,11 @@ def loss_and_grads(v: Variant, ar: Arith, params: Arrays, rows: Sequence[int] | 
     return loss, [_array([gw0, gw1], w, w.shape), _array([gb], b, b.shape)]
 
 
+def grad_fn(v: Variant) -> Any:
+    """The gradient the edited ``rmsprop`` of variant ``v`` uses, as a closed-loop ``grad_fn(ar, params)``."""
+    return lambda ar, params: loss_and_grads(v, ar, params)[1]
+
+
 def eval_loss(v: Variant, ar: Arith, params: Arrays, const: Any = None) -> Any:
     """The epoch-end ``loss_fn(X, y)`` the program prints (broadcast unless R4 is applied)."""
     return loss_and_grads(v, ar, params, rows=FULL, const=const)[0]
@@ -170,6 +176,10 @@ class Tracker:
             self.eval_losses.append(eval_loss(self.v, ar, params, const=self.const))
         return grads
 
+    def certify(self, x: Any, cap: int) -> Any:
+        """A recorded loss as a certified value of the context that computed it (``ar.certify``)."""
+        return self.ar.certify(x, cap)
+
     def const(self, q: object) -> Any:
         """``ar.const(q)`` as a scalar, converted once per context."""
         key = Fraction(q)
@@ -178,19 +188,10 @@ class Tracker:
         return self.consts[key]
 
 
-class ExactArith:
-    """Plain rational arithmetic (Fractions in object arrays): enough for loss and gradient."""
-
-    def const(self, x: Fraction) -> Fraction:
-        return Fraction(x)
-
-
 def evaluate(v: Variant, params: Sequence[Any]) -> tuple[Fraction, list]:
     """Exact loss and gradient at exact ``params`` (numbers or decimal strings)."""
-    from ..engines._objarray import exact_array
-
-    arrays = [exact_array(p) for p in params]
-    return loss_and_grads(v, ExactArith(), arrays)  # type: ignore[arg-type]
+    ar = ExactArith()
+    return loss_and_grads(v, ar, [ar.array(p) for p in params])  # type: ignore[arg-type]
 
 
 def updates_in_epoch(v: Variant, epoch: int) -> int:

@@ -1,0 +1,20 @@
+"""Where the conformance cases come from: the built-in cases and the golden replays.
+
+A *source* is a function ``source(dtype, profile) -> list[Case]``; :data:`SOURCES`
+lists them (:func:`oracle.conformance.cases.builtin_cases`, then
+:func:`oracle.conformance.golden_replay.golden_cases`), and :func:`all_cases`
+is every case of every source.  A new kind of case plugs in by appending a source.
+"""
+
+from __future__ import annotations
+
+from .cases import Case, builtin_cases
+from .golden_replay import golden_cases
+
+SOURCES: list = [builtin_cases, golden_cases]
+"""Case sources ``source(dtype, profile) -> list[Case]``."""
+
+
+def all_cases(dtype: str, profile: str = "default") -> list[Case]:
+    """Every case of every source, in ``dtype`` (``GoldenDataError`` when the golden data is unusable)."""
+    return [case for source in SOURCES for case in source(dtype, profile)]
