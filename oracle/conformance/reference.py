@@ -5,7 +5,8 @@ run on the case's exact inputs (open loop) or on its closed-loop problem (the
 gradient computed in bounded arithmetic from bounded parameters, so the bound
 is carried through the dynamics).  It is computed by the vectorized engine
 :class:`oracle.engines.vecbound.BoundArith` (double-double values, bounds never
-below ErrorBoundArith's) for open-loop cases and closed-loop quadratics, and
+below ErrorBoundArith's; compiled by :mod:`oracle.engines.jitbound` when numba is
+installed, with the same numbers) for open-loop cases and closed-loop quadratics, and
 by ErrorBoundArith itself for other problems or whenever the vectorized engine
 declines (:class:`~oracle.engines.vecbound.OutOfRange`).  Each value is
 returned as a float64 pair ``hi + lo`` and a bound ``err`` rounded up; ``got -
@@ -178,6 +179,13 @@ def run_job(job: Job, until: Optional[int] = None) -> dict:
     """
     if job.engine == "vector":
         try:
+            from ..engines import jitbound, trace
+
+            if jitbound.available():  # the same numbers as BoundArith, compiled (optional extra "jit")
+                try:
+                    return jitbound.run_job(job, until, alive)
+                except trace.Decline:
+                    pass
             ar = BoundArith(job.dtype)
             return _run(job, ar, lambda a: split_bounds(a, ar), until)
         except OutOfRange:

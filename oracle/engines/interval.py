@@ -27,10 +27,13 @@ No digit is ever shown that is not certified by step 3.
 
 This mpmath path is the definition and the fallback.  ``certified_run`` runs
 the same method in a faster engine when one is available: ``engine="arb"``
-(python-flint Arb balls, :mod:`.arb`, the default when installed) or
+(python-flint Arb balls, the default when installed: compiled by
+:mod:`.jitarb` when numba is installed and the run can be traced, else
+:mod:`.arb`'s object arrays; both compute the same balls),
+``engine="arb-jit"`` or ``"arb-objects"`` (one of the two, nothing else) or
 ``engine="mpmath"`` (this module); the environment variable ``ORACLE_ENGINE``
-sets the default (``auto``, ``arb`` or ``mpmath``).  Every engine publishes
-the same certified digits.
+sets the default (``auto``, ``arb``, ``arb-jit``, ``arb-objects`` or
+``mpmath``).  Every engine publishes the same certified digits.
 
 >>> from oracle.conventions import preset
 >>> run = certified_run(preset("seed"), [["0"]], grads=[[["-8"]]], steps=1, digits=30)
@@ -240,7 +243,7 @@ def _published(rec: dict) -> list:
     return out
 
 
-ENGINES = ("auto", "arb", "mpmath")
+ENGINES = ("auto", "arb", "arb-jit", "arb-objects", "mpmath")
 
 
 def resolve_engine(engine: Optional[str] = None) -> str:
@@ -255,10 +258,29 @@ def resolve_engine(engine: Optional[str] = None) -> str:
     try:
         from . import arb  # noqa: F401
     except ImportError:
-        if name == "arb":
-            raise ImportError("engine='arb' needs python-flint: pip install 'rmsprop-oracle[flint]'") from None
+        if name != "auto":
+            raise ImportError(f"engine={name!r} needs python-flint: pip install 'rmsprop-oracle[flint]'") from None
         return "mpmath"
-    return "arb"
+    if name == "arb-jit" and not _jit_arb():
+        raise ImportError("engine='arb-jit' needs numba and python-flint's library: pip install 'rmsprop-oracle[jit]'"
+                          + (f" ({_jit_reason()})" if _jit_reason() else ""))
+    return name if name in ("arb-jit", "arb-objects") else "arb"
+
+
+def _jit_arb() -> bool:
+    try:
+        from . import jitarb
+    except ImportError:
+        return False
+    return jitarb.available()
+
+
+def _jit_reason() -> str:
+    try:
+        from . import jitarb
+    except ImportError as exc:
+        return str(exc)
+    return jitarb.unavailable_reason()
 
 
 def certified_precision(digits: int, steps: int) -> int:
@@ -287,7 +309,18 @@ def certified_run(
     ``engine`` picks the arithmetic (:func:`resolve_engine`); this function's
     own loop below is the mpmath definition.
     """
-    if resolve_engine(engine) == "arb":
+    name = resolve_engine(engine)
+    if name in ("arb", "arb-jit") and (name == "arb-jit" or _jit_arb()):
+        from . import jitarb, trace
+
+        if name == "arb-jit" or trace.pure(grad_fn):  # anything else would be called on traced values
+            try:
+                return jitarb.certified_run_jit(conv, params0, steps=steps, grads=grads, grad_fn=grad_fn,
+                                                digits=digits, prec=prec, max_prec=max_prec)
+            except trace.Decline:
+                if name == "arb-jit":
+                    raise
+    if name in ("arb", "arb-jit", "arb-objects"):
         from .arb import certified_run_arb
 
         return certified_run_arb(conv, params0, steps=steps, grads=grads, grad_fn=grad_fn, digits=digits,

@@ -1,0 +1,475 @@
+"""The grading-grade reference compiled: :mod:`.vecbound`'s arithmetic, one element at a time.
+
+:class:`.vecbound.BoundArith` evaluates every operation of the update over
+whole numpy arrays; each of its ~10 operations per step costs numpy's fixed
+per-call overhead (microseconds) 20 to 40 times.  This module runs the very
+same floating-point operations, in the same order, in one numba-compiled loop
+(optional extra ``jit``): for each element, every step, every operation of the
+update, with the values in registers.  Nothing of the method changes, so
+everything :mod:`.vecbound`'s docstring proves holds here unchanged:
+
+* a value is a double-double W = hi + lo (one word for float32/float16
+  candidates) and a bound S >= E + |W - V| (V exact, E the bound of
+  :class:`.errorbound.ErrorBoundArith`), propagated by the same formulas;
+* every bound formula is evaluated in round-to-nearest and covered by the
+  factors ``UP``/``DOWN`` and the absolute term ``ABS``;
+* results outside [2^-900, 2^900], a division by a value that may be zero and
+  a square root of a value that may be negative are refused
+  (:class:`~.vecbound.OutOfRange`): the caller falls back to ErrorBoundArith.
+
+Which operations run comes from :mod:`.trace`: :func:`oracle.algorithm.step`
+(and the closed-loop gradient of :class:`oracle.conformance.cases.Quadratic`)
+recorded once as a tape, so every convention runs exactly the operations the
+object engine runs.  The inputs, constants and per-element data are converted
+by BoundArith itself (``array``, ``const``, ``lift``).
+
+Floating point: numba compiles with ``fastmath`` off (no reassociation, no
+contraction of a*b + c into a fused multiply-add: LLVM contracts only under
+the ``contract`` flag, which numba sets only with fastmath), IEEE
+round-to-nearest, and ``error_model="numpy"`` (x/0 is inf or NaN as in numpy,
+not an exception).  Dekker's product and Knuth's sum are then error-free as in
+numpy, and the results are *bitwise identical* to BoundArith's: the tests
+compare every hi, lo and bound bit for bit over every preset, dtype and hard
+regime, and check the bounds against ErrorBoundArith directly.
+
+Without numba, :func:`available` is False and the conformance reference uses
+BoundArith (the same numbers, slower).
+
+>>> from oracle.conventions import preset
+>>> run = bound_run(preset("seed", lr=0.1, rho=0.9, eps=1e-8), "float64", [[0.0]], steps=1, grads=[[[-8.0]]])
+>>> hi, lo, err = run.params[1][0]
+>>> float(hi[0] + lo[0]), float(err[0])  # as BoundArith: see vecbound's doctest
+(0.31622776576978506, 8.426000314711347e-16)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+
+from ..conventions import Convention
+from . import trace as T
+from .vecbound import ABS, BIG, DOWN, SPLIT, UP, BoundArith, OutOfRange
+
+try:  # the optional extra "jit"
+    import numba
+except ImportError:  # pragma: no cover - exercised without numba
+    numba = None
+
+
+def available() -> bool:
+    """Whether the compiled engine can run (numba is installed)."""
+    return numba is not None
+
+
+if numba is not None:
+    _jit = numba.njit(cache=True, error_model="numpy", fastmath=False, nogil=True)
+
+    @_jit
+    def _two_sum(a, b):
+        s = a + b
+        bb = s - a
+        return s, (a - (s - bb)) + (b - bb)
+
+    @_jit
+    def _fast_two_sum(a, b):
+        s = a + b
+        return s, b - (s - a)
+
+    @_jit
+    def _split(a):
+        c = SPLIT * a
+        hi = c - (c - a)
+        return hi, a - hi
+
+    @_jit
+    def _two_prod(a, b):
+        p = a * b
+        ah, al = _split(a)
+        bh, bl = _split(b)
+        e = ah * bh - p
+        e += ah * bl
+        e += al * bh
+        e += al * bl
+        return p, e
+
+    @_jit
+    def _two_square(a):
+        p = a * a
+        ah, al = _split(a)
+        e = ah * ah - p
+        e += 2 * (ah * al)
+        e += al * al
+        return p, e
+
+    @_jit
+    def _npmax(a, b):  # np.maximum: NaN if either is NaN
+        return a if (a >= b or a != a) else b
+
+    @_jit
+    def _npmin(a, b):  # np.minimum
+        return a if (a <= b or a != a) else b
+
+    @_jit
+    def _kernel(ins, outmap, consts, aux, gin, start, out, first_bad, steps, two_words, c_rel, c_abs, fast_limit,
+                largest_down):
+        """Run the tape ``ins`` (op, a, b: slots of a per-lane bank) for every lane and every step.
+
+        Bank slots: one register per instruction, then the current values of the output fields
+        (``start[f, (hi, lo, err), lane]`` at step 0: parameters, then state), the gradient of
+        the step (``gin[t - 1, :, lane]``), the per-lane data ``aux[j, :, lane]`` and the constants.  ``out[t, f, :, lane]`` receives
+        the fields split (:func:`.vecbound.split`) at every step; ``first_bad[lane]`` the first
+        step where BoundArith would refuse (steps + 1: never).
+        """
+        n = out.shape[3]
+        nins = ins.shape[0]
+        nout = outmap.shape[0]
+        f0 = nins
+        g0 = f0 + nout
+        a0 = g0 + 1
+        k0 = a0 + aux.shape[0]
+        bank = np.zeros((k0 + consts.shape[0], 3))
+        new = np.zeros((nout, 3))
+        for k in range(consts.shape[0]):
+            for c in range(3):
+                bank[k0 + k, c] = consts[k, c]
+        inf = np.inf
+        for lane in range(n):
+            bad_at = steps + 1
+            for j in range(aux.shape[0]):
+                for c in range(3):
+                    bank[a0 + j, c] = aux[j, c, lane]
+            for f in range(nout):
+                for c in range(3):
+                    new[f, c] = start[f, c, lane]
+            for t in range(steps + 1):
+                if t > 0:
+                    if gin.shape[2] > 0:
+                        for c in range(3):
+                            bank[g0, c] = gin[t - 1, c, lane]
+                    bad = False
+                    for k in range(nins):
+                        op = ins[k, 0]
+                        ia = ins[k, 1]
+                        ib = ins[k, 2]
+                        xh = bank[ia, 0]
+                        xl = bank[ia, 1]
+                        xe = bank[ia, 2]
+                        yh = bank[ib, 0]
+                        yl = bank[ib, 1]
+                        ye = bank[ib, 2]
+                        fin = True  # the result goes through BoundArith._result
+                        if op == 0 or op == 1:  # add, sub (= add of the negated operand)
+                            if op == 1:
+                                yh, yl = -yh, -yl
+                            prop = xe + ye
+                            if two_words:
+                                s, e = _two_sum(xh, yh)
+                                tt, f = _two_sum(xl, yl)
+                                e += tt
+                                s, e = _fast_two_sum(s, e)
+                                e += f
+                                hi, lo = _fast_two_sum(s, e)
+                            else:
+                                hi, lo = xh + yh, 0.0
+                        elif op == 2 or op == 3:  # mul, square
+                            prop = abs(xh) * ye
+                            prop += abs(yh) * xe
+                            prop += 3 * xe * ye
+                            if two_words:
+                                if op == 3:
+                                    p, e = _two_square(xh)
+                                    e += 2 * (xh * xl)
+                                else:
+                                    p, e = _two_prod(xh, yh)
+                                    e += xh * yl
+                                    e += xl * yh
+                                hi, lo = _fast_two_sum(p, e)
+                            else:
+                                hi, lo = xh * yh, 0.0
+                        elif op == 4:  # div
+                            ay = abs(yh)
+                            if not ay > 0:
+                                bad = True
+                            gap = ay * DOWN
+                            gap -= 2 * ye
+                            gap *= DOWN
+                            gap -= ABS
+                            ylo = gap + ye
+                            prop = (abs(xh) + xe) * ye
+                            prop /= ylo * DOWN * gap
+                            prop += xe / gap
+                            if not gap > 0:
+                                prop = inf
+                            q1 = xh / yh
+                            if two_words:
+                                p, e = _two_prod(q1, yh)
+                                e += q1 * yl
+                                r = xh - p
+                                r -= e
+                                r += xl
+                                r /= yh
+                                hi, lo = _fast_two_sum(q1, r)
+                            else:
+                                hi, lo = q1, 0.0
+                        elif op == 5:  # neg: exact
+                            hi, lo, prop, fin = -xh, -xl, xe, False
+                        elif op == 6:  # sqrt
+                            if xh < 0:
+                                bad = True
+                            xlo = _npmax((xh * DOWN - xe) * DOWN - ABS, 0.0)
+                            rest = _npmax((xlo - xe) * DOWN - ABS, 0.0)
+                            first = xe / ((math.sqrt(xlo) + math.sqrt(rest)) * DOWN)
+                            if first != first:
+                                first = inf
+                            prop = _npmin(first, math.sqrt(2 * xe))
+                            if xe == 0:
+                                prop = 0.0
+                            r = math.sqrt(xh)
+                            if two_words:
+                                p, e = _two_square(r)
+                                c = ((xh - p) - e + xl) / (2 * r)
+                                if r == 0:
+                                    c = 0.0
+                                hi, lo = _fast_two_sum(r, c)
+                            else:
+                                hi, lo = r, 0.0
+                        else:  # nonneg: no rounding
+                            fin = False
+                            prop = xe
+                            if xh < 0:
+                                hi, lo = 0.0, 0.0
+                            else:
+                                hi, lo = xh, xl
+                        if fin:  # BoundArith._result
+                            a = abs(hi) * UP
+                            a += prop
+                            err = a * c_rel
+                            err += prop * UP
+                            err += c_abs
+                            if not a <= fast_limit:
+                                if not abs(hi) <= BIG:
+                                    bad = True
+                                if a > largest_down:
+                                    err = inf
+                        else:
+                            err = prop
+                        bank[k, 0] = hi
+                        bank[k, 1] = lo
+                        bank[k, 2] = err
+                    for f in range(nout):
+                        src = outmap[f]
+                        for c in range(3):
+                            new[f, c] = bank[src, c]
+                    if bad and bad_at > steps:
+                        bad_at = t
+                for f in range(nout):
+                    h = new[f, 0]
+                    l = new[f, 1]
+                    e = new[f, 2]
+                    bank[f0 + f, 0] = h
+                    bank[f0 + f, 1] = l
+                    bank[f0 + f, 2] = e
+                    if two_words:  # vecbound.split: renormalized, the bound rounded up
+                        s = h + l
+                        out[t, f, 0, lane] = s
+                        out[t, f, 1, lane] = l - (s - h)
+                    else:
+                        out[t, f, 0, lane] = h
+                        out[t, f, 1, lane] = 0.0
+                    out[t, f, 2, lane] = np.nextafter(e, inf)
+            first_bad[lane] = bad_at
+
+
+@dataclasses.dataclass
+class BoundRun:
+    """Per step t and parameter array i: ``params[t][i]`` and ``state[t][name][i]`` as the float64
+    triples (hi, lo, err) of :func:`.vecbound.split` (flattened arrays).
+
+    ``refused``: the first step at which BoundArith would raise OutOfRange (None: never);
+    ``invalid``: the first step whose gradient input is not finite (BoundArith raises ValueError).
+    """
+
+    params: list
+    state: list
+    refused: Optional[int] = None
+    invalid: Optional[int] = None
+
+
+def _triple(x: Any) -> tuple:
+    hi = np.asarray(x.hi, dtype=np.float64)
+    lo = np.zeros_like(hi) if x.lo is None else np.asarray(x.lo, dtype=np.float64)
+    return hi, lo, np.asarray(x.err, dtype=np.float64)
+
+
+def _grad_inputs(ar: BoundArith, rows: list, n: int) -> tuple:
+    """One array's open-loop gradients converted as BoundArith converts them, as a (steps, 3, n) array;
+    with the first step whose input is not finite and the first one out of range (or None).
+
+    Float arrays of one dtype are converted in one call (the conversion is elementwise)."""
+    steps = len(rows)
+    gin = np.zeros((max(steps, 1), 3, n))
+    if steps and all(isinstance(r, np.ndarray) and r.dtype.kind == "f" and r.size == n for r in rows) \
+            and len({r.dtype for r in rows}) == 1:
+        x = np.stack([r.reshape(-1) for r in rows])
+        with np.errstate(invalid="ignore", over="ignore"):
+            ok = bool(np.isfinite(x).all()) and not np.max(np.abs(x), initial=0.0) > BIG
+        if ok:
+            b = ar.array(x)
+            gin[:steps, 0] = b.hi
+            if b.lo is not None:
+                gin[:steps, 1] = b.lo
+            gin[:steps, 2] = b.err
+            return gin, None, None
+    invalid = refused = None
+    for t, x in enumerate(rows):
+        try:
+            b = np.atleast_1d(ar.array(x))
+        except OutOfRange:
+            refused = t + 1 if refused is None else refused
+            continue
+        except ValueError:
+            invalid = t + 1 if invalid is None else invalid
+            continue
+        if b.size != n:
+            raise ValueError(f"grads[{t}] has {b.size} elements where the parameters have {n}")
+        gin[t] = np.stack(_triple(b.reshape(-1)))
+    return gin, invalid, refused
+
+
+def bound_run(conv: Convention, dtype: str, params0: Sequence[Any], *, steps: int,
+              grads: Optional[Sequence[Sequence[Any]]] = None, grad_fn: Optional[Callable] = None,
+              slack: int = 4) -> BoundRun:
+    """``simulate(conv, BoundArith(dtype), ...)`` split into float64 triples, compiled.
+
+    Raises :class:`.trace.Decline` when the computation cannot be traced (the caller runs
+    BoundArith) and :class:`OutOfRange` when an initial parameter is out of range.
+    """
+    if numba is None:
+        raise T.Decline("numba is not installed")
+    ar = BoundArith(dtype, slack)
+    params = [np.atleast_1d(ar.array(p)) for p in params0]
+    shapes = [p.shape for p in params]
+    if grad_fn is None:
+        prog, consts, codes = _open_loop(conv, len(shapes), str(dtype), slack)
+        aux_conv: list = []
+    else:
+        prog = T.trace(conv, shapes, grad_fn)
+        # closed loop: the gradient function's data, converted (each step, identically) as BoundArith does
+        aux_conv = [np.stack(_triple(ar.array(values))).reshape(3, -1) for values in prog.tape.aux]
+        consts, codes = _program(prog, ar, len(aux_conv))
+    from ..algorithm import init_state
+
+    state0 = init_state(conv, ar, params)
+    refused: Optional[int] = 1 if any(np.max(np.abs(a[0]), initial=0.0) > BIG for a in aux_conv) else None
+    invalid: Optional[int] = None
+    names = prog.names
+    nf = 1 + len(names)
+    run = BoundRun([[] for _ in range(steps + 1)], [{k: [] for k in names} for _ in range(steps + 1)])
+    for i, p in enumerate(params):
+        n = p.size
+        start = np.empty((nf, 3, n))
+        start[0] = np.stack(_triple(p.reshape(-1)))
+        for j, k in enumerate(names):
+            start[1 + j] = np.stack(_triple(ar.lift(np.asarray(state0[k][i]).reshape(-1))))
+        if grad_fn is None:
+            gin, bad_input, bad_range = _grad_inputs(ar, [grads[t][i] for t in range(steps)], n)
+            if bad_input is not None:
+                invalid = bad_input if invalid is None else min(invalid, bad_input)
+            if bad_range is not None:
+                refused = bad_range if refused is None else min(refused, bad_range)
+        else:
+            gin = np.zeros((1, 3, 0))
+        ins, outmap = codes[i]
+        aux = np.stack(aux_conv) if aux_conv else np.zeros((0, 3, n))
+        first_bad = np.empty(n, dtype=np.int64)
+        out = np.empty((steps + 1, nf, 3, n))  # (step, field, hi/lo/err, element)
+        if n:
+            _kernel(ins, outmap, consts, aux, gin, start, out, first_bad, steps, ar.words == 2, ar._c_rel,
+                    ar._c_abs, ar._fast_limit, ar._largest_down)
+            worst = int(first_bad.min())
+            if worst <= steps:
+                refused = worst if refused is None else min(refused, worst)
+        for t in range(steps + 1):
+            run.params[t].append(tuple(out[t, 0]))
+            for j, k in enumerate(names):
+                run.state[t][k].append(tuple(out[t, 1 + j]))
+    run.refused, run.invalid = refused, invalid
+    return run
+
+
+@functools.lru_cache(maxsize=256)
+def _open_loop(conv: Convention, count: int, dtype: str, slack: int) -> tuple:
+    """The traced open-loop step of ``count`` arrays, its constants and kernel code (cached)."""
+    prog = T.trace(conv, [(1,)] * count)
+    return (prog, *_program(prog, BoundArith(dtype, slack), 0))
+
+
+def _program(prog: T.Program, ar: BoundArith, naux: int) -> tuple:
+    """The constants (BoundArith's) and, per array, the kernel's instructions and output slots."""
+    tape = prog.tape
+    consts = np.array([_triple(ar.const(c)) for c in tape.consts], dtype=np.float64).reshape(-1, 3)
+    nf = 1 + len(prog.names)
+    codes = []
+    for i in range(len(prog.shapes)):
+        used = prog.used(i)
+        pos = {tape.code[k][1]: r for r, k in enumerate(used)}
+        slot = _slots(tape, pos, len(used), nf, naux)
+        ins = np.array([[tape.code[k][0], slot(tape.code[k][2]), slot(tape.code[k][3])] for k in used],
+                       dtype=np.int64).reshape(-1, 3)
+        outmap = np.array([slot(v) for v in prog.outputs(i)[:nf]], dtype=np.int64)
+        codes.append((ins, outmap))
+    return consts, codes
+
+
+def _slots(tape: T.Tape, pos: dict, nins: int, nout: int, naux: int) -> Callable:
+    """Value id -> slot of the kernel's per-lane bank (see ``_kernel``)."""
+    def slot(v: int) -> int:
+        if v < 0:
+            return 0
+        val = tape.values[v]
+        if val.kind == T.OP:
+            return pos[v]
+        if val.kind == T.INPUT_P:
+            return nins
+        if val.kind == T.INPUT_S:
+            return nins + 1 + val.slot
+        if val.kind == T.INPUT_G:
+            return nins + nout
+        if val.kind == T.AUX:
+            return nins + nout + 1 + val.index
+        return nins + nout + 1 + naux + val.index
+
+    return slot
+
+
+def run_job(job: Any, until: Optional[int], alive: Callable) -> dict:
+    """:func:`oracle.conformance.reference.run_job` for a vector job, compiled (same dict, same numbers).
+
+    Raises :class:`OutOfRange` (the caller falls back to ErrorBoundArith) and
+    :class:`.trace.Decline` (the caller runs BoundArith) as that function expects.
+    """
+    grad_fn = job.problem.grad_fn() if job.problem is not None else None
+    run = bound_run(job.conv, job.dtype, job.params0, steps=job.steps, grads=job.grads, grad_fn=grad_fn)
+    out: dict = {"params": [], "state": [], "masks": [], "undefined": None}
+    sizes = any(np.size(p) for p in job.params0)
+    for t in range(job.steps + 1):
+        if t >= 1:
+            if until is None and not any(m.any() for m in out["masks"][-1]) and sizes:
+                break
+            if until is not None and t > until:
+                break
+            if run.invalid == t:  # the genuine error of BoundArith's conversion
+                for x in job.grads[t - 1]:
+                    BoundArith(job.dtype).array(x)
+                raise ValueError(f"grads[{t - 1}] is not finite")
+            if run.refused is not None and run.refused <= t:
+                raise OutOfRange("a value beyond the vectorized bound's range (compiled engine)")
+        out["params"].append(run.params[t])
+        out["state"].append(run.state[t])
+        out["masks"].append(alive(run.params[t], out["masks"][-1] if out["masks"] else None, job.dtype))
+    return out
