@@ -114,16 +114,22 @@ if numba is not None:
     def _npmin(a, b):  # np.minimum
         return a if (a <= b or a != a) else b
 
+    BLOCK = 128
+    """Elements run together through each instruction (a loop the compiler vectorizes)."""
+
     @_jit
     def _kernel(ins, outmap, consts, aux, gin, start, out, first_bad, steps, two_words, c_rel, c_abs, fast_limit,
                 largest_down):
-        """Run the tape ``ins`` (op, a, b: slots of a per-lane bank) for every lane and every step.
+        """Run the tape ``ins`` (op, a, b: slots of a bank) for every element and step.
 
-        Bank slots: one register per instruction, then the current values of the output fields
-        (``start[f, (hi, lo, err), lane]`` at step 0: parameters, then state), the gradient of
-        the step (``gin[t - 1, :, lane]``), the per-lane data ``aux[j, :, lane]`` and the constants.  ``out[t, f, :, lane]`` receives
-        the fields split (:func:`.vecbound.split`) at every step; ``first_bad[lane]`` the first
-        step where BoundArith would refuse (steps + 1: never).
+        Elements go in blocks of ``BLOCK``; every bank slot holds a block's values (hi, lo, err):
+        one register per instruction, then the current values of the output fields
+        (``start[f, (hi, lo, err), element]`` at step 0: parameters, then state), the gradient of
+        the step (``gin[t - 1, :, element]``), the per-element data ``aux[j, :, element]`` and
+        the constants.  ``out[t, f, :, element]`` receives the fields split
+        (:func:`.vecbound.split`) at every step, ``first_bad[element]`` the first step where
+        BoundArith would refuse (steps + 1: never).  Each operation is BoundArith's, branch-free
+        (the same selections as its ``np.where``, ``np.maximum``, ``np.minimum``).
         """
         n = out.shape[3]
         nins = ins.shape[0]
@@ -132,157 +138,195 @@ if numba is not None:
         g0 = f0 + nout
         a0 = g0 + 1
         k0 = a0 + aux.shape[0]
-        bank = np.zeros((k0 + consts.shape[0], 3))
-        new = np.zeros((nout, 3))
+        nslot = k0 + consts.shape[0]
+        B = BLOCK
+        bh = np.zeros((nslot, B))
+        bl = np.zeros((nslot, B))
+        be = np.zeros((nslot, B))
+        nh = np.zeros((nout, B))
+        nl = np.zeros((nout, B))
+        ne = np.zeros((nout, B))
+        badv = np.zeros(B, dtype=np.int64)
         for k in range(consts.shape[0]):
-            for c in range(3):
-                bank[k0 + k, c] = consts[k, c]
+            for l in range(B):
+                bh[k0 + k, l] = consts[k, 0]
+                bl[k0 + k, l] = consts[k, 1]
+                be[k0 + k, l] = consts[k, 2]
         inf = np.inf
-        for lane in range(n):
-            bad_at = steps + 1
+        for b0 in range(0, n, B):
+            m = min(B, n - b0)
+            for l in range(m):
+                badv[l] = steps + 1
             for j in range(aux.shape[0]):
-                for c in range(3):
-                    bank[a0 + j, c] = aux[j, c, lane]
+                for l in range(m):
+                    bh[a0 + j, l] = aux[j, 0, b0 + l]
+                    bl[a0 + j, l] = aux[j, 1, b0 + l]
+                    be[a0 + j, l] = aux[j, 2, b0 + l]
             for f in range(nout):
-                for c in range(3):
-                    new[f, c] = start[f, c, lane]
+                for l in range(m):
+                    nh[f, l] = start[f, 0, b0 + l]
+                    nl[f, l] = start[f, 1, b0 + l]
+                    ne[f, l] = start[f, 2, b0 + l]
             for t in range(steps + 1):
                 if t > 0:
                     if gin.shape[2] > 0:
-                        for c in range(3):
-                            bank[g0, c] = gin[t - 1, c, lane]
-                    bad = False
+                        for l in range(m):
+                            bh[g0, l] = gin[t - 1, 0, b0 + l]
+                            bl[g0, l] = gin[t - 1, 1, b0 + l]
+                            be[g0, l] = gin[t - 1, 2, b0 + l]
                     for k in range(nins):
-                        op = ins[k, 0]
-                        ia = ins[k, 1]
-                        ib = ins[k, 2]
-                        xh = bank[ia, 0]
-                        xl = bank[ia, 1]
-                        xe = bank[ia, 2]
-                        yh = bank[ib, 0]
-                        yl = bank[ib, 1]
-                        ye = bank[ib, 2]
-                        fin = True  # the result goes through BoundArith._result
-                        if op == 0 or op == 1:  # add, sub (= add of the negated operand)
-                            if op == 1:
-                                yh, yl = -yh, -yl
-                            prop = xe + ye
-                            if two_words:
-                                s, e = _two_sum(xh, yh)
-                                tt, f = _two_sum(xl, yl)
-                                e += tt
-                                s, e = _fast_two_sum(s, e)
-                                e += f
-                                hi, lo = _fast_two_sum(s, e)
-                            else:
-                                hi, lo = xh + yh, 0.0
-                        elif op == 2 or op == 3:  # mul, square
-                            prop = abs(xh) * ye
-                            prop += abs(yh) * xe
-                            prop += 3 * xe * ye
-                            if two_words:
-                                if op == 3:
-                                    p, e = _two_square(xh)
-                                    e += 2 * (xh * xl)
-                                else:
-                                    p, e = _two_prod(xh, yh)
-                                    e += xh * yl
-                                    e += xl * yh
-                                hi, lo = _fast_two_sum(p, e)
-                            else:
-                                hi, lo = xh * yh, 0.0
-                        elif op == 4:  # div
-                            ay = abs(yh)
-                            if not ay > 0:
-                                bad = True
-                            gap = ay * DOWN
-                            gap -= 2 * ye
-                            gap *= DOWN
-                            gap -= ABS
-                            ylo = gap + ye
-                            prop = (abs(xh) + xe) * ye
-                            prop /= ylo * DOWN * gap
-                            prop += xe / gap
-                            if not gap > 0:
-                                prop = inf
-                            q1 = xh / yh
-                            if two_words:
-                                p, e = _two_prod(q1, yh)
-                                e += q1 * yl
-                                r = xh - p
-                                r -= e
-                                r += xl
-                                r /= yh
-                                hi, lo = _fast_two_sum(q1, r)
-                            else:
-                                hi, lo = q1, 0.0
-                        elif op == 5:  # neg: exact
-                            hi, lo, prop, fin = -xh, -xl, xe, False
-                        elif op == 6:  # sqrt
-                            if xh < 0:
-                                bad = True
-                            xlo = _npmax((xh * DOWN - xe) * DOWN - ABS, 0.0)
-                            rest = _npmax((xlo - xe) * DOWN - ABS, 0.0)
-                            first = xe / ((math.sqrt(xlo) + math.sqrt(rest)) * DOWN)
-                            if first != first:
-                                first = inf
-                            prop = _npmin(first, math.sqrt(2 * xe))
-                            if xe == 0:
-                                prop = 0.0
-                            r = math.sqrt(xh)
-                            if two_words:
-                                p, e = _two_square(r)
-                                c = ((xh - p) - e + xl) / (2 * r)
-                                if r == 0:
-                                    c = 0.0
-                                hi, lo = _fast_two_sum(r, c)
-                            else:
-                                hi, lo = r, 0.0
-                        else:  # nonneg: no rounding
-                            fin = False
-                            prop = xe
-                            if xh < 0:
-                                hi, lo = 0.0, 0.0
-                            else:
-                                hi, lo = xh, xl
-                        if fin:  # BoundArith._result
-                            a = abs(hi) * UP
-                            a += prop
-                            err = a * c_rel
-                            err += prop * UP
-                            err += c_abs
-                            if not a <= fast_limit:
-                                if not abs(hi) <= BIG:
-                                    bad = True
-                                if a > largest_down:
-                                    err = inf
-                        else:
-                            err = prop
-                        bank[k, 0] = hi
-                        bank[k, 1] = lo
-                        bank[k, 2] = err
+                        _op(ins[k, 0], bh[ins[k, 1]], bl[ins[k, 1]], be[ins[k, 1]], bh[ins[k, 2]], bl[ins[k, 2]],
+                            be[ins[k, 2]], bh[k], bl[k], be[k], badv, t, m, two_words, c_rel, c_abs, fast_limit,
+                            largest_down)
                     for f in range(nout):
                         src = outmap[f]
-                        for c in range(3):
-                            new[f, c] = bank[src, c]
-                    if bad and bad_at > steps:
-                        bad_at = t
+                        for l in range(m):
+                            nh[f, l] = bh[src, l]
+                            nl[f, l] = bl[src, l]
+                            ne[f, l] = be[src, l]
                 for f in range(nout):
-                    h = new[f, 0]
-                    l = new[f, 1]
-                    e = new[f, 2]
-                    bank[f0 + f, 0] = h
-                    bank[f0 + f, 1] = l
-                    bank[f0 + f, 2] = e
-                    if two_words:  # vecbound.split: renormalized, the bound rounded up
-                        s = h + l
-                        out[t, f, 0, lane] = s
-                        out[t, f, 1, lane] = l - (s - h)
+                    oh = out[t, f, 0, b0:b0 + m]
+                    ol = out[t, f, 1, b0:b0 + m]
+                    oe = out[t, f, 2, b0:b0 + m]
+                    for l in range(m):
+                        h = nh[f, l]
+                        lo = nl[f, l]
+                        bh[f0 + f, l] = h
+                        bl[f0 + f, l] = lo
+                        be[f0 + f, l] = ne[f, l]
+                        if two_words:  # vecbound.split: renormalized
+                            s = h + lo
+                            oh[l] = s
+                            ol[l] = lo - (s - h)
+                        else:
+                            oh[l] = h
+                            ol[l] = 0.0
+                        oe[l] = ne[f, l]
+                    _round_up(oe, m)
+            for l in range(m):
+                first_bad[b0 + l] = badv[l]
+
+    @_jit
+    def _round_up(x, m):
+        """x[:m] = nextafter(x[:m], inf), on the bits (positive: +1 ulp; inf and NaN stay)."""
+        bits = x.view(np.int64)
+        for l in range(m):
+            v = x[l]
+            if v == 0.0:
+                x[l] = 5e-324
+            elif v > 0.0 and v < np.inf:
+                bits[l] += 1
+            elif v < 0.0:
+                bits[l] -= 1
+
+    @_jit
+    def _op(op, xh, xl, xe, yh, yl, ye, zh, zl, ze, badv, t, m, two_words, c_rel, c_abs, fast_limit, largest_down):
+        """One instruction over a block: z = x op y (each element exactly as BoundArith computes it)."""
+        inf = np.inf
+        if op == 5:  # neg: exact
+            for l in range(m):
+                zh[l] = -xh[l]
+                zl[l] = -xl[l]
+                ze[l] = xe[l]
+            return
+        if op == 7:  # nonneg: no rounding
+            for l in range(m):
+                neg = xh[l] < 0
+                zh[l] = 0.0 if neg else xh[l]
+                zl[l] = 0.0 if neg else xl[l]
+                ze[l] = xe[l]
+            return
+        if op == 0 or op == 1:  # add, sub (= add of the negated operand)
+            sign = -1.0 if op == 1 else 1.0
+            for l in range(m):
+                ah, al, bh_, bl_ = xh[l], xl[l], sign * yh[l], sign * yl[l]
+                prop = xe[l] + ye[l]
+                if two_words:
+                    s, e = _two_sum(ah, bh_)
+                    tt, f = _two_sum(al, bl_)
+                    e += tt
+                    s, e = _fast_two_sum(s, e)
+                    e += f
+                    hi, lo = _fast_two_sum(s, e)
+                else:
+                    hi, lo = ah + bh_, 0.0
+                zh[l], zl[l], ze[l] = hi, lo, prop
+        elif op == 2 or op == 3:  # mul, square
+            for l in range(m):
+                ah, al, ae, bh_, bl_, be_ = xh[l], xl[l], xe[l], yh[l], yl[l], ye[l]
+                prop = abs(ah) * be_
+                prop += abs(bh_) * ae
+                prop += 3 * ae * be_
+                if two_words:
+                    if op == 3:
+                        p, e = _two_square(ah)
+                        e += 2 * (ah * al)
                     else:
-                        out[t, f, 0, lane] = h
-                        out[t, f, 1, lane] = 0.0
-                    out[t, f, 2, lane] = np.nextafter(e, inf)
-            first_bad[lane] = bad_at
+                        p, e = _two_prod(ah, bh_)
+                        e += ah * bl_
+                        e += al * bh_
+                    hi, lo = _fast_two_sum(p, e)
+                else:
+                    hi, lo = ah * bh_, 0.0
+                zh[l], zl[l], ze[l] = hi, lo, prop
+        elif op == 4:  # div
+            for l in range(m):
+                ah, al, ae, bh_, bl_, be_ = xh[l], xl[l], xe[l], yh[l], yl[l], ye[l]
+                ay = abs(bh_)
+                if not ay > 0:
+                    badv[l] = min(badv[l], t)
+                gap = ay * DOWN
+                gap -= 2 * be_
+                gap *= DOWN
+                gap -= ABS
+                ylo = gap + be_
+                prop = (abs(ah) + ae) * be_
+                prop /= ylo * DOWN * gap
+                prop += ae / gap
+                prop = prop if gap > 0 else inf
+                q1 = ah / bh_
+                if two_words:
+                    p, e = _two_prod(q1, bh_)
+                    e += q1 * bl_
+                    r = ah - p
+                    r -= e
+                    r += al
+                    r /= bh_
+                    hi, lo = _fast_two_sum(q1, r)
+                else:
+                    hi, lo = q1, 0.0
+                zh[l], zl[l], ze[l] = hi, lo, prop
+        else:  # sqrt
+            for l in range(m):
+                ah, al, ae = xh[l], xl[l], xe[l]
+                if ah < 0:
+                    badv[l] = min(badv[l], t)
+                xlo = _npmax((ah * DOWN - ae) * DOWN - ABS, 0.0)
+                rest = _npmax((xlo - ae) * DOWN - ABS, 0.0)
+                first = ae / ((math.sqrt(xlo) + math.sqrt(rest)) * DOWN)
+                first = inf if first != first else first
+                prop = _npmin(first, math.sqrt(2 * ae))
+                prop = 0.0 if ae == 0 else prop
+                r = math.sqrt(ah)
+                if two_words:
+                    p, e = _two_square(r)
+                    c = ((ah - p) - e + al) / (2 * r)
+                    c = 0.0 if r == 0 else c
+                    hi, lo = _fast_two_sum(r, c)
+                else:
+                    hi, lo = r, 0.0
+                zh[l], zl[l], ze[l] = hi, lo, prop
+        for l in range(m):  # BoundArith._result
+            hi = zh[l]
+            prop = ze[l]
+            a = abs(hi) * UP
+            a += prop
+            err = a * c_rel
+            err += prop * UP
+            err += c_abs
+            if not abs(hi) <= BIG:  # (a > fast_limit whenever |hi| > BIG)
+                badv[l] = min(badv[l], t)
+            ze[l] = inf if a > largest_down else err
 
 
 @dataclasses.dataclass
