@@ -53,9 +53,12 @@ a few balls both through python-flint and directly and finds them identical
 (which also checks the 48-byte ``arb_struct`` layout).
 
 >>> from oracle.conventions import preset
->>> run = certified_run_jit(preset("seed"), [["0"]], grads=[[["-8"]]], steps=1, digits=30)
+>>> from oracle.engines.interval import certified_run
+>>> run = certified_run(preset("seed"), [["0"]], grads=[[["-8"]]], steps=1, digits=30)  # compiled if available
 >>> run.records[1]["params"][0][0].sci(30)
 '3.16227765769784991288749885395e-1'
+>>> type(run.records[1]["params"][0][0]).__name__ in ("FlintValue", "BallValue", "CertifiedValue")
+True
 """
 
 from __future__ import annotations
@@ -77,10 +80,16 @@ from ..rounding import agreeing_digits
 from . import trace as T
 from .interval import CertifiedRun, CertifiedValue, certified_precision
 
-import flint  # noqa: E402  (optional extras: importing this module without them raises ImportError)
-import numba  # noqa: E402
+try:  # the optional extras "jit" (numba) and "flint" (python-flint)
+    import flint
+    import numba
 
-from .arb import ArbArith, precision, threshold_bits  # noqa: E402
+    from .arb import ArbArith, precision, threshold_bits
+except ImportError as exc:  # pragma: no cover - exercised without the extras
+    flint = numba = None
+    _MISSING = f"{exc} (pip install 'rmsprop-oracle[jit]')"
+else:
+    _MISSING = ""
 
 ARB_SIZE = 48
 """sizeof(arb_struct): an arf (exponent, size, two limbs or a pointer) and a mag (exponent, limb)."""
@@ -214,7 +223,7 @@ def _load() -> tuple:
     return None, "; ".join(reasons) or "FLINT's shared library was not found"
 
 
-LIB, _REASON = _load()
+LIB, _REASON = _load() if not _MISSING else (None, _MISSING)
 
 
 def available() -> bool:
@@ -252,7 +261,7 @@ def _kernel() -> Callable:
 
     @numba.njit(nogil=True)
     def run(ins, n, nf, steps, store, regs, consts, aux, zero, state0, p0f, p0_float, gf, gfield, g_float,
-            accs, prec, error):
+            accs, prec, error, certify):
         """Every lane, every step: the tape ``ins`` (op, dst kind, dst, a kind, a, b kind, b)."""
         nins = ins.shape[0]
         for lane in range(n):
@@ -293,9 +302,10 @@ def _kernel() -> Callable:
                             nonneg(d, a)
                     else:
                         aset(d, a)
-            for t in range(steps + 1):
-                for f in range(nf):
-                    accs[t, f, lane] = acc(store + S * ((t * nf + f) * n + lane))
+            if certify:  # step 3 of the method: the relative accuracy of every published ball
+                for t in range(steps + 1):
+                    for f in range(nf):
+                        accs[t, f, lane] = acc(store + S * ((t * nf + f) * n + lane))
 
     _KERNEL.append(run)
     return run
@@ -437,8 +447,9 @@ def _locations(prog: T.Program, i: int, nf: int) -> tuple:
 
 
 def _run_once(conv: Convention, prog: T.Program, params0: list, grads: Optional[list], steps: int, bits: int,
-              closed: bool) -> tuple:
-    """One compiled run at ``bits``: (per array, its _Array and accuracy table)."""
+              closed: bool, certify: bool = True) -> tuple:
+    """One compiled run at ``bits``: (per array, its _Array and accuracy table; ``certify=False``: the
+    arithmetic alone, for the benchmark's certification share)."""
     ar = ArbArith(bits)
     names = prog.names
     nf = 1 + len(names) + 1  # params, state slots, gradients
@@ -492,7 +503,7 @@ def _run_once(conv: Convention, prog: T.Program, params0: list, grads: Optional[
         error = np.full(2, -1, dtype=np.int64)
         if n:
             kernel(ins, n, nf, steps, store.ptr, regs.ptr, consts.ptr, aux.ptr, zero, state0, p0f, p0_float, gf,
-                   nf - 1, g_float, acc, bits, error)
+                   nf - 1, g_float, acc, bits, error, certify)
         if error[0] >= 0:
             raise ArithmeticError("a quantity that is >= 0 in real arithmetic has a negative enclosure")
         arrays.append(_Array(store, steps, nf, n, shape))
