@@ -464,7 +464,7 @@ def end_to_end() -> dict:
     py = sys.executable
     cmds = {
         "certify torch.optim.RMSprop, default profile": [py, "-m", "oracle", "certify", "oracle.adapters.torch:rmsprop",
-                                                          "--profile", "default", "-q"],
+                                                          "--oracle-profile", "default", "-q"],
         "golden check": [py, "-m", "oracle", "golden", "check"],
         "golden check, ORACLE_ENGINE=mpmath (the definition)": [py, "-m", "oracle", "golden", "check"],
         "golden check --long": [py, "-m", "oracle", "golden", "check", "--long"],

@@ -311,6 +311,22 @@ def _kernel() -> Callable:
     return run
 
 
+def _set_doubles() -> Callable:
+    """A compiled loop: the balls from ``ptr`` on are set exactly to the given float64 values."""
+    if len(_KERNEL) < 2:
+        _kernel()
+        set_d = LIB.set_d
+        S = ARB_SIZE
+
+        @numba.njit(nogil=True)
+        def run(ptr, values):
+            for e in range(values.shape[0]):
+                set_d(ptr + S * e, values[e])
+
+        _KERNEL.append(run)
+    return _KERNEL[1]
+
+
 class _Store:
     """A FLINT vector of ``size`` balls, freed when the last value referring to it is gone."""
 
@@ -457,7 +473,9 @@ def _run_once(conv: Convention, prog: T.Program, params0: list, grads: Optional[
         consts_py = [ar.number(c) for c in prog.tape.consts]
         init = algorithm.init_state(conv, ar, [np.empty(1, dtype=object)])
         state_balls = [init[k][0].reshape(-1)[0] for k in names]
-        aux_py = [np.asarray(ar.array(v), dtype=object).reshape(-1) for v in prog.tape.aux]
+        # the gradient function's per-element data: finite floats are set exactly in the compiled loop
+        aux_py = [None if _is_float_array(v) else np.asarray(ar.array(v), dtype=object).reshape(-1)
+                  for v in prog.tape.aux]
     from flint import arb
 
     consts = _Store(len(consts_py) + len(state_balls) + 1)
@@ -475,8 +493,12 @@ def _run_once(conv: Convention, prog: T.Program, params0: list, grads: Optional[
         regs = _Store(nregs + 1)
         aux = _Store(max(1, len(aux_py) * n))
         for j in sorted({int(r[4]) for r in ins if r[3] == K_AUX} | {int(r[6]) for r in ins if r[5] == K_AUX}):
-            if aux_py[j].size != n:
+            if np.size(prog.tape.aux[j]) != n:
                 raise T.Decline("per-element data of another size than the parameters")
+            if aux_py[j] is None:  # arb_set_d, as ArbArith.array does for a finite float array
+                _set_doubles()(aux.at(j * n), np.ascontiguousarray(np.asarray(prog.tape.aux[j],
+                                                                              dtype=np.float64).reshape(-1)))
+                continue
             for e in range(n):
                 LIB.load_ball(aux.at(j * n + e), aux_py[j][e])
         p0_float = _is_float_array(p0)

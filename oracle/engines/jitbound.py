@@ -332,6 +332,22 @@ if numba is not None:
             ze[l] = inf if a > largest_down else err
 
 
+if numba is not None:
+    @_jit
+    def _exact_float_inputs(x, gin, c):
+        """gin[t] = BoundArith.array(x[t]) for float64 inputs of a float64 candidate (or narrower inputs);
+        False (gin unusable) if an input is not finite or beyond 2^900 (then BoundArith decides)."""
+        for t in range(x.shape[0]):
+            for e in range(x.shape[1]):
+                v = x[t, e]
+                if not abs(v) <= BIG:
+                    return False
+                gin[t, 0, e] = v
+                gin[t, 1, e] = 0.0
+                gin[t, 2, e] = abs(v) * c + ABS
+        return True
+
+
 @dataclasses.dataclass
 class BoundRun:
     """Per step t and parameter array i: ``params[t][i]`` and ``state[t][name][i]`` as the float64
@@ -363,6 +379,10 @@ def _grad_inputs(ar: BoundArith, rows: list, n: int) -> tuple:
     if steps and all(isinstance(r, np.ndarray) and r.dtype.kind == "f" and r.size == n for r in rows) \
             and len({r.dtype for r in rows}) == 1:
         x = np.stack([r.reshape(-1) for r in rows])
+        if rows[0].dtype.itemsize <= ar.np_dtype.itemsize and x.dtype in (np.float32, np.float64):
+            # every input representable in the dtype: BoundArith.array's err = |x| * (own * UP) + ABS
+            if _exact_float_inputs(x, gin, ar.own * UP):
+                return gin, None, None
         with np.errstate(invalid="ignore", over="ignore"):
             ok = bool(np.isfinite(x).all()) and not np.max(np.abs(x), initial=0.0) > BIG
         if ok:
@@ -407,12 +427,17 @@ def bound_run(conv: Convention, dtype: str, params0: Sequence[Any], *, steps: in
     else:
         prog = T.trace(conv, shapes, grad_fn)
         # closed loop: the gradient function's data, converted (each step, identically) as BoundArith does
-        aux_conv = [np.stack(_triple(ar.array(values))).reshape(3, -1) for values in prog.tape.aux]
+        try:
+            aux_conv = [np.stack(_triple(ar.array(values))).reshape(3, -1) for values in prog.tape.aux]
+            aux_refused = False
+        except OutOfRange:  # BoundArith refuses at step 1, in the gradient function
+            aux_conv = [np.zeros((3, int(np.size(values)))) for values in prog.tape.aux]
+            aux_refused = True
         consts, codes = _program(prog, ar, len(aux_conv))
     from ..algorithm import init_state
 
     state0 = init_state(conv, ar, params)
-    refused: Optional[int] = 1 if any(np.max(np.abs(a[0]), initial=0.0) > BIG for a in aux_conv) else None
+    refused: Optional[int] = 1 if grad_fn is not None and aux_refused else None
     invalid: Optional[int] = None
     names = prog.names
     nf = 1 + len(names)
