@@ -30,6 +30,7 @@ import numpy as np
 from ..accuracy import horizon_limit
 from ..algorithm import UndefinedUpdate, init_state, step
 from ..conventions import Convention
+from ..engines import jitbound, trace
 from ..engines.errorbound import ErrorBoundArith
 from ..engines.vecbound import BoundArith, OutOfRange
 from ..engines.vecbound import split as split_bounds
@@ -179,8 +180,6 @@ def run_job(job: Job, until: Optional[int] = None) -> dict:
     """
     if job.engine == "vector":
         try:
-            from ..engines import jitbound, trace
-
             if jitbound.available():  # the same numbers as BoundArith, compiled (optional extra "jit")
                 try:
                     return jitbound.run_job(job, until, alive)

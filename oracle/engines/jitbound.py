@@ -348,6 +348,16 @@ if numba is not None:
         return True
 
 
+    @_jit
+    def _warm(x):
+        return math.sqrt(x) + np.nextafter(x, np.inf)
+
+    # numba imports parts of itself on its first compilation or cache load; doing that now, when this
+    # module is imported, keeps them out of whatever runs later (pytester's in-process sessions unload the
+    # modules first imported inside them, and numba's typing registries cannot be loaded twice)
+    _warm(1.0)
+
+
 @dataclasses.dataclass
 class BoundRun:
     """Per step t and parameter array i: ``params[t][i]`` and ``state[t][name][i]`` as the float64
@@ -456,8 +466,10 @@ def bound_run(conv: Convention, dtype: str, params0: Sequence[Any], *, steps: in
                 refused = bad_range if refused is None else min(refused, bad_range)
         else:
             gin = np.zeros((1, 3, 0))
-        ins, outmap = codes[i]
-        aux = np.stack(aux_conv) if aux_conv else np.zeros((0, 3, n))
+        ins, outmap, aux_ids = codes[i]
+        if any(aux_conv[j].shape[1] != n for j in aux_ids):
+            raise T.Decline("per-element data of another size than the parameters")
+        aux = np.stack([aux_conv[j] for j in aux_ids]) if aux_ids else np.zeros((0, 3, n))
         first_bad = np.empty(n, dtype=np.int64)
         out = np.empty((steps + 1, nf, 3, n))  # (step, field, hi/lo/err, element)
         if n:
@@ -490,15 +502,18 @@ def _program(prog: T.Program, ar: BoundArith, naux: int) -> tuple:
     for i in range(len(prog.shapes)):
         used = prog.used(i)
         pos = {tape.code[k][1]: r for r, k in enumerate(used)}
-        slot = _slots(tape, pos, len(used), nf, naux)
+        operands = [v for k in used for v in tape.code[k][2:] if v >= 0] + list(prog.outputs(i)[:nf])
+        aux_ids = sorted({tape.values[v].index for v in operands if tape.values[v].kind == T.AUX})
+        local = {j: r for r, j in enumerate(aux_ids)}  # this array's per-element data only
+        slot = _slots(tape, pos, len(used), nf, len(aux_ids), local)
         ins = np.array([[tape.code[k][0], slot(tape.code[k][2]), slot(tape.code[k][3])] for k in used],
                        dtype=np.int64).reshape(-1, 3)
         outmap = np.array([slot(v) for v in prog.outputs(i)[:nf]], dtype=np.int64)
-        codes.append((ins, outmap))
+        codes.append((ins, outmap, aux_ids))
     return consts, codes
 
 
-def _slots(tape: T.Tape, pos: dict, nins: int, nout: int, naux: int) -> Callable:
+def _slots(tape: T.Tape, pos: dict, nins: int, nout: int, naux: int, local: dict) -> Callable:
     """Value id -> slot of the kernel's per-lane bank (see ``_kernel``)."""
     def slot(v: int) -> int:
         if v < 0:
@@ -513,7 +528,7 @@ def _slots(tape: T.Tape, pos: dict, nins: int, nout: int, naux: int) -> Callable
         if val.kind == T.INPUT_G:
             return nins + nout
         if val.kind == T.AUX:
-            return nins + nout + 1 + val.index
+            return nins + nout + 1 + local[val.index]
         return nins + nout + 1 + naux + val.index
 
     return slot
