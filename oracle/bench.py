@@ -412,7 +412,7 @@ def certification_share(n: int = 200, steps: int = 20, digits: int = 50) -> dict
 # -- scaling, workers, end to end --------------------------------------------
 def scaling(quick: bool) -> dict:
     """param-steps/s of the golden and grading engines as parameters, steps and digits grow."""
-    golden = certified("arb" if _has_flint() else "mpmath")  # arb: compiled when numba is installed
+    golden = certified("arb-jit" if _has_jit_arb() else "arb" if _has_flint() else "mpmath")
     grading = compiled_bound("float64") if _has_jit() else simulated(_bound("float64"))
     sizes = (1000, 10000) if quick else (1000, 10000, 100000, 1000000)
     out: dict = {"parameters": [], "steps": [], "digits": []}

@@ -271,24 +271,28 @@ def test_golden_digits_are_the_definitions(name):
 
 @pytestmark_jit
 def test_golden_engine_dispatch_and_fallbacks(monkeypatch):
-    """engine='arb' compiles what it can trace and runs the rest (stateful or non-elementwise gradients) as
-    object arrays; 'arb-jit' refuses those; without the compiled engine 'arb' is arb.py's; same digits."""
+    """'arb-jit' compiles what it can trace, 'arb' too when the run is large or the loop loaded; both run the
+    rest (stateful or non-elementwise gradients) as object arrays; without the compiled engine 'arb' is
+    arb.py's."""
     from oracle.problems import docs_example as ex
     from oracle.problems import quadratic as q
 
-    run = certified_run(ex.convention("decimal"), [ex.W0], grad_fn=ex.grad_fn("docs"), steps=5, engine="arb")
+    run = certified_run(ex.convention("decimal"), [ex.W0], grad_fn=ex.grad_fn("docs"), steps=5, engine="arb-jit")
     assert isinstance(run.records[5]["params"][0].item(), JA.FlintValue)
     assert run.records[5]["params"][0].item().sci(50) == "9.5107269803292540908356040117627183514623562385978e-1"
-    quad = certified_run(preset("seed"), [list(q.P0)], grad_fn=q.grad_fn(), steps=3, engine="arb")
-    assert isinstance(quad.records[3]["params"][0][0], A.BallValue)
-    with pytest.raises(T.Decline):
-        certified_run(preset("seed"), [list(q.P0)], grad_fn=q.grad_fn(), steps=3, engine="arb-jit")
-    calls = []
-    stateful = lambda ar, ps: calls.append(1) or [ps[0] * ar.const(Fraction(2))]  # noqa: E731
-    certified_run(preset("seed"), [[0.5]], grad_fn=stateful, steps=2, engine="arb")
-    assert len(calls) == 2  # never called on traced values: arb.py ran it, once per step
+    for engine in ("arb", "arb-jit"):
+        quad = certified_run(preset("seed"), [list(q.P0)], grad_fn=q.grad_fn(), steps=3, engine=engine)
+        assert isinstance(quad.records[3]["params"][0][0], A.BallValue)  # declined: object arrays
+        calls = []
+        stateful = lambda ar, ps: calls.append(1) or [ps[0] * ar.const(Fraction(2))]  # noqa: E731
+        certified_run(preset("seed"), [[0.5]], grad_fn=stateful, steps=2, engine=engine)
+        assert len(calls) == 2  # never called on traced values: arb.py ran it, once per step
     obj = certified_run(preset("seed"), [[0.5]], grads=[[[1.0]]], steps=1, engine="arb-objects")
     assert isinstance(obj.records[1]["params"][0][0], A.BallValue)
+    big = [np.linspace(-1, 1, JA.WORTH // 2)]
+    assert JA.worth(big, 2) and (JA.warm() or not JA.worth([[0.5]], 1))
+    assert isinstance(certified_run(preset("seed"), [[0.5]], grads=[[[1.0]]], steps=1,
+                                    engine="arb").records[1]["params"][0][0], JA.FlintValue)  # warm by now
     monkeypatch.setattr(JA, "LIB", None)
     assert isinstance(certified_run(preset("seed"), [[0.5]], grads=[[[1.0]]], steps=1).records[1]["params"][0][0],
                       A.BallValue)
@@ -328,10 +332,10 @@ def _comparable(text):
 @pytestmark_jit
 @pytest.mark.parametrize("name", QUICK)
 def test_golden_files_regenerate_identically_compiled(name, monkeypatch):
-    """Representative golden files rebuilt with ORACLE_ENGINE=arb (compiled where traceable)."""
+    """Representative golden files rebuilt with ORACLE_ENGINE=arb-jit (compiled where traceable)."""
     from oracle.golden import GOLDEN_DIR, cases
 
-    monkeypatch.setenv("ORACLE_ENGINE", "arb")
+    monkeypatch.setenv("ORACLE_ENGINE", "arb-jit")
     disk = (GOLDEN_DIR / f"{name}.json").read_text(encoding="ascii")
     assert _comparable(cases.build(name)) == _comparable(disk)
 
@@ -342,7 +346,7 @@ def test_every_golden_file_regenerates_identically_compiled(monkeypatch):
     """Every non-long golden case (--run-slow), through the compiled engine wherever it applies."""
     from oracle.golden import GOLDEN_DIR, cases
 
-    monkeypatch.setenv("ORACLE_ENGINE", "arb")
+    monkeypatch.setenv("ORACLE_ENGINE", "arb-jit")
     for name, case in cases.all_cases().items():
         if case.long:
             continue

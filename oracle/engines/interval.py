@@ -28,9 +28,10 @@ No digit is ever shown that is not certified by step 3.
 This mpmath path is the definition and the fallback.  ``certified_run`` runs
 the same method in a faster engine when one is available: ``engine="arb"``
 (python-flint Arb balls, the default when installed: compiled by
-:mod:`.jitarb` when numba is installed and the run can be traced, else
-:mod:`.arb`'s object arrays; both compute the same balls),
-``engine="arb-jit"`` or ``"arb-objects"`` (one of the two, nothing else) or
+:mod:`.jitarb` when numba is installed, the run can be traced and is large
+enough to pay for loading the compiled loop, else :mod:`.arb`'s object
+arrays; both compute the same balls), ``engine="arb-jit"`` (compiled
+whenever the run can be traced) or ``"arb-objects"`` (object arrays only) or
 ``engine="mpmath"`` (this module); the environment variable ``ORACLE_ENGINE``
 sets the default (``auto``, ``arb``, ``arb-jit``, ``arb-objects`` or
 ``mpmath``).  Every engine publishes the same certified digits.
@@ -310,16 +311,17 @@ def certified_run(
     own loop below is the mpmath definition.
     """
     name = resolve_engine(engine)
-    if name in ("arb", "arb-jit") and (name == "arb-jit" or _jit_arb()):
+    if name in ("arb", "arb-jit") and _jit_arb():
         from . import jitarb, trace
 
-        if name == "arb-jit" or trace.pure(grad_fn):  # anything else would be called on traced values
+        # compiled where it applies (a stateful gradient function is never called on traced values) and,
+        # for "arb", where it pays: the first compiled run of a process loads the compiled loop (~1 s)
+        if trace.pure(grad_fn) and (name == "arb-jit" or jitarb.worth(params0, steps)):
             try:
                 return jitarb.certified_run_jit(conv, params0, steps=steps, grads=grads, grad_fn=grad_fn,
                                                 digits=digits, prec=prec, max_prec=max_prec)
             except trace.Decline:
-                if name == "arb-jit":
-                    raise
+                pass  # not elementwise: the object arrays below compute the same balls
     if name in ("arb", "arb-jit", "arb-objects"):
         from .arb import certified_run_arb
 

@@ -235,20 +235,65 @@ def unavailable_reason() -> str:
     return _REASON
 
 
-_KERNEL: list = []
+# -- the compiled loop ---------------------------------------------------------------------------
+# FLINT's functions are called through their addresses, passed at run time (``_fns()``), so the compiled
+# code refers to no process-specific value and numba caches it on disk like any other function.
+F_ADD, F_SUB, F_MUL, F_DIV, F_SQRT, F_NEG, F_SET, F_SET_D, F_LT, F_GE, F_NONNEG, F_ACC = range(12)
 
+if numba is not None:
+    from llvmlite import ir as _ir
+    from numba import types as _types
+    from numba.extending import intrinsic as _intrinsic
 
-def _kernel() -> Callable:
-    """The compiled interpreter (built on first use: it binds the library's function pointers)."""
-    if _KERNEL:
-        return _KERNEL[0]
-    lib = LIB
-    add, sub, mul, div, sqrt = lib.add, lib.sub, lib.mul, lib.div, lib.sqrt
-    neg, aset, set_d, lt, ge, nonneg, acc = lib.neg, lib.set, lib.set_d, lib.lt, lib.ge, lib.nonneg, lib.acc
-    S = ARB_SIZE
+    _P, _L, _D, _I = _ir.IntType(8).as_pointer(), _ir.IntType(64), _ir.DoubleType(), _ir.IntType(32)
 
-    @numba.njit(nogil=True)
-    def addr(kind, idx, t, lane, n, nf, store, regs, consts, aux):
+    def _emit(builder: Any, fn: Any, ret: Any, kinds: str, args: Sequence[Any]) -> Any:
+        arg_types = [{"p": _P, "l": _L, "d": _D}[k] for k in kinds]
+        fptr = builder.inttoptr(fn, _ir.FunctionType(ret, arg_types).as_pointer())
+        return builder.call(fptr, [builder.inttoptr(v, _P) if k == "p" else v for k, v in zip(kinds, args)])
+
+    def _void_call(kinds: str) -> Any:
+        nb = {"p": _types.int64, "l": _types.int64, "d": _types.float64}
+
+        def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+            _emit(builder, args[0], _ir.VoidType(), kinds, args[1:])
+            return context.get_dummy_value()
+
+        return _types.void(_types.int64, *[nb[k] for k in kinds]), codegen
+
+    @_intrinsic
+    def _c_pppl(typingctx, fn, z, x, y, prec):  # void f(arb_t z, arb_t x, arb_t y, slong prec)
+        return _void_call("pppl")
+
+    @_intrinsic
+    def _c_ppl(typingctx, fn, z, x, prec):  # void f(arb_t z, arb_t x, slong prec)
+        return _void_call("ppl")
+
+    @_intrinsic
+    def _c_pp(typingctx, fn, z, x):  # void f(arb_t z, arb_t x)
+        return _void_call("pp")
+
+    @_intrinsic
+    def _c_pd(typingctx, fn, z, d):  # void f(arb_t z, double d)
+        return _void_call("pd")
+
+    @_intrinsic
+    def _c_ipp(typingctx, fn, x, y):  # int f(arb_t x, arb_t y)
+        def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+            return builder.sext(_emit(builder, args[0], _I, "pp", args[1:]), _L)
+        return _types.int64(_types.int64, _types.int64, _types.int64), codegen
+
+    @_intrinsic
+    def _c_lp(typingctx, fn, x):  # slong f(arb_t x)
+        def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+            return _emit(builder, args[0], _L, "p", args[1:])
+        return _types.int64(_types.int64, _types.int64), codegen
+
+    _njit = numba.njit(cache=True, nogil=True)
+
+    @_njit
+    def _addr(kind, idx, t, lane, n, nf, store, regs, consts, aux):
+        S = 48  # ARB_SIZE
         if kind == 0:
             return regs + S * idx
         if kind == 1:
@@ -259,72 +304,86 @@ def _kernel() -> Callable:
             return consts + S * idx
         return aux + S * (idx * n + lane)
 
-    @numba.njit(nogil=True)
-    def run(ins, n, nf, steps, store, regs, consts, aux, zero, state0, p0f, p0_float, gf, gfield, g_float,
-            accs, prec, error, certify):
+    @_njit
+    def _run(fns, ins, n, nf, steps, store, regs, consts, aux, zero, state0, p0f, p0_float, gf, gfield, g_float,
+             accs, prec, error, certify):
         """Every lane, every step: the tape ``ins`` (op, dst kind, dst, a kind, a, b kind, b)."""
+        S = 48
         nins = ins.shape[0]
         for lane in range(n):
             if p0_float:
-                set_d(store + S * lane, p0f[lane])
+                _c_pd(fns[F_SET_D], store + S * lane, p0f[lane])
             for j in range(state0.shape[0]):  # the state fields at step 0: init_state's constants
-                aset(store + S * ((1 + j) * n + lane), consts + S * state0[j])
+                _c_pp(fns[F_SET], store + S * ((1 + j) * n + lane), consts + S * state0[j])
             for t in range(1, steps + 1):
                 if g_float:
-                    set_d(store + S * ((t * nf + gfield) * n + lane), gf[t - 1, lane])
+                    _c_pd(fns[F_SET_D], store + S * ((t * nf + gfield) * n + lane), gf[t - 1, lane])
                 for k in range(nins):
                     op = ins[k, 0]
-                    d = addr(ins[k, 1], ins[k, 2], t, lane, n, nf, store, regs, consts, aux)
-                    a = addr(ins[k, 3], ins[k, 4], t, lane, n, nf, store, regs, consts, aux)
-                    if op == 0:
-                        add(d, a, addr(ins[k, 5], ins[k, 6], t, lane, n, nf, store, regs, consts, aux), prec)
-                    elif op == 1:
-                        sub(d, a, addr(ins[k, 5], ins[k, 6], t, lane, n, nf, store, regs, consts, aux), prec)
-                    elif op == 2:
-                        mul(d, a, addr(ins[k, 5], ins[k, 6], t, lane, n, nf, store, regs, consts, aux), prec)
-                    elif op == 3:
-                        mul(d, a, a, prec)
-                    elif op == 4:
-                        div(d, a, addr(ins[k, 5], ins[k, 6], t, lane, n, nf, store, regs, consts, aux), prec)
+                    d = _addr(ins[k, 1], ins[k, 2], t, lane, n, nf, store, regs, consts, aux)
+                    a = _addr(ins[k, 3], ins[k, 4], t, lane, n, nf, store, regs, consts, aux)
+                    if op == 0 or op == 1 or op == 2 or op == 4:  # the operands in the order arb.py gives them
+                        b = _addr(ins[k, 5], ins[k, 6], t, lane, n, nf, store, regs, consts, aux)
+                        _c_pppl(fns[F_DIV if op == 4 else op], d, a, b, prec)
+                    elif op == 3:  # x * x: arb_mul(z, x, x), as python-flint calls it
+                        _c_pppl(fns[F_MUL], d, a, a, prec)
                     elif op == 5:
-                        neg(d, a)
+                        _c_pp(fns[F_NEG], d, a)
                     elif op == 6:
-                        sqrt(d, a, prec)
+                        _c_ppl(fns[F_SQRT], d, a, prec)
                     elif op == 7:  # ArbArith.nonneg
-                        if lt(a, zero):
+                        if _c_ipp(fns[F_LT], a, zero) != 0:
                             if error[0] < 0:
                                 error[0] = t
                                 error[1] = lane
-                            aset(d, a)
-                        elif ge(a, zero):
-                            aset(d, a)
+                            _c_pp(fns[F_SET], d, a)
+                        elif _c_ipp(fns[F_GE], a, zero) != 0:
+                            _c_pp(fns[F_SET], d, a)
                         else:
-                            nonneg(d, a)
+                            _c_pp(fns[F_NONNEG], d, a)
                     else:
-                        aset(d, a)
+                        _c_pp(fns[F_SET], d, a)
             if certify:  # step 3 of the method: the relative accuracy of every published ball
                 for t in range(steps + 1):
                     for f in range(nf):
-                        accs[t, f, lane] = acc(store + S * ((t * nf + f) * n + lane))
+                        accs[t, f, lane] = _c_lp(fns[F_ACC], store + S * ((t * nf + f) * n + lane))
 
-    _KERNEL.append(run)
-    return run
+    @_njit
+    def _set_doubles(fns, ptr, values):
+        """The balls from ``ptr`` on are set exactly to the float64 ``values`` (arb_set_d)."""
+        for e in range(values.shape[0]):
+            _c_pd(fns[F_SET_D], ptr + 48 * e, values[e])
 
 
-def _set_doubles() -> Callable:
-    """A compiled loop: the balls from ``ptr`` on are set exactly to the given float64 values."""
-    if len(_KERNEL) < 2:
-        _kernel()
-        set_d = LIB.set_d
-        S = ARB_SIZE
+_FNS: list = []
 
-        @numba.njit(nogil=True)
-        def run(ptr, values):
-            for e in range(values.shape[0]):
-                set_d(ptr + S * e, values[e])
 
-        _KERNEL.append(run)
-    return _KERNEL[1]
+def _fns() -> np.ndarray:
+    """The addresses of FLINT's functions, in the order of the ``F_`` numbers."""
+    if not _FNS:
+        lib = LIB
+        fns = [lib.add, lib.sub, lib.mul, lib.div, lib.sqrt, lib.neg, lib.set, lib.set_d, lib.lt, lib.ge,
+               lib.nonneg, lib.acc]
+        _FNS.append(np.array([ctypes.cast(f, ctypes.c_void_p).value for f in fns], dtype=np.int64))
+    return _FNS[0]
+
+
+def warm() -> bool:
+    """Whether a compiled run has happened in this process (the compiled loop is loaded)."""
+    return bool(_FNS)
+
+
+WORTH = 250_000
+"""Element-steps from which ``engine="arb"`` compiles a run in a process that has not yet: loading the
+compiled loop (numba, its disk cache) costs about a second, which :mod:`.arb`'s object arrays spend on
+~300,000 element-steps."""
+
+
+def worth(params0: Sequence[Any], steps: int) -> bool:
+    """Whether ``engine="arb"`` runs this compiled: the loop is loaded already, or the run is large."""
+    if warm():
+        return True
+    return sum(max(int(np.size(p)), 1) for p in params0) * max(steps, 1) >= WORTH
 
 
 class _Store:
@@ -483,7 +542,7 @@ def _run_once(conv: Convention, prog: T.Program, params0: list, grads: Optional[
         LIB.load_ball(consts.at(k), b)
     zero = consts.at(len(consts_py) + len(state_balls))
     state0 = np.arange(len(consts_py), len(consts_py) + len(state_balls), dtype=np.int64)
-    kernel = _kernel()
+    fns = _fns()
     arrays, accs = [], []
     for i, p0 in enumerate(params0):
         shape = np.shape(p0)
@@ -496,8 +555,8 @@ def _run_once(conv: Convention, prog: T.Program, params0: list, grads: Optional[
             if np.size(prog.tape.aux[j]) != n:
                 raise T.Decline("per-element data of another size than the parameters")
             if aux_py[j] is None:  # arb_set_d, as ArbArith.array does for a finite float array
-                _set_doubles()(aux.at(j * n), np.ascontiguousarray(np.asarray(prog.tape.aux[j],
-                                                                              dtype=np.float64).reshape(-1)))
+                _set_doubles(fns, aux.at(j * n), np.ascontiguousarray(np.asarray(prog.tape.aux[j],
+                                                                                dtype=np.float64).reshape(-1)))
                 continue
             for e in range(n):
                 LIB.load_ball(aux.at(j * n + e), aux_py[j][e])
@@ -524,8 +583,8 @@ def _run_once(conv: Convention, prog: T.Program, params0: list, grads: Optional[
         acc = np.empty((steps + 1, nf, n), dtype=np.int64)
         error = np.full(2, -1, dtype=np.int64)
         if n:
-            kernel(ins, n, nf, steps, store.ptr, regs.ptr, consts.ptr, aux.ptr, zero, state0, p0f, p0_float, gf,
-                   nf - 1, g_float, acc, bits, error, certify)
+            _run(fns, ins, n, nf, steps, store.ptr, regs.ptr, consts.ptr, aux.ptr, zero, state0, p0f, p0_float, gf,
+                 nf - 1, g_float, acc, bits, error, certify)
         if error[0] >= 0:
             raise ArithmeticError("a quantity that is >= 0 in real arithmetic has a negative enclosure")
         arrays.append(_Array(store, steps, nf, n, shape))
