@@ -8,9 +8,10 @@ cost).  This module makes the *same calls into the same library*: the update
 (:mod:`.trace`), and a numba-compiled loop (optional extra ``jit``) runs it
 for each element over all steps, calling FLINT's ``arb_add``, ``arb_sub``,
 ``arb_mul``, ``arb_div``, ``arb_sqrt``, ``arb_neg``, ``arb_nonnegative_part``
-directly (through ``ctypes`` on the very shared library python-flint loaded),
-with the operands in the order :mod:`.arb` passes them and at the same working
-precision.  Each ball is therefore bit for bit the ball :mod:`.arb` computes
+directly (their addresses, taken with ``ctypes`` from the very shared library
+python-flint loaded, are passed to the compiled code, which numba therefore
+caches on disk), with the operands in the order :mod:`.arb` passes them and at
+the same working precision.  Each ball is therefore bit for bit the ball :mod:`.arb` computes
 (the tests compare midpoints and radii exactly), and everything its docstring
 proves holds unchanged:
 
@@ -42,10 +43,14 @@ when the gradient function is one of the package's pure ones
 (:data:`.trace.PURE_GRAD_MODULES`) and elementwise (the documents' example,
 :class:`oracle.conformance.cases.Quadratic`).  A stateful gradient function
 (the Gluon :class:`~oracle.problems.gluon.Tracker`, which records its losses)
-or a non-elementwise one (:mod:`oracle.problems.quadratic`'s 2 x 2 product)
-runs in :mod:`.arb` (object arrays), as does everything when numba is not
-installed or the library self-test fails (:func:`available`).  Either way the
-digits published are the same.
+is never traced, and it and a non-elementwise one
+(:mod:`oracle.problems.quadratic`'s 2 x 2 product) run in :mod:`.arb` (object
+arrays), as does everything when numba is not installed or the library
+self-test fails (:func:`available`).  ``engine="arb"`` compiles a run only
+when it pays (:func:`worth`: the compiled loop is loaded in the process
+already, or the run has at least :data:`WORTH` element-steps);
+``engine="arb-jit"`` whenever it applies.  Either way the digits published
+are the same.
 
 FLINT's library: the one python-flint loaded (found next to the package, in
 ``/proc/self/maps`` or by name); it is used only after a self-test computes
