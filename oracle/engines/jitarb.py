@@ -560,8 +560,11 @@ def _run_once(conv: Convention, prog: T.Program, params0: list, grads: Optional[
             if np.size(prog.tape.aux[j]) != n:
                 raise T.Decline("per-element data of another size than the parameters")
             if aux_py[j] is None:  # arb_set_d, as ArbArith.array does for a finite float array
-                _set_doubles(fns, aux.at(j * n), np.ascontiguousarray(np.asarray(prog.tape.aux[j],
-                                                                                dtype=np.float64).reshape(-1)))
+                try:
+                    _set_doubles(fns, aux.at(j * n), np.ascontiguousarray(np.asarray(prog.tape.aux[j],
+                                                                                    dtype=np.float64).reshape(-1)))
+                except numba.core.errors.NumbaError as exc:  # pragma: no cover - cannot compile here
+                    raise T.Decline(f"numba could not compile the loop: {exc}") from None
                 continue
             for e in range(n):
                 LIB.load_ball(aux.at(j * n + e), aux_py[j][e])
@@ -588,8 +591,11 @@ def _run_once(conv: Convention, prog: T.Program, params0: list, grads: Optional[
         acc = np.empty((steps + 1, nf, n), dtype=np.int64)
         error = np.full(2, -1, dtype=np.int64)
         if n:
-            _run(fns, ins, n, nf, steps, store.ptr, regs.ptr, consts.ptr, aux.ptr, zero, state0, p0f, p0_float, gf,
-                 nf - 1, g_float, acc, bits, error, certify)
+            try:
+                _run(fns, ins, n, nf, steps, store.ptr, regs.ptr, consts.ptr, aux.ptr, zero, state0, p0f, p0_float,
+                     gf, nf - 1, g_float, acc, bits, error, certify)
+            except numba.core.errors.NumbaError as exc:  # pragma: no cover - cannot compile here
+                raise T.Decline(f"numba could not compile the loop: {exc}") from None
         if error[0] >= 0:
             raise ArithmeticError("a quantity that is >= 0 in real arithmetic has a negative enclosure")
         arrays.append(_Array(store, steps, nf, n, shape))
