@@ -12,8 +12,16 @@ anywhere.  Kinds:
   the documents' equations transcribed, and the same loop over python-flint
   ``arb`` balls);
 * ``golden``: certified digits (``certified_run`` per engine, certification
-  included) and the uncertified mpmath interval run for comparison;
-* ``grading``: exact values with the float error bound the suite grades with;
+  included: ``arb-jit``, the compiled Arb engine that ``engine="arb"`` runs
+  when numba is installed, ``arb-objects``, ``mpmath``), in open loop and in
+  closed loop (the gradient g = a (w - c) computed from the parameters, as
+  the conformance suite's quadratic; its anchor is the same naive loop with
+  that gradient), the object-array fallback of a non-elementwise gradient
+  (:mod:`oracle.problems.quadratic`), and the uncertified mpmath interval run;
+* ``grading``: exact values with the float error bound the suite grades with
+  (the compiled :mod:`oracle.engines.jitbound`, numpy's
+  :mod:`oracle.engines.vecbound`, ErrorBoundArith, and the conformance
+  reference of the 1,048,583-element case both ways);
 * ``limit``: plain float64 (the package's float backend, and a hand-written
   numpy loop).
 
@@ -113,10 +121,76 @@ def numpy_loop(p0: list, grads: list, digits: Optional[int] = None) -> None:
         w = w - LR * g[0] / np.sqrt(v + EPS)
 
 
+def closed_problem(n: int, seed: int = 1) -> tuple:
+    """The closed-loop benchmark problem: g = a (p - c) per element (the conformance suite's quadratic),
+    a uniform in [1/2, 2], c uniform in [-1, 1], as float64 arrays."""
+    rng = np.random.default_rng(seed)
+    return rng.uniform(0.5, 2, n), rng.uniform(-1, 1, n)
+
+
+def naive_mpmath_closed(p0: list, grads: list, digits: int) -> None:
+    """The closed-loop anchor: the same naive loop with the gradient g = a (w - c) computed from w."""
+    import mpmath
+
+    ctx = mpmath.mp.clone()
+    ctx.dps = digits + 10
+    lr, rho, eps = ctx.mpf(LR), ctx.mpf(RHO), ctx.mpf(EPS)
+    a, c = closed_problem(p0[0].size)
+    w = [ctx.mpf(x) for x in p0[0].tolist()]
+    A, C = [ctx.mpf(x) for x in a.tolist()], [ctx.mpf(x) for x in c.tolist()]
+    v = [ctx.mpf(0)] * len(w)
+    for _ in grads:
+        for i in range(len(w)):
+            gi = A[i] * (w[i] - C[i])
+            v[i] = rho * v[i] + (1 - rho) * gi**2
+            w[i] = w[i] - lr * gi / ctx.sqrt(v[i] + eps)
+
+
 def _conv():
     from .conventions import preset
 
     return preset("seed", lr=LR, rho=RHO, eps=EPS)
+
+
+def _quadratic(n: int) -> Any:
+    from .problems.quadratic import Diagonal
+
+    a, c = closed_problem(n)
+    return Diagonal([a], [c])
+
+
+def certified_closed(engine: str) -> Callable:
+    """certified_run in closed loop on the benchmark's quadratic (``len(grads)`` steps; grads unused)."""
+    def run(p0: list, grads: list, digits: int) -> None:
+        from .engines.interval import certified_run
+
+        certified_run(_conv(), p0, steps=len(grads), grad_fn=_quadratic(p0[0].size).grad_fn(), digits=digits,
+                      engine=engine)
+
+    return run
+
+
+def certified_quadratic_2d(p0: list, grads: list, digits: int) -> None:
+    """certified_run (engine arb) on oracle.problems.quadratic: its 2 x 2 product is not elementwise, so
+    it runs in arb.py's object arrays (the documented fallback); 2 parameters, ``len(grads)`` steps."""
+    from .engines.interval import certified_run
+    from .problems import quadratic as q
+
+    certified_run(_conv(), [list(q.P0)], steps=len(grads), grad_fn=q.grad_fn(), digits=digits, engine="arb")
+
+
+def compiled_bound(dtype: str, closed: bool = False) -> Callable:
+    """The compiled grading engine (jitbound): values and bounds split as the conformance reference keeps them."""
+    def run(p0: list, grads: list, digits: Optional[int] = None) -> None:
+        from .engines.jitbound import bound_run
+
+        with np.errstate(all="ignore"):
+            if closed:
+                bound_run(_conv(), dtype, p0, steps=len(grads), grad_fn=_quadratic(p0[0].size).grad_fn())
+            else:
+                bound_run(_conv(), dtype, p0, steps=len(grads), grads=grads)
+
+    return run
 
 
 def certified(engine: str) -> Callable:
@@ -165,34 +239,90 @@ def _float(_: Optional[int]) -> Any:
     return FloatArith("float64")
 
 
-def reference_chunked(p0: list, grads: list, digits: Optional[int] = None) -> None:
-    """The conformance reference of an open-loop case: BoundArith float64 over cache-sized chunks."""
+def reference_chunked(p0: list, grads: list, digits: Optional[int] = None, compiled: bool = True) -> None:
+    """The conformance reference of an open-loop case over cache-sized chunks: compiled (jitbound) when
+    numba is installed, else (or with ``compiled=False``) BoundArith's numpy arrays."""
     from .conformance import reference as R
+    from .engines import jitbound
 
     n = p0[0].size
     job = R.Job(_conv(), "float64", len(grads), p0, grads)
-    R.run_chunks(job, [(lo, min(lo + R.CHUNK, n)) for lo in range(0, n, R.CHUNK)], workers=1)
+    keep = jitbound.available
+    if not compiled:
+        jitbound.available = lambda: False  # type: ignore[assignment]
+    try:
+        R.run_chunks(job, [(lo, min(lo + R.CHUNK, n)) for lo in range(0, n, R.CHUNK)], workers=1)
+    finally:
+        jitbound.available = keep  # type: ignore[assignment]
+
+
+def reference_chunked_numpy(p0: list, grads: list, digits: Optional[int] = None) -> None:
+    reference_chunked(p0, grads, digits, compiled=False)
 
 
 def engines() -> list:
-    """(name, kind, digit-dependent, function, N, slow) for every engine available; a slow engine
-    (one Python operation per element) may be timed on fewer than N parameters."""
-    out = [("naive mpmath loop (dps = digits + 10)", "anchor", True, naive_mpmath, 1000, True)]
+    """(name, kind, digit-dependent, function, N, slow, anchor) for every engine available; a slow engine
+    (one Python operation per element) may be timed on fewer than N parameters; ``anchor`` is the naive
+    loop it is compared with (open or closed loop)."""
+    jit, jit_arb = _has_jit(), _has_jit_arb()
+    out = [("naive mpmath loop (dps = digits + 10)", "anchor", True, naive_mpmath, 1000, True, naive_mpmath)]
+    out.append(("naive mpmath loop, closed loop (g = a (w - c))", "anchor", True, naive_mpmath_closed, 1000, True,
+                naive_mpmath_closed))
     if _has_flint():
-        out.append(("python-flint arb loop", "anchor", True, arb_loop, 1000, True))
-    out.append(("certified_run engine=mpmath (the definition)", "golden", True, certified("mpmath"), 1000, True))
+        out.append(("python-flint arb loop", "anchor", True, arb_loop, 1000, True, naive_mpmath))
+    out.append(("certified_run engine=mpmath (the definition)", "golden", True, certified("mpmath"), 1000, True,
+                naive_mpmath))
+    if jit_arb:
+        out.append(("certified_run engine=arb-jit (compiled Arb, the default)", "golden", True, certified("arb-jit"),
+                    1000, False, naive_mpmath))
     if _has_flint():
-        out.append(("certified_run engine=arb", "golden", True, certified("arb"), 1000, True))
-    out.append(("simulate over IntervalArith, not certified", "golden", True, simulated(_interval), 1000, True))
-    out.append(("ErrorBoundArith float64 (mpmath, 256 bits)", "grading", False, simulated(_errorbound), 1000, True))
-    out.append(("BoundArith float64 (vectorized double-double)", "grading", False, simulated(_bound("float64")),
-                1000, False))
-    out.append(("BoundArith float32 (vectorized)", "grading", False, simulated(_bound("float32")), 1000, False))
-    out.append(("conformance reference float64 (BoundArith, chunked)", "grading", False, reference_chunked,
-                LARGE, False))
-    out.append(("FloatArith float64 (simulate)", "limit", False, simulated(_float), 1000, False))
-    out.append(("float64 numpy loop", "limit", False, numpy_loop, 1000, False))
+        out.append(("certified_run engine=arb-objects (python-flint object arrays)", "golden", True,
+                    certified("arb-objects"), 1000, True, naive_mpmath))
+    if jit_arb:
+        out.append(("certified_run engine=arb-jit, closed loop (g = a (w - c))", "golden", True,
+                    certified_closed("arb-jit"), 1000, False, naive_mpmath_closed))
+    if _has_flint():
+        out.append(("certified_run engine=arb-objects, closed loop (g = a (w - c))", "golden", True,
+                    certified_closed("arb-objects"), 1000, True, naive_mpmath_closed))
+        out.append(("certified_run, problems.quadratic (2 x 2 product: object-array fallback, 2 params)",
+                    "golden", True, certified_quadratic_2d, 2, True, naive_mpmath_closed))
+    out.append(("simulate over IntervalArith, not certified", "golden", True, simulated(_interval), 1000, True,
+                naive_mpmath))
+    out.append(("ErrorBoundArith float64 (mpmath, 256 bits)", "grading", False, simulated(_errorbound), 1000, True,
+                naive_mpmath))
+    if jit:
+        out.append(("jitbound float64 (compiled double-double, 1,000 x S)", "grading", False,
+                    compiled_bound("float64"), 1000, False, naive_mpmath))
+        out.append(("jitbound float32 (compiled)", "grading", False, compiled_bound("float32"), 1000, False,
+                    naive_mpmath))
+        out.append(("jitbound float64, closed loop (g = a (w - c))", "grading", False,
+                    compiled_bound("float64", closed=True), 1000, False, naive_mpmath_closed))
+    out.append(("BoundArith float64 (numpy double-double)", "grading", False, simulated(_bound("float64")),
+                1000, False, naive_mpmath))
+    out.append(("BoundArith float32 (numpy)", "grading", False, simulated(_bound("float32")), 1000, False,
+                naive_mpmath))
+    if jit:
+        out.append(("conformance reference float64 (1,048,583 x 3, chunked, compiled)", "grading", False,
+                    reference_chunked, LARGE, False, naive_mpmath))
+    out.append(("conformance reference float64 (1,048,583 x 3, chunked, BoundArith numpy)", "grading", False,
+                reference_chunked_numpy, LARGE, False, naive_mpmath))
+    out.append(("FloatArith float64 (simulate)", "limit", False, simulated(_float), 1000, False, naive_mpmath))
+    out.append(("float64 numpy loop", "limit", False, numpy_loop, 1000, False, naive_mpmath))
     return out
+
+
+def _has_jit() -> bool:
+    from .engines import jitbound
+
+    return jitbound.available()
+
+
+def _has_jit_arb() -> bool:
+    try:
+        from .engines import jitarb
+    except ImportError:
+        return False
+    return jitarb.available()
 
 
 LARGE = (1 << 20) + 7
@@ -229,7 +359,7 @@ def table(steps: int, budget: float, digit_levels: tuple) -> list:
     right beside the engine (alternating runs), so that a drifting machine load cancels out.
     """
     records = []
-    for name, kind, per_digits, fn, n, slow in engines():
+    for name, kind, per_digits, fn, n, slow, anchor in engines():
         if n == LARGE:
             n, run_steps = (n if budget >= 0.5 else 1 << 14), 3
         else:
@@ -237,12 +367,12 @@ def table(steps: int, budget: float, digit_levels: tuple) -> list:
         for digits in (digit_levels if per_digits else (None,)):
             _, m = rate(fn, n, run_steps, digits or 50, budget, slow)
             p0, grads = problem(m, run_steps)
-            q0, qgrads = problem(max(10, min(m, 100)), steps)
-            t, tn = paired(lambda: fn(p0, grads, digits or 50), lambda: naive_mpmath(q0, qgrads, digits or 50))
+            q0, qgrads = problem(max(10, min(max(m, 100), 100)), steps)
+            t, tn = paired(lambda: fn(p0, grads, digits or 50), lambda: anchor(q0, qgrads, digits or 50))
             r, rn = m * run_steps / t, q0[0].size * steps / tn
             records.append({"name": name, "kind": kind, "digits": digits, "size": f"{m} x {run_steps}",
                             "param_steps_per_s": r, "ratio_to_naive": 1.0 if name.startswith("naive") else r / rn,
-                            "naive_param_steps_per_s": rn})
+                            "naive_param_steps_per_s": rn, "anchor": anchor.__name__})
     return records
 
 
@@ -257,11 +387,17 @@ def certification_share(n: int = 200, steps: int = 20, digits: int = 50) -> dict
     if _has_flint():
         from .engines.arb import ArbArith, precision
 
-        makers["arb"] = lambda: ArbArith(bits)
+        makers["arb-objects"] = lambda: ArbArith(bits)
+    if _has_jit_arb():
+        makers["arb-jit"] = None
     out = {}
     for engine, make in makers.items():
         def arithmetic() -> None:
-            if engine == "arb":
+            if engine == "arb-jit":  # the same compiled run without the accuracy of every ball
+                from .engines import jitarb, trace
+
+                jitarb._run_once(_conv(), trace.trace(_conv(), [(n,)]), p0, grads, steps, bits, False, False)
+            elif engine == "arb-objects":
                 with precision(bits):
                     simulate(_conv(), make(), p0, steps=steps, grads=grads)
             else:
@@ -276,8 +412,8 @@ def certification_share(n: int = 200, steps: int = 20, digits: int = 50) -> dict
 # -- scaling, workers, end to end --------------------------------------------
 def scaling(quick: bool) -> dict:
     """param-steps/s of the golden and grading engines as parameters, steps and digits grow."""
-    golden = certified("arb" if _has_flint() else "mpmath")
-    grading = simulated(_bound("float64"))
+    golden = certified("arb-jit" if _has_jit_arb() else "arb" if _has_flint() else "mpmath")
+    grading = compiled_bound("float64") if _has_jit() else simulated(_bound("float64"))
     sizes = (1000, 10000) if quick else (1000, 10000, 100000, 1000000)
     out: dict = {"parameters": [], "steps": [], "digits": []}
     for n in sizes:
@@ -328,7 +464,7 @@ def end_to_end() -> dict:
     py = sys.executable
     cmds = {
         "certify torch.optim.RMSprop, default profile": [py, "-m", "oracle", "certify", "oracle.adapters.torch:rmsprop",
-                                                          "--profile", "default", "-q"],
+                                                          "--oracle-profile", "default", "-q"],
         "golden check": [py, "-m", "oracle", "golden", "check"],
         "golden check, ORACLE_ENGINE=mpmath (the definition)": [py, "-m", "oracle", "golden", "check"],
         "golden check --long": [py, "-m", "oracle", "golden", "check", "--long"],

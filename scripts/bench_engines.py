@@ -4,7 +4,7 @@ Purpose: show what certification costs.  Every engine runs the same open-loop
 RMSProp problem (pytorch preset, centered + momentum, one parameter array);
 times are printed as ratios to the float64 backend measured in the same run,
 never as absolute claims.  Run time: about 20 s on 2 cores.  (``python -m oracle bench``
-is the full benchmark, against the naive mpmath loop.)
+is the full benchmark, against the naive mpmath loop; the compiled engines need the extra ``jit``.)
 
     python scripts/bench_engines.py [--size N] [--steps S]
 """
@@ -56,12 +56,20 @@ def main(argv=None) -> None:
     rows.append(("interval, 2000 bits", bench(run(IntervalArith(2000)), 1), args.steps))
     t = bench(lambda: certified_run(conv, params, grads=grads, steps=args.steps, digits=50, engine="mpmath"), 1)
     rows.append(("certified_run, 50 digits (incl. certification)", t, args.steps))
-    try:
-        t = bench(lambda: certified_run(conv, params, grads=grads, steps=args.steps, digits=50, engine="arb"), 1)
-        rows.append(("certified_run engine=arb, 50 digits", t, args.steps))
-    except ImportError:  # python-flint is an optional extra
-        pass
+    for engine in ("arb-objects", "arb-jit"):
+        try:
+            certified_run(conv, params, grads=grads, steps=1, digits=50, engine=engine)  # load the compiled loop
+            t = bench(lambda: certified_run(conv, params, grads=grads, steps=args.steps, digits=50, engine=engine), 1)
+            rows.append((f"certified_run engine={engine}, 50 digits", t, args.steps))
+        except ImportError:  # python-flint and numba are optional extras
+            pass
     rows.append(("vectorized error bound (BoundArith)", bench(run(BoundArith("float64")), 1), args.steps))
+    from oracle.engines import jitbound
+
+    if jitbound.available():  # the same numbers, compiled (extra "jit")
+        jitbound.bound_run(conv, "float64", params, steps=args.steps, grads=grads)  # load the compiled loop
+        t = bench(lambda: jitbound.bound_run(conv, "float64", params, steps=args.steps, grads=grads))
+        rows.append(("compiled error bound (jitbound)", t, args.steps))
     sym_steps = min(args.steps, 3)
     t = bench(run(SymbolicArith(), sym_steps), 1)
     rows.append((f"sympy exact ({sym_steps} steps)", t * args.steps / sym_steps, sym_steps))

@@ -5,7 +5,8 @@ run on the case's exact inputs (open loop) or on its closed-loop problem (the
 gradient computed in bounded arithmetic from bounded parameters, so the bound
 is carried through the dynamics).  It is computed by the vectorized engine
 :class:`oracle.engines.vecbound.BoundArith` (double-double values, bounds never
-below ErrorBoundArith's) for open-loop cases and closed-loop quadratics, and
+below ErrorBoundArith's; compiled by :mod:`oracle.engines.jitbound` when numba is
+installed, with the same numbers) for open-loop cases and closed-loop quadratics, and
 by ErrorBoundArith itself for other problems or whenever the vectorized engine
 declines (:class:`~oracle.engines.vecbound.OutOfRange`).  Each value is
 returned as a float64 pair ``hi + lo`` and a bound ``err`` rounded up; ``got -
@@ -30,6 +31,7 @@ import numpy as np
 from ..accuracy import compared
 from ..algorithm import UndefinedUpdate, init_state, iterate
 from ..conventions import Convention
+from ..engines import jitbound, trace
 from ..engines.errorbound import ErrorBoundArith
 from ..engines.vecbound import BoundArith, OutOfRange
 from ..rounding import double_double
@@ -160,10 +162,21 @@ def run_job(job: Job, until: Optional[int] = None) -> dict:
     """
     if job.engine == "vector":
         try:
+            if jitbound.available():  # the same numbers as BoundArith, compiled (optional extra "jit")
+                try:
+                    return jitbound.run_job(job, until, _masks)
+                except trace.Decline:
+                    pass
             return _run(job, BoundArith(job.dtype), until)
         except OutOfRange:
             pass  # outside the vectorized engine's range: the definition below
     return _run(job, ErrorBoundArith(job.dtype), until)
+
+
+def _masks(params: list, before: Optional[list], dtype: str) -> list:
+    """Per array, the elements still compared after this step (:func:`oracle.accuracy.compared`)."""
+    before = before or [None] * len(params)
+    return [compared(hi, err, dtype, b) for (hi, _, err), b in zip(params, before)]
 
 
 def _run(job: Job, ar: Any, until: Optional[int]) -> dict:
@@ -177,7 +190,7 @@ def _run(job: Job, ar: Any, until: Optional[int]) -> dict:
             before = out["masks"][-1] if out["masks"] else [None] * len(params)
             out["params"].append(params)
             out["state"].append({k: [ar.split(s) for s in v] for k, v in rec["state"].items()})
-            out["masks"].append([compared(hi, err, job.dtype, b) for (hi, _, err), b in zip(params, before)])
+            out["masks"].append(_masks(params, before if out["masks"] else None, job.dtype))
             if until is None and not any(m.any() for m in out["masks"][-1]) and any(p[0].size for p in params):
                 break  # no element within the horizon any more
     except OutOfRange:

@@ -10,4 +10,7 @@
 * :mod:`.errorbound` -- forward error bounds for a float implementation.
 * :mod:`.vecbound` -- the same bounds vectorized over numpy arrays (double-double values): what the
   conformance suite grades with.
+* :mod:`.trace` -- records one ``step`` (and a pure closed-loop gradient) as a tape of array operations;
+* :mod:`.jitbound`, :mod:`.jitarb` -- that tape compiled with numba (extra ``jit``): vecbound's and
+  arb's numbers, bit for bit, without the per-operation Python overhead.
 """

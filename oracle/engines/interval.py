@@ -27,10 +27,14 @@ No digit is ever shown that is not certified by step 3.
 
 This mpmath path is the definition and the fallback.  ``certified_run`` runs
 the same method in a faster engine when one is available: ``engine="arb"``
-(python-flint Arb balls, :mod:`.arb`, the default when installed) or
+(python-flint Arb balls, the default when installed: compiled by
+:mod:`.jitarb` when numba is installed, the run can be traced and is large
+enough to pay for loading the compiled loop, else :mod:`.arb`'s object
+arrays; both compute the same balls), ``engine="arb-jit"`` (compiled
+whenever the run can be traced) or ``"arb-objects"`` (object arrays only) or
 ``engine="mpmath"`` (this module); the environment variable ``ORACLE_ENGINE``
-sets the default (``auto``, ``arb`` or ``mpmath``).  Every engine publishes
-the same certified digits.
+sets the default (``auto``, ``arb``, ``arb-jit``, ``arb-objects`` or
+``mpmath``).  Every engine publishes the same certified digits.
 
 >>> from oracle.conventions import preset
 >>> run = certified_run(preset("seed"), [["0"]], grads=[[["-8"]]], steps=1, digits=30)
@@ -117,7 +121,7 @@ def certify_array(a: np.ndarray, cap: int) -> np.ndarray:
     return map_array(lambda x: certified_value(x, cap), a)
 
 
-ENGINES = ("auto", "arb", "mpmath")
+ENGINES = ("auto", "arb", "arb-jit", "arb-objects", "mpmath")
 
 
 def resolve_engine(engine: Optional[str] = None) -> str:
@@ -130,10 +134,29 @@ def resolve_engine(engine: Optional[str] = None) -> str:
     try:
         from . import arb  # noqa: F401  (python-flint is an optional extra)
     except ImportError:
-        if name == "arb":
-            raise ImportError("engine='arb' needs python-flint: pip install 'rmsprop-oracle[flint]'") from None
+        if name != "auto":
+            raise ImportError(f"engine={name!r} needs python-flint: pip install 'rmsprop-oracle[flint]'") from None
         return "mpmath"
-    return "arb"
+    if name == "arb-jit" and not _jit_arb():
+        raise ImportError("engine='arb-jit' needs numba and python-flint's library: pip install 'rmsprop-oracle[jit]'"
+                          + (f" ({_jit_reason()})" if _jit_reason() else ""))
+    return name if name in ("arb-jit", "arb-objects") else "arb"
+
+
+def _jit_arb() -> bool:
+    try:
+        from . import jitarb
+    except ImportError:
+        return False
+    return jitarb.available()
+
+
+def _jit_reason() -> str:
+    try:
+        from . import jitarb
+    except ImportError as exc:
+        return str(exc)
+    return jitarb.unavailable_reason()
 
 
 def certified_run(
@@ -159,7 +182,19 @@ def certified_run(
     own loop below is the mpmath definition.  ``stages`` runs a variant of the
     update (:class:`oracle.algorithm.Stages`).
     """
-    if resolve_engine(engine) == "arb":
+    name = resolve_engine(engine)
+    if name in ("arb", "arb-jit") and stages is algorithm.RMSPROP and _jit_arb():
+        from . import jitarb, trace
+
+        # compiled where it applies (a stateful gradient function is never called on traced values) and,
+        # for "arb", where it pays: the first compiled run of a process loads the compiled loop (~1 s)
+        if trace.pure(grad_fn) and (name == "arb-jit" or jitarb.worth(params0, steps)):
+            try:
+                return jitarb.certified_run_jit(conv, params0, steps=steps, grads=grads, grad_fn=grad_fn,
+                                                digits=digits, prec=prec, max_prec=max_prec)
+            except trace.Decline:
+                pass  # not elementwise: the object arrays below compute the same balls
+    if name in ("arb", "arb-jit", "arb-objects"):
         from .arb import certified_run_arb  # python-flint is an optional extra
 
         return certified_run_arb(conv, params0, steps=steps, grads=grads, grad_fn=grad_fn, digits=digits,
