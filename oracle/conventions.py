@@ -33,8 +33,10 @@ Cross-library warnings (see ``../shared/reference/rmsprop_conventions.md``):
   Graves put it inside.  With a constant lr both give the same trajectory in
   exact arithmetic; they differ in rounding and under a learning-rate schedule.
 * TF1 and MXNet round hyperparameters to float32 even for float64 weights;
-  Keras 3 rounds only lr (a float32 variable), Keras 2 legacy lr, rho and
-  momentum, Paddle rho, eps and momentum.  That is the knob ``hyperparameters``:
+  Keras 3 rounds lr (a float32 variable) and, on its TensorFlow backend and in
+  tf_keras, weight_decay too (the JAX backend keeps it exact; the torch backend
+  forms 1 - wd*lr in float32, see ``golden/compatibility.md``), Keras 2 legacy
+  lr, rho and momentum, Paddle rho, eps and momentum.  That is the knob ``hyperparameters``:
   ``"exact"``, ``"float32"`` (all), ``"float32_lr"`` or ``"float32:rho+eps+momentum"``
   (exactly the names given).  The presets of the frameworks that were added as
   framework presets (``keras2_legacy``, ``paddle``) include their rounding; the
@@ -197,7 +199,7 @@ class Convention:
     * ``maximize``: ascend instead of descend (PyTorch).
     * ``hyperparameters``: which hyperparameters are rounded to binary32 before
       use: ``"exact"`` (none), ``"float32"`` (all of lr, rho, eps, v0, momentum,
-      weight_decay: TF1, MXNet), ``"float32_lr"`` (Keras 3 keeps lr in a float32
+      weight_decay: TF1, MXNet), ``"float32_lr"`` (lr alone in a float32
       variable) or ``"float32:NAMES"`` (exactly those, e.g. ``float32:rho+eps+momentum``).
       Derived constants (1 - rho, lr * wd) are formed exactly from the rounded values.
     * ``allows``: which options this convention has at all (a preset without

@@ -8,7 +8,8 @@ so the sessions share references.
 
 import pytest
 
-import mutants
+import mutants.right
+import mutants.wrong
 from mutants import CORRECT, MUTANTS
 from oracle.conformance import reference  # noqa: F401  (keeps the reference cache across inner sessions)
 
@@ -61,4 +62,5 @@ def test_catalogue_is_large_and_has_subtle_mutants():
     assert len(behavioural) >= 20
     assert {"flush_tiny_gradients", "chunk_tail_skipped", "state_reset_after_500", "weight_decay_abs",
             "float16_loss_scale"} <= set(MUTANTS)
-    assert mutants.wrong.__file__.endswith("wrong.py")
+    assert all(callable(getattr(mutants.wrong, n, None)) for n in MUTANTS)
+    assert all(callable(getattr(mutants.right, n, None)) for n in CORRECT)

@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-DTYPES = ("float64", "float32", "float16")
+from oracle.rounding import DTYPES
 
 
 def check_params(params: Sequence[np.ndarray]) -> np.dtype:

@@ -19,7 +19,8 @@ import sys
 import tempfile
 from typing import Optional, Sequence
 
-DTYPES = ("float64", "float32", "float16")
+from oracle.rounding import DTYPES
+
 STATS = ("worst_lre", "median_lre", "worst_ulp", "median_ulp", "worst_fraction_of_bound")
 
 
