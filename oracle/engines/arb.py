@@ -57,7 +57,7 @@ import numpy as np
 from .. import algorithm
 from ..conventions import Convention
 from ._objarray import exact_array, map_array, scalar
-from .certified import CertifiedRun, CertifiedValue, certified_precision, check_digits, exhausted, undefined
+from .certified import CertifiedRun, LazyValue, certified_precision, check_digits, exhausted, undefined
 
 import flint  # noqa: E402  (an optional extra: importing this module without it raises ImportError)
 from flint import arb, fmpq
@@ -132,40 +132,25 @@ def _fraction(x: Any) -> Fraction:
     return Fraction(m << e) if e >= 0 else Fraction(m, 1 << -e)
 
 
-class BallValue(CertifiedValue):
+class BallValue(LazyValue):
     """A :class:`CertifiedValue` read from an Arb ball; endpoints become Fractions on first use."""
 
-    __slots__ = ("ball", "_ends")
+    __slots__ = ("ball",)
 
     def __init__(self, ball: Any, cap: int = 80) -> None:  # noqa: D107 (not the dataclass init)
         object.__setattr__(self, "ball", ball)
         object.__setattr__(self, "cap", cap)
         object.__setattr__(self, "_ends", None)
 
-    def _endpoints(self) -> tuple:
-        if self._ends is None:
-            b = self.ball
-            if not b.is_finite():
-                ends = (None, None)
-            else:
-                mid, rad = _fraction(b.mid()), _fraction(b.rad())
-                ends = (mid - rad, mid + rad)
-            object.__setattr__(self, "_ends", ends)
-        return self._ends
-
-    @property  # type: ignore[override]
-    def lo(self) -> Optional[Fraction]:
-        return self._endpoints()[0]
-
-    @property  # type: ignore[override]
-    def hi(self) -> Optional[Fraction]:
-        return self._endpoints()[1]
+    def _compute_ends(self) -> tuple:
+        b = self.ball
+        if not b.is_finite():
+            return (None, None)
+        mid, rad = _fraction(b.mid()), _fraction(b.rad())
+        return (mid - rad, mid + rad)
 
     def __repr__(self) -> str:
         return f"BallValue({self.ball!r})"
-
-    def __reduce__(self) -> tuple:
-        return (CertifiedValue, (self.lo, self.hi, self.cap))
 
 
 _ball_value = np.frompyfunc(BallValue, 2, 1)

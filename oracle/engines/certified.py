@@ -121,6 +121,35 @@ class CertifiedValue:
         return (self.hi - self.lo) / 2
 
 
+class LazyValue(CertifiedValue):
+    """A :class:`CertifiedValue` whose endpoints are computed (as Fractions) on first use.
+
+    Subclasses hold a ball and define ``_compute_ends() -> (lo, hi)``; a pickled
+    value is a plain :class:`CertifiedValue`.
+    """
+
+    __slots__ = ("_ends",)
+
+    def _compute_ends(self) -> tuple:
+        raise NotImplementedError
+
+    def _endpoints(self) -> tuple:
+        if self._ends is None:
+            object.__setattr__(self, "_ends", self._compute_ends())
+        return self._ends
+
+    @property  # type: ignore[override]
+    def lo(self) -> Optional[Fraction]:
+        return self._endpoints()[0]
+
+    @property  # type: ignore[override]
+    def hi(self) -> Optional[Fraction]:
+        return self._endpoints()[1]
+
+    def __reduce__(self) -> tuple:
+        return (CertifiedValue, (self.lo, self.hi, self.cap))
+
+
 @dataclasses.dataclass
 class CertifiedRun:
     """Records of a certified run: each array element is a :class:`CertifiedValue`."""

@@ -83,7 +83,7 @@ from .. import algorithm
 from ..conventions import Convention
 from ..rounding import agreeing_digits
 from . import trace as T
-from .interval import CertifiedRun, CertifiedValue, certified_precision
+from .certified import CertifiedRun, LazyValue, certified_precision
 
 try:  # the optional extras "jit" (numba) and "flint" (python-flint)
     import flint
@@ -405,10 +405,10 @@ class _Store:
         return self.ptr + ARB_SIZE * k
 
 
-class FlintValue(CertifiedValue):
+class FlintValue(LazyValue):
     """A :class:`CertifiedValue` read from a ball of a compiled run; endpoints become Fractions on first use."""
 
-    __slots__ = ("store", "k", "_ends")
+    __slots__ = ("store", "k")
 
     def __init__(self, store: _Store, k: int, cap: int = 80) -> None:  # noqa: D107 (not the dataclass init)
         object.__setattr__(self, "store", store)
@@ -416,18 +416,8 @@ class FlintValue(CertifiedValue):
         object.__setattr__(self, "cap", cap)
         object.__setattr__(self, "_ends", None)
 
-    def _endpoints(self) -> tuple:
-        if self._ends is None:
-            object.__setattr__(self, "_ends", LIB.ends(self.store.at(self.k)))
-        return self._ends
-
-    @property  # type: ignore[override]
-    def lo(self) -> Optional[Fraction]:
-        return self._endpoints()[0]
-
-    @property  # type: ignore[override]
-    def hi(self) -> Optional[Fraction]:
-        return self._endpoints()[1]
+    def _compute_ends(self) -> tuple:
+        return LIB.ends(self.store.at(self.k))
 
     def ball_text(self) -> str:
         """The ball as ``arb_dump_str`` writes it (hex mantissa, exponent of midpoint and radius)."""
@@ -435,9 +425,6 @@ class FlintValue(CertifiedValue):
 
     def __repr__(self) -> str:
         return f"FlintValue({self.ball_text()!r})"
-
-    def __reduce__(self) -> tuple:
-        return (CertifiedValue, (self.lo, self.hi, self.cap))
 
 
 class _Array:
