@@ -342,7 +342,8 @@ def render(doc: dict) -> str:
                 r = a["dtypes"].get(dtype) or {}
                 for f in r.get("failures", []):
                     notes.append(f"- `{a['adapter']}` {dtype}: failed `{f['test']}`: {f['detail']}")
-                for reason in r.get("declined_reasons", []):
+                # one line per reason (the hygiene tests repeat one with " (dtype)" appended)
+                for reason in dict.fromkeys(x.removesuffix(f" ({dtype})") for x in r.get("declined_reasons", [])):
                     notes.append(f"- `{a['adapter']}` {dtype}: declined: {reason}")
                 if r.get("error"):
                     notes.append(f"- `{a['adapter']}` {dtype}: error: {r['error'].strip().splitlines()[-1][:300]}")
