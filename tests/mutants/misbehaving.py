@@ -49,6 +49,8 @@ CATALOGUE = {
                                           ("-k", "test_case and empty-and-scalar-float64")),
     "mutants.misbehaving:python_lists": (FAILED, "step 1 returned list for parameter 0, expected a numpy array",
                                          ("-k", "test_case and stream-float64")),
+    "mutants.misbehaving:python_tuples": (FAILED, "step 1 returned tuple for parameter 0, expected a numpy array",
+                                          ("-k", "test_case and stream-float64")),
     "mutants.misbehaving:generator": (FAILED, "step 1 returned generator, expected a list of 1 arrays", ONE_CASE),
     "mutants.misbehaving:returns_none": (FAILED, "step 1 returned NoneType, expected a list of 1 arrays", ONE_CASE),
     "mutants.misbehaving:factory_returns_none": (FAILED, "the factory returned NoneType, not a step function",
@@ -65,6 +67,8 @@ CATALOGUE = {
     # correct candidates in unfriendly ways: certified
     "mutants.misbehaving:chatty": (OK, "output_bytes", ("-k", "test_case and (docs-example or stream)")),
     "mutants.misbehaving:vandal": (OK, "CERTIFIED against seed", ()),
+    # a tuple of arrays is a sequence of arrays too (one case selected: the verdict is INCOMPLETE)
+    "mutants.misbehaving:tuple_of_arrays": (OK, "suite tests: 1 passed, 0 failed", ONE_CASE),
     # declining
     "mutants.misbehaving:no_float16": (OK, "declined by the candidate: no float16 here",
                                        ("--dtype=float64,float16", "-k", "test_case and docs-example")),
@@ -190,6 +194,16 @@ def numpy_scalars(params, *, lr, rho, eps):
 def python_lists(params, *, lr, rho, eps):
     inner = _plain(params, lr, rho, eps)
     return lambda grads: [x.tolist() for x in inner(grads)]
+
+
+def python_tuples(params, *, lr, rho, eps):
+    inner = _plain(params, lr, rho, eps)
+    return lambda grads: [tuple(x.ravel().tolist()) for x in inner(grads)]
+
+
+def tuple_of_arrays(params, *, lr, rho, eps):
+    inner = _plain(params, lr, rho, eps)
+    return lambda grads: tuple(inner(grads))
 
 
 def generator(params, *, lr, rho, eps):
