@@ -25,7 +25,7 @@ def variants(name):
     if "centered" in allows:
         out.append({"centered": True})
     if "momentum" in allows:
-        out.append({"momentum": 0.9, "centered": name == "mxnet"})
+        out.append({"momentum": 0.9, "centered": preset(name).momentum_needs_centered})
     if "weight_decay" in allows:
         out.append({"weight_decay": 0.01})
     return out

@@ -42,7 +42,7 @@ def _draw_case(data, dtypes=("float64", "float32", "float16")):
     opts = {}
     if "centered" in allows and (data.draw(st.booleans()) or regime == "near-zero-variance"):
         opts["centered"] = True
-    if "momentum" in allows and data.draw(st.booleans()) and (name != "mxnet" or opts.get("centered")):
+    if "momentum" in allows and data.draw(st.booleans()) and (not preset(name).momentum_needs_centered or opts.get("centered")):
         opts["momentum"] = data.draw(st.sampled_from([0.5, 0.9]))
     if "weight_decay" in allows and data.draw(st.booleans()):
         opts["weight_decay"] = data.draw(st.sampled_from([0.01, 0.5]))
@@ -255,7 +255,7 @@ def test_golden_digits_are_the_definitions(name):
     """Open and closed loop, every preset with its options: the digits and floats of the mpmath definition."""
     allows = preset(name).allows
     opts = {k: v for k, v in (("centered", True), ("momentum", "0.5"), ("weight_decay", "0.01")) if k in allows}
-    if name == "mxnet":
+    if preset(name).momentum_needs_centered:
         opts["centered"] = True
     conv = preset(name, lr="0.01", rho="0.9", eps="1e-8", **opts)
     rng = np.random.default_rng(4)

@@ -19,7 +19,7 @@ def conventions(draw, eps=None):
     opts = {"lr": draw(st.sampled_from(["0.01", "0.1", 0.3]))}
     if "centered" in allows:
         opts["centered"] = draw(st.booleans())
-    if "momentum" in allows and (name != "mxnet" or opts.get("centered")):
+    if "momentum" in allows and (not preset(name).momentum_needs_centered or opts.get("centered")):
         opts["momentum"] = draw(st.sampled_from([0, "0.5", 0.9]))
     if eps is not None:
         opts["eps"] = eps
@@ -47,7 +47,7 @@ def same(a, b):
 def test_gradient_scale_invariance_when_eps_is_zero(conv, grads, c):
     """With eps = 0 and v0 = 0, feeding c*g gives the same parameters as g."""
     if conv.exact("v0") != 0 or conv.centered:
-        conv = conv.replace(v0=0, centered=False, momentum=0 if conv.name == "mxnet" else conv.momentum)
+        conv = conv.replace(v0=0, centered=False, momentum=0 if conv.momentum_needs_centered else conv.momentum)
     a = certified_run(conv, ["0.25"], grads=[[Fraction(g[0])] for g in grads], steps=len(grads), digits=DIGITS)
     b = certified_run(conv, ["0.25"], grads=[[c * Fraction(g[0])] for g in grads], steps=len(grads), digits=DIGITS)
     for k in range(1, len(grads) + 1):

@@ -59,7 +59,7 @@ def test_bound_never_below_errorbound_arith(data):
     opts = {}
     if "centered" in allows and data.draw(st.booleans()):
         opts["centered"] = True
-    if "momentum" in allows and data.draw(st.booleans()) and (name != "mxnet" or opts.get("centered")):
+    if "momentum" in allows and data.draw(st.booleans()) and (not preset(name).momentum_needs_centered or opts.get("centered")):
         opts["momentum"] = data.draw(st.sampled_from([0.5, 0.9]))
     if "weight_decay" in allows and data.draw(st.booleans()):
         opts["weight_decay"] = data.draw(st.sampled_from([0.01, 0.5]))

@@ -43,7 +43,7 @@ def variants(name: str) -> dict[str, dict]:
     if "centered" in conv.allows:
         out["centered"] = {"centered": True, "momentum": 0}
     if "momentum" in conv.allows:
-        if name == "mxnet":
+        if conv.momentum_needs_centered:
             out["centered-momentum"] = {"centered": True, "momentum": MOMENTUM}
         else:
             out["momentum"] = {"centered": False, "momentum": MOMENTUM}
