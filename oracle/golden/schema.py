@@ -19,7 +19,7 @@ from typing import Any
 
 from .data import GoldenDataError
 
-KINDS = ("docs", "stream", "quadratic", "gluon", "gluon-long", "gluon-failure", "errata")
+KINDS = ("docs", "stream", "quadratic", "gluon", "gluon-long", "gluon-failure", "errata", "user")
 CASE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 DEC = re.compile(r"0|-?[1-9](\.[0-9]+)?e-?[0-9]+")
 HEX = re.compile(r"-?0x[01]\.[0-9a-f]+p[-+][0-9]+")
