@@ -181,7 +181,11 @@ class Expression:
     @classmethod
     def parse_gradient(cls, grads: Mapping[str, Any], params: Mapping[str, tuple],
                        data: Mapping[str, Any]) -> "Expression":
-        """One expression per parameter (a string, or nested lists of strings of the parameter's shape)."""
+        """One expression per parameter (a string, or nested lists of strings of the parameter's shape).
+
+        A gradient expression is evaluated as written (its operations in the order written, constant
+        subexpressions folded exactly), as the program it transcribes computes it.
+        """
         shapes = {**{k: np.shape(np.asarray(v, dtype=object)) for k, v in data.items()}, **params}
         missing = [p for p in params if p not in grads]
         extra = [g for g in grads if g not in params]
@@ -194,7 +198,7 @@ class Expression:
             texts = np.asarray(grads[name], dtype=object)
             if texts.shape != tuple(shape):
                 raise ValueError(f"gradient.{name}: shape {texts.shape} is not the parameter's {tuple(shape)}")
-            out[name] = np.array([parse(str(t), shapes, data) for t in texts.reshape(-1)], dtype=object)
+            out[name] = np.array([Written(str(t), shapes, data) for t in texts.reshape(-1)], dtype=object)
         return cls(params, None, out, source=dict(grads))
 
     def symbols(self, name: str) -> list:
@@ -213,6 +217,16 @@ class Expression:
     def gradient(self) -> dict:
         """Each parameter's gradient as text (a string for a scalar, a flat list for an array)."""
         return {n: str(g[0]) if not self.shapes[n] else [str(x) for x in g] for n, g in self.grads.items()}
+
+    def exact_grads(self, params: list) -> list:
+        """The gradient at exact parameters (Fractions), exactly."""
+        from fractions import Fraction as F
+
+        class _Exact:
+            def const(self, q: F) -> F:
+                return F(q)
+
+        return self.grad_fn()(_Exact(), [np.asarray(p, dtype=object) for p in params])
 
     def grad_fn(self) -> Callable:
         """``grad_fn(ar, params) -> grads`` with context operations (every engine)."""
@@ -265,9 +279,11 @@ def _consts(ar: Any) -> Callable:
 
 
 def evaluate(e: Any, env: dict, const: Callable) -> Any:
-    """The sympy expression ``e`` evaluated with context numbers (``env``: symbol -> value)."""
+    """The sympy expression ``e`` (or a :class:`Written` one) evaluated with context numbers (``env``: symbol -> value)."""
     import sympy
 
+    if isinstance(e, Written):
+        return e.evaluate(env, const)
     if e.is_Symbol:
         return env[e]
     if e.is_Rational:
@@ -293,3 +309,75 @@ def evaluate(e: Any, env: dict, const: Callable) -> Any:
             acc = acc * base
         return const(Fraction(1)) / acc if n < 0 else acc
     raise ValueError(f"cannot evaluate {e} in an arithmetic context (only + - * / and integer powers)")
+
+
+class Written:
+    """A gradient expression evaluated as written: operations in the written order, constants folded exactly.
+
+    Read from the checked token stream (:func:`rewrite`) with :mod:`ast`; nothing is evaluated but
+    ``+ - * /``, unary minus and integer powers over context numbers and Fractions.
+    """
+
+    def __init__(self, text: str, shapes: Mapping[str, tuple], values: Mapping[str, Any]) -> None:
+        import ast
+        import sympy
+
+        code, numbers, elements = rewrite(text, shapes)
+        try:
+            self.tree = ast.parse(code, mode="eval").body
+        except SyntaxError as err:
+            raise ValueError(f"cannot read the expression: {err.msg}") from None
+        self.text = text
+        self.leaves: dict[str, Any] = dict(numbers)
+        for key, name, index in elements:
+            if name in values:
+                value = np.asarray(values[name], dtype=object)[index] if index else values[name]
+                self.leaves[key] = Fraction(value)
+            else:
+                self.leaves[key] = sympy.Symbol(_element_name(name, index), real=True)
+        self._check(self.tree)
+
+    def _check(self, node: Any) -> None:
+        import ast
+
+        ok = (ast.BinOp, ast.UnaryOp, ast.Name, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd,
+              ast.Load)
+        for sub in ast.walk(node):
+            if not isinstance(sub, ok):
+                raise ValueError(f"{type(sub).__name__} is not allowed in a gradient expression")
+
+    def __str__(self) -> str:
+        return self.text
+
+    def evaluate(self, env: dict, const: Callable) -> Any:
+        out = self._eval(self.tree, env, const)
+        return const(out) if isinstance(out, Fraction) else out
+
+    def _eval(self, node: Any, env: dict, const: Callable) -> Any:
+        import ast
+
+        if isinstance(node, ast.Name):
+            leaf = self.leaves[node.id]
+            return leaf if isinstance(leaf, Fraction) else env[leaf]
+        if isinstance(node, ast.UnaryOp):
+            x = self._eval(node.operand, env, const)
+            return -x if isinstance(node.op, ast.USub) else x
+        a, b = self._eval(node.left, env, const), self._eval(node.right, env, const)
+        if isinstance(node.op, ast.Pow):
+            n = int(b)
+            if isinstance(a, Fraction):
+                return a ** n
+            acc = a
+            for _ in range(abs(n) - 1):
+                acc = acc * a
+            return const(Fraction(1)) / acc if n < 0 else acc
+        if isinstance(a, Fraction) and isinstance(b, Fraction):
+            if isinstance(node.op, ast.Div) and b == 0:
+                raise ZeroDivisionError("the expression divides by an exact zero")
+            return a + b if isinstance(node.op, ast.Add) else a - b if isinstance(node.op, ast.Sub) else \
+                a * b if isinstance(node.op, ast.Mult) else a / b
+        a = const(a) if isinstance(a, Fraction) else a
+        b = const(b) if isinstance(b, Fraction) else b
+        return a + b if isinstance(node.op, ast.Add) else a - b if isinstance(node.op, ast.Sub) else \
+            a * b if isinstance(node.op, ast.Mult) else a / b
+

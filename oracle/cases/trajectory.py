@@ -13,7 +13,7 @@ the loss at the parameters step ``t``'s gradient was taken at (before the update
 >>> t.params(5)["w"].sci(20)
 '9.5107269803292540908e-1'
 >>> t.params(5)["w"].binary("float32")
-array(0.95107269, dtype=float32)
+array(0.9510727, dtype=float32)
 >>> q = certified_trajectory(Case(name="q", lr="0.1", params={"p": ["1", "-2"]}, loss="p[0]**2 + 3*p[1]**2",
 ...                                steps=2, digits=12))
 >>> q.params(2)["p"].sci(6), q.loss(1).sci(6)
