@@ -17,11 +17,11 @@ array(0.9510727, dtype=float32)
 >>> q = certified_trajectory(Case(name="q", lr="0.1", params={"p": ["1", "-2"]}, loss="p[0]**2 + 3*p[1]**2",
 ...                                steps=2, digits=12))
 >>> q.params(2)["p"].sci(6), q.loss(1).sci(6)
-(['8.58579e-1', '-1.85858e0'], '1.30000e1')
+(['4.98871e-1', '-1.47388e0'], '1.30000e1')
 >>> print(q.table(fields=["params"], steps=[2], digits=6))
 | step | params.p[0] | params.p[1] |
 |---|---|---|
-| 2 | 8.58579e-1 | -1.85858e0 |
+| 2 | 4.98871e-1 | -1.47388e0 |
 """
 
 from __future__ import annotations
