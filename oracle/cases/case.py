@@ -46,6 +46,7 @@ import numpy as np
 
 from ..conventions import Convention, parse
 from ..rounding import DTYPE_FORMAT
+from . import files
 from .expr import Expression
 
 HYPER = ("lr", "rho", "eps", "momentum", "weight_decay")
@@ -230,6 +231,18 @@ class Case:
             return f"a stream of {len(self.stream)} gradients, exact as given"
         return f"grad_fn {getattr(self.custom, '__qualname__', repr(self.custom))} (Python)"
 
+    @classmethod
+    def from_dict(cls, fields: dict) -> "Case":
+        """A case from a dict of the keys above (a TOML table read by hand, JSON)."""
+        if not isinstance(fields, dict):
+            raise CaseError(f"a case is a dict of keys, got {type(fields).__name__}")
+        return cls(**fields)
+
+    @classmethod
+    def from_file(cls, path: Any, name: Optional[str] = None) -> "Case":
+        """The case ``name`` of a case file or folder (or its only case)."""
+        return find(path, name)
+
     def __repr__(self) -> str:
         return f"Case({self.name!r}, {self.convention.spec(values=True)!r}, {self.kind}, steps={self.steps})"
 
@@ -291,3 +304,71 @@ def _read_rows(path: Path, key: str) -> list:
         return [exact_array([c.strip() for c in r], f"{key} ({path.name} row {t + 1})").reshape(-1)
                 for t, r in enumerate(lines)]
     raise ValueError(f"{key}: {path.name}: a stream file is .npy or .csv")
+
+
+def load(path: Any) -> list[Case]:
+    """Every case of the case file ``path`` (``CaseError`` naming the file and the line of a bad value).
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "bad.toml").write_text('[[case]]\\nname = "a"\\nlr = "0.1x"\\nparams = {w = "1"}\\nloss = "w**2"\\nsteps = 1\\n')
+    >>> load(d / "bad.toml")
+    Traceback (most recent call last):
+    ...
+    oracle.cases.case.CaseError: ...bad.toml:3: case 'a': lr: '0.1x' is not an exact number
+    """
+    path = Path(path)
+    try:
+        entries, text = files.read(path)
+    except files.FileError as err:
+        raise CaseError(str(err)) from None
+    cases = []
+    for k, item in enumerate(entries):
+        if isinstance(item, Case):
+            cases.append(item)
+            continue
+        if not isinstance(item, dict):
+            raise CaseError(f"{path}: CASES[{k}] is {type(item).__name__}, not a Case or a dict")
+        try:
+            cases.append(Case(**item, _base=path.parent))
+        except CaseError as err:
+            where = f"{path}:{files.line_of(text, k, files.key_of(str(err)))}" if text else f"{path}: CASES[{k}]"
+            raise CaseError(f"{where}: {err}") from None
+    _unique(cases, str(path))
+    return cases
+
+
+def _unique(cases: list, where: str) -> None:
+    seen: set = set()
+    for c in cases:
+        if c.name in seen:
+            raise CaseError(f"{where}: case {c.name!r} is defined twice")
+        seen.add(c.name)
+
+
+def load_all(source: Any) -> list[Case]:
+    """The cases of a case file, or of every ``*.toml``/``*.py`` case file directly in a folder."""
+    source = Path(source)
+    if not source.is_dir():
+        return load(source)
+    try:
+        paths = files.case_files(source)
+    except files.FileError as err:
+        raise CaseError(str(err)) from None
+    cases = [c for p in paths for c in load(p)]
+    _unique(cases, str(source))
+    return cases
+
+
+def find(source: Any, name: Optional[str] = None) -> Case:
+    """One case of a file or folder: ``name``, or the only one (``CaseError`` with close matches)."""
+    cases = load_all(source)
+    if name is None:
+        if len(cases) != 1:
+            raise CaseError(f"{source}: {len(cases)} cases ({', '.join(c.name for c in cases)}); name one")
+        return cases[0]
+    for c in cases:
+        if c.name == name:
+            return c
+    names = [c.name for c in cases]
+    raise CaseError(f"{source}: no case {name!r}{suggest(name, names)} (cases: {', '.join(names)})")

@@ -31,6 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p.add_argument("--long", action="store_true",
                        help="also recompute the long cases (minutes; without it check verifies them against "
                             "the shorter cases they extend)")
+        p.add_argument("--cases", dest="case_source", type=Path, default=None, metavar="FILE_OR_DIR",
+                       help="user case file(s) (.toml/.py, docs/user-cases.md); with --dir OUT")
         p.add_argument("--strict", action="store_true",
                        help="compare provenance too (the package, mpmath and sympy versions and the working "
                             "precision that computed each file); regen: rewrite files whose provenance differs")
@@ -43,13 +45,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c.add_argument("--step", type=int, default=None, help="only this step (default: every stored step)")
     c.add_argument("--field", default=None, help="params, state.v, state.m, state.b, grads, loss (default: all)")
     c.add_argument("--digits", type=int, default=None, help="significant digits (default: all published)")
-    c.add_argument("--format", choices=("md", "latex", "rst", "json"), default="md")
+    c.add_argument("--format", choices=("md", "latex", "rst", "json", "csv"), default="md")
+    c.add_argument("--caption", action=argparse.BooleanOptionalAction, default=None,
+                   help="add the provenance caption (default: on for user folders, off for the shipped cases)")
     c.add_argument("--dir", type=Path, default=None, help=DIR_HELP)
     c.set_defaults(func=_cite)
 
 
 def _golden(args: argparse.Namespace) -> int:
-    from . import data, store
+    from . import data, store, usercli
+
+    if usercli.wanted(args):  # user case files / a user golden folder (docs/user-cases.md)
+        return usercli.golden(args)
 
     command = args.golden_command
     try:
@@ -78,8 +85,11 @@ def _golden(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from . import fmt, verify
+    from . import fmt, usercli, verify
     from .cases import all_cases
+
+    if usercli.wanted(args):
+        return usercli.listing(args)
 
     try:
         folder = verify.require_file_set(args.dir)
@@ -99,7 +109,11 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _cite(args: argparse.Namespace) -> int:
+    from . import usercli
     from .cite import cite
+
+    if usercli.wanted(args) or args.caption or args.format == "csv":
+        return usercli.cite(args)
 
     try:
         print(cite(args.case, step=args.step, field=args.field, digits=args.digits, style=args.format,

@@ -29,7 +29,8 @@ import numpy as np
 
 from ..accuracy import horizon
 from ..cases.case import Case, CaseError
-from ..cases.trajectory import Trajectory, certified_trajectory
+from ..cases.trajectory import Trajectory
+from ..cases.trajectory import certified_trajectory as _run_case
 from . import data, fmt
 from .document import HORIZON_CRITERION, document, json_exact
 from .store import Progress, compare, unchanged
@@ -37,6 +38,30 @@ from .verify import check_spec, differences, stale_temporaries
 
 MANIFEST = "user-cases.json"
 MANIFEST_FORMAT = "rmsprop-oracle-user-cases"
+
+
+class GoldenTrajectory(Trajectory):
+    """A certified trajectory that can write its golden file (:meth:`to_golden`)."""
+
+    def to_golden(self, path: Any) -> Path:
+        """Write the case's golden file: ``path`` a ``.json`` file, or a folder (``CASE.json`` and the manifest)."""
+        return to_golden(self, Path(path))
+
+
+def certified_trajectory(case: Case, engine: Optional[str] = None) -> GoldenTrajectory:
+    """The certified trajectory of ``case`` (:func:`oracle.cases.trajectory.certified_trajectory`), writable as
+    a golden file.
+
+    >>> import oracle, tempfile
+    >>> t = oracle.certified_trajectory(oracle.Case(name="q", lr="0.1", params={"p": [["1", "2"]]},
+    ...                                             loss="p[0, 0]**2 + p[0, 1]**2", steps=3, digits=15))
+    >>> t.params(3)["p"].sci(8), t.params(3)["p"].bounds()[0][0][0] < t.params(3)["p"].bounds()[1][0][0]
+    ([['3.6918056e-1', '1.3087179e0']], True)
+    >>> t.to_golden(tempfile.mkdtemp()).name
+    'q.json'
+    """
+    t = _run_case(case, engine)
+    return GoldenTrajectory(t.case, t.run, t.losses)
 
 
 def is_user_folder(folder: Optional[Path]) -> bool:
@@ -85,7 +110,7 @@ def problem(case: Case) -> dict:
 
 def build(case: Case, traj: Optional[Trajectory] = None) -> dict:
     """The golden document of ``case`` (unsealed), from its certified trajectory."""
-    traj = traj or certified_trajectory(case)
+    traj = traj or _run_case(case)
     more: dict = {}
     if case.closed_loop and case.dtypes:
         more["horizon"] = {"criterion": HORIZON_CRITERION,
@@ -260,5 +285,5 @@ def diff(folder: Path, names: Sequence[str] = (), cases: Optional[Sequence[Case]
     return check(folder, names, cases, limit=10**9, clean=False, progress=False)
 
 
-__all__ = ["MANIFEST", "build", "check", "definition", "diff", "differences", "is_user_folder", "list_rows", "load",
+__all__ = ["MANIFEST", "GoldenTrajectory", "build", "certified_trajectory", "check", "definition", "diff", "differences", "is_user_folder", "list_rows", "load",
            "manifest", "manifest_cases", "problem", "regen", "text", "to_golden"]
