@@ -5,18 +5,19 @@ A table lists, one number per row, ``step``, ``field`` (``params``, ``state.v``,
 value), ``element`` (``0``, ``[1, 0]``, or empty for a scalar) and ``value`` as
 printed; as CSV (a header row naming the columns) or a Markdown table.  For
 each printed number the check reports the certified value, how many of its
-significant digits are correct (the largest d with |printed - exact| <= half a
-unit of the d-th significant digit of the exact value), whether it is the
+decimals (or significant digits) are correct (the largest d with
+|printed - exact| <= half a unit of the d-th decimal, or significant digit), whether it is the
 exact value correctly rounded at the digits shown, and a verdict: "right to 4
-decimals" (or "right to 6 significant digits" in scientific notation) or
-"wrong in the 3rd digit".  Any wrong digit makes the table fail.
+decimals", "wrong in the 3rd decimal" for a number printed with a decimal point,
+"right to 6 significant digits", "wrong in the 3rd digit" for one in scientific
+notation (or an integer).  Any wrong digit makes the table fail.
 
 >>> from oracle.cases.case import Case
 >>> case = Case(name="docs", lr="0.1", rho="0.9", eps="1e-8", params={"w": "0"}, data={"x": 2, "y": 4},
 ...             gradient={"w": "(y - w*x)*(-x)"}, steps=2, digits=30)
 >>> rep = check_text("step,field,element,value\\n1,w,,0.316228\\n2,w,,0.5262\\n2,state.v,,10.29", case)
 >>> [r.verdict for r in rep.rows], rep.ok
-(['right to 6 decimals', 'wrong in the 4th digit', 'wrong in the 4th digit'], False)
+(['right to 6 decimals', 'wrong in the 4th decimal', 'wrong in the 2nd decimal'], False)
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class Row:
     shown_digits: int
     correctly_rounded: Optional[bool]
     verdict: str
+    unit: str = "digit"
 
     @property
     def wrong(self) -> bool:
@@ -83,7 +85,7 @@ class Report:
             p = r.printed
             cr = {True: "yes", False: "no", None: "undecided"}[r.correctly_rounded]
             lines.append(f"| {p.step} | {p.field} | {p.element} | {p.text} | {r.certified} | "
-                         f"{r.correct_digits} of {r.shown_digits} | {cr} | {r.verdict} |")
+                         f"{r.correct_digits} of {r.shown_digits} {r.unit}s | {cr} | {r.verdict} |")
         wrong = sum(r.wrong for r in self.rows)
         lines.append("")
         lines.append(f"{self.case}: {len(self.rows)} printed numbers, "
@@ -186,9 +188,15 @@ def _value(traj: Trajectory, p: Printed, case: Case, where: str):
 
 
 def check_row(p: Printed, cv, digits: int) -> Row:
-    """The check of one printed number against the certified value ``cv``."""
+    """The check of one printed number against the certified value ``cv``.
+
+    A number printed with a decimal point and no exponent is counted in decimals
+    ("right to 6 decimals", "wrong in the 4th decimal"); otherwise in significant
+    digits ("right to 5 significant digits", "wrong in the 3rd digit").
+    """
     value = Fraction(p.text)
     n, last, sci = shown(p.text)
+    decimals = not sci and last < 0
     half = Fraction(10) ** last / 2
     lo, hi = cv.lo, cv.hi
     inside = [value - half <= x <= value + half for x in (lo, hi)]
@@ -196,23 +204,28 @@ def check_row(p: Printed, cv, digits: int) -> Row:
         else None
     mid = (lo + hi) / 2
     err = abs(value - mid)
-    if mid == 0:
-        correct = n if err == 0 else 0
-    else:
-        e = len(str(int(abs(mid) * 10**400))) - 401  # exponent of the leading digit
+    if decimals:
+        total = -last
         correct = 0
-        while correct < n + 5 and err <= Fraction(10) ** (e - correct) / 2:
+        while correct < total and err <= Fraction(10) ** -(correct + 1) / 2:
             correct += 1
-        correct = min(correct, n)
+        unit = "decimal"
+    else:
+        total = n
+        ref = mid if mid != 0 else value
+        e = len(str(int(abs(ref) * 10**400))) - 401 if ref != 0 else 0  # exponent of the leading digit
+        correct = 0
+        while correct < n and err <= Fraction(10) ** (e - correct) / 2:
+            correct += 1
+        unit = "digit"
     certified = format_sci(mid, min(digits, n + 3)) if cv.digits else "0"
     if rounded:
-        what = f"{n} significant digits" if sci else f"{-last} decimals" if last < 0 else f"{n} digits"
-        verdict = f"right to {what}"
+        verdict = f"right to {total} decimals" if decimals else f"right to {n} significant digits"
     elif rounded is None:
         verdict = "undecided: the exact value is within the certified enclosure of a rounding boundary"
     else:
-        verdict = f"wrong in the {ordinal(min(correct + 1, n))} digit"
-    return Row(p, certified, correct, n, rounded, verdict)
+        verdict = f"wrong in the {ordinal(min(correct + 1, total))} {unit}"
+    return Row(p, certified, correct, total, rounded, verdict, unit)
 
 
 def check(printed: list, case: Case, where: str = "table", traj: Optional[Trajectory] = None) -> Report:

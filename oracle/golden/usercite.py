@@ -96,7 +96,7 @@ def caption(doc: dict, digits: int) -> str:
         grad = f"of the loss {p['loss']} ({grad})"
     return (f"{p['case']}: RMSProp convention {p['convention']}; hyperparameters as given {given}"
             f"{' (exact decimals)' if exact else ''}; as used {'the same' if same else used}; initial values "
-            f"{init}; gradient {grad}; {p['steps']} steps; {p['method']} ({p['computed_by']}).")
+            f"{init}; gradient {grad}; {p['steps']} step{'' if p['steps'] == 1 else 's'}; {p['method']} ({p['computed_by']}).")
 
 
 def rows(doc: dict, step: Optional[int], field: Optional[str], digits: int) -> tuple[list, list]:
