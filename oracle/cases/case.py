@@ -139,7 +139,10 @@ class Case:
             raise ValueError(f"numbers: expected one of {', '.join(NUMBERS)}, got {self.numbers!r}"
                              f"{suggest(str(self.numbers), NUMBERS)}")
         spec = f.get("convention", "seed")
-        conv = spec if isinstance(spec, Convention) else parse(spec) if isinstance(spec, str) else None
+        try:
+            conv = spec if isinstance(spec, Convention) else parse(spec) if isinstance(spec, str) else None
+        except ValueError as err:
+            raise ValueError(f"convention: {err}") from None
         if conv is None:
             raise ValueError(f"convention: expected a spec such as \"pytorch,v0=1\", got {spec!r}")
         self.hyper_given = {k: f[k] for k in HYPER if k in f}

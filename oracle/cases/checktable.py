@@ -100,7 +100,8 @@ def ordinal(n: int) -> str:
 
 def _cells(text: str) -> list:
     lines = [(k + 1, s) for k, s in enumerate(text.splitlines()) if s.strip() and not s.lstrip().startswith("#")]
-    if lines and lines[0][1].lstrip().startswith("|"):
+    if any(s.lstrip().startswith("|") for _, s in lines):  # Markdown: the table's lines, whatever surrounds them
+        lines = [(k, s) for k, s in lines if s.lstrip().startswith("|")]
         rows = []
         for k, s in lines:
             cells = [c.strip() for c in s.strip().strip("|").split("|")]
