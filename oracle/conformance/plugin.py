@@ -26,6 +26,11 @@ def pytest_addoption(parser):
     from .options import add_to_pytest
 
     add_to_pytest(parser.getgroup("rmsprop-oracle", "RMSProp conformance suite (rmsprop-oracle)"))
+    group = parser.getgroup("rmsprop-oracle")  # user cases (docs/user-cases.md)
+    group.addoption("--oracle-cases", default=None, metavar="FILE_OR_DIR",
+                    help="add the user case file(s) to the suite (closed loop through the loss, open through the stream)")
+    group.addoption("--oracle-regen", action="store_true", default=False,
+                    help="rmsprop_oracle fixture: (re)write the golden files under the tests' oracle_golden/ folders")
 
 
 def _active(config) -> bool:
@@ -60,9 +65,21 @@ def _ledger_key():
 
 def pytest_configure(config):
     config.addinivalue_line("markers", f"{MARK}: a test of the rmsprop-oracle conformance suite")
+    from .fixture import FixturePlugin  # the rmsprop_oracle fixture (imports pytest alone)
+
+    config.pluginmanager.register(FixturePlugin(), "rmsprop-oracle-fixture")
     if not _active(config):
         return
     import pytest
+
+    if config.getoption("--oracle-cases", None):
+        from . import sources, usercases
+
+        try:
+            config._rmsprop_oracle_user_source = usercases.source(config.getoption("--oracle-cases"))
+            sources.SOURCES.append(config._rmsprop_oracle_user_source)
+        except ValueError as exc:
+            raise pytest.UsageError(f"--oracle-cases: {exc}") from None
 
     from .loader import UsageError
     from .session import Session
@@ -77,6 +94,12 @@ def pytest_configure(config):
 
 def pytest_unconfigure(config):
     from .session import Session
+
+    user_source = getattr(config, "_rmsprop_oracle_user_source", None)
+    if user_source is not None:  # --oracle-cases: this session's only
+        from .sources import SOURCES
+
+        SOURCES.remove(user_source)
 
     session = Session.existing(config)
     if session is not None:
