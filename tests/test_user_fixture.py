@@ -75,7 +75,7 @@ def test_oracle_cases_in_a_certification_session(pytester):
     result = pytester.runpytest_inprocess("--optimizer=oracle.conformance.builtin:keras", "--convention=keras",
                                           "--oracle-cases=cases.toml", "--dtype=float32", "--oracle-profile=quick",
                                           "-k", "docstring", "-v", "-p", "no:cacheprovider")
-    assert "user-keras-docstring-one-step-float32 PASSED" in result.stdout.str(), result.stdout.str()
+    assert "keras-user-keras-docstring-one-step-float32] PASSED" in result.stdout.str(), result.stdout.str()
 
 
 def test_user_cases_are_graded_like_the_shipped_ones():
