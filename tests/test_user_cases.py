@@ -39,6 +39,12 @@ def test_the_documents_example_as_a_case_file_gives_the_shipped_golden_files_byt
         assert usercases.text(case) == (shipped / f"{case.name}.json").read_text(encoding="ascii"), case.name
 
 
+def test_the_gluon_regression_as_a_python_case_file_gives_the_shipped_golden_file_byte_for_byte():
+    (case,) = load(EXAMPLES / "gluon_regression.py")
+    shipped = data.golden_dir() / f"{case.name}.json"
+    assert usercases.text(case) == shipped.read_text(encoding="ascii")
+
+
 def test_own_examples_regenerate_their_golden_folder_byte_for_byte(tmp_path):
     cases = [c for f in OWN.values() for c in load(EXAMPLES / f)]
     msgs = usercases.regen(cases, tmp_path, progress=False)

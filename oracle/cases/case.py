@@ -20,6 +20,8 @@ Fields (``[[case]]`` tables in a TOML file; keyword arguments of :class:`Case`):
 ``dtypes``         the dtypes whose horizons are reported (default ``["float64", "float32"]``)
 ``description``    one sentence; ``reproduces``: the framework program the case reproduces (free text)
 ``golden``         labels of the golden file (``kind``, ``description``, ``problem``), to reproduce one
+``golden_fields``  (Python case files) ``f(trajectory) -> dict`` of more top-level golden fields, and
+``step_fields``    ``f(t) -> dict`` of more fields of step ``t``'s record
 =================  =============================================================================
 
 A bad value is a :class:`CaseError` naming the key and echoing the value, with
@@ -51,7 +53,7 @@ from .expr import Expression
 
 HYPER = ("lr", "rho", "eps", "momentum", "weight_decay")
 KEYS = ("name", "description", "reproduces", "convention", "numbers", *HYPER, "centered", "params", "data",
-        "loss", "gradient", "stream", "grad_fn", "steps", "digits", "dtypes", "golden")
+        "loss", "gradient", "stream", "grad_fn", "steps", "digits", "dtypes", "golden", "golden_fields", "step_fields")
 NUMBERS = ("decimal", "binary64", "rational")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 MAX_ELEMENTS, MAX_STEPS = 100_000, 1_000_000
@@ -173,6 +175,11 @@ class Case:
                              f"{suggest(str(bad), DTYPE_FORMAT)}")
         self.dtypes = list(dtypes)
         self.golden = dict(f.get("golden", {}) or {})
+        self.golden_fields = f.get("golden_fields")
+        self.step_fields = f.get("step_fields")
+        for key in ("golden_fields", "step_fields"):
+            if f.get(key) is not None and not callable(f[key]):
+                raise ValueError(f"{key}: expected a function (a Python case file), got {f[key]!r}")
         bad = [k for k in self.golden if k not in ("kind", "description", "problem")]
         if bad:
             raise ValueError(f"golden.{bad[0]}: unknown key{suggest(bad[0], ('kind', 'description', 'problem'))}")
@@ -204,6 +211,11 @@ class Case:
     @property
     def names(self) -> list[str]:
         return list(self.params)
+
+    @property
+    def python_only(self) -> bool:
+        """Whether the case holds Python functions (it cannot be recorded as data in a manifest)."""
+        return any(x is not None for x in (self.custom, self.golden_fields, self.step_fields))
 
     @property
     def closed_loop(self) -> bool:

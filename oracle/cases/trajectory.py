@@ -3,8 +3,10 @@
 :func:`certified_trajectory` runs the case in the certified engine
 (:func:`oracle.engines.interval.certified_run`, README "Certification") until
 every published value has the case's ``digits`` correctly rounded significant
-digits.  With a loss expression the loss is certified too: step ``t`` carries
-the loss at the parameters step ``t``'s gradient was taken at (before the update).
+digits.  With a loss expression the loss is certified too: ``loss(t)`` is the
+loss step ``t`` was computed from (at the parameters before the update, as a
+training loop prints it), ``loss_after(t)`` the loss at the parameters after it
+(the run takes one more gradient evaluation for the last one).
 
 >>> from oracle.cases.case import Case
 >>> case = Case(name="docs", lr="0.1", rho="0.9", eps="1e-8", params={"w": "0"}, data={"x": 2, "y": 4},
@@ -119,9 +121,15 @@ class Trajectory:
         return self._group(self._rec(t)["grads"])
 
     def loss(self, t: int) -> Optional[CertifiedValue]:
-        """The loss at the parameters step ``t``'s gradient was taken at (None at step 0 or without a loss)."""
+        """The loss step ``t`` was computed from: at the parameters before the update, as a training loop
+        prints it (None at step 0 or without a loss)."""
         self._rec(t)
         return None if not self.losses or t == 0 else self.losses[t - 1]
+
+    def loss_after(self, t: int) -> Optional[CertifiedValue]:
+        """The loss at the parameters after step ``t`` (0: the initial loss; None without a loss)."""
+        self._rec(t)
+        return None if not self.losses else self.losses[t]
 
     def entries(self, t: int, fields: Optional[Iterable[str]] = None) -> list:
         """(label, CertifiedValue) of step ``t``: labels ``params.w[0]``, ``state.v.w[1]``, ``grads.w[0]``, ``loss``."""
@@ -187,11 +195,13 @@ def certified_trajectory(case: Case, engine: Optional[str] = None) -> Trajectory
     if loss_fn is None:
         return Trajectory(case, certified_run(case.convention, params0, grad_fn=case.grad_fn(), **kwargs))
     prec = None
+    kwargs["steps"] = case.steps + 1  # one more gradient evaluation: the loss after the last step
     while True:
         tracker = _LossTracker(case.grad_fn(), loss_fn)
         run = certified_run(case.convention, params0, grad_fn=tracker, prec=prec, **kwargs)
-        losses = [tracker.ar.certify(x, case.digits + 10) for x in tracker.values[: case.steps]]
+        losses = [tracker.ar.certify(x, case.digits + 10) for x in tracker.values[: case.steps + 1]]
         if all(v.is_zero or (v.digits or 0) >= case.digits for v in losses) or run.prec > 1 << 15:
+            run.records, run.steps = run.records[: case.steps + 1], case.steps
             return Trajectory(case, run, losses)
         prec = 2 * run.prec
 

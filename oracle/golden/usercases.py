@@ -71,9 +71,9 @@ def is_user_folder(folder: Optional[Path]) -> bool:
 
 def definition(case: Case) -> dict:
     """The case as given, JSON-ready (a stream read from a file is recorded inline, exactly)."""
-    if case.custom is not None:
-        raise CaseError(f"case {case.name!r}: a grad_fn case (Python) has no data definition; keep its case file "
-                        f"and pass --cases")
+    if case.python_only:
+        raise CaseError(f"case {case.name!r}: a case with Python functions has no data definition; keep its case "
+                        f"file and pass --cases")
     out = {k: v for k, v in case.fields.items() if k not in ("_base", "stream")}
     if "convention" in out and not isinstance(out["convention"], str):
         out["convention"] = case.convention.spec(values=True)
@@ -116,8 +116,14 @@ def build(case: Case, traj: Optional[Trajectory] = None) -> dict:
         more["horizon"] = {"criterion": HORIZON_CRITERION,
                            **{d: horizon(case.convention, d, case.params0(), steps=case.steps, grad_fn=case.grad_fn())
                               for d in case.dtypes}}
+    step_fields = case.step_fields or (lambda t: {})
     if traj.losses:
-        more["extra"] = lambda t: {"loss": None if t == 0 else fmt.encode_value(traj.losses[t - 1], case.digits)}
+        more["extra"] = lambda t: {"loss": None if t == 0 else fmt.encode_value(traj.losses[t - 1], case.digits),
+                                   **step_fields(t)}
+    elif case.step_fields is not None:
+        more["extra"] = step_fields
+    if case.golden_fields is not None:
+        more.update(case.golden_fields(traj))
     description = case.golden.get("description") or case.description or f"User case {case.name}"
     params0 = [_scalar_list(case.params_given[n]) for n in case.names]
     return document(case.name, case.golden.get("kind", "user"), description, case.convention, problem(case),
@@ -152,7 +158,7 @@ def _write(case: Case, folder: Path, new: str) -> list[str]:
     if old != new and not (old is not None and unchanged(old, new)):
         fmt.atomic_write(path, new)
         msgs.append(f"{'wrote' if old is None else 'updated'} {path.name}")
-    if case.custom is None:
+    if not case.python_only:
         msgs += _record(folder, {case.name: definition(case)})
     return msgs
 
