@@ -248,7 +248,8 @@ def file_set_problems(folder: Path, names: Sequence[str]) -> list[str]:
     on_disk = {p.stem for p in Path(folder).glob("*.json") if p.name != MANIFEST}
     out = [f"{n}: missing file {n}.json in {folder} (run `python -m oracle golden regen --cases FILE --dir "
            f"{folder}`)" for n in names if n not in on_disk]
-    out += [f"{n}: unexpected file {n}.json in {folder} (no such case in {MANIFEST})"
+    out += [f"{n}: unexpected file {n}.json in {folder} (no such case in {MANIFEST}; a case of a Python case "
+            f"file is checked with --cases FILE)"
             for n in sorted(on_disk - set(names))]
     return out
 
