@@ -67,6 +67,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.format == "md":
         print()
     print(table)
+    h = {d: v for d, v in (doc.get("horizon") or {}).items() if d != "criterion"}
+    if h and args.format == "md":
+        print("\nhorizon (the last step a float implementation in that dtype can be held to these values): " +
+              ", ".join(f"{d} {'beyond the run' if v is None else f'step {v}'}" for d, v in h.items()))
     if args.plot is not None:
         return _plot(doc, args.plot)
     return 0

@@ -86,6 +86,8 @@ def exact_array(value: Any, key: str) -> np.ndarray:
         a = np.array(value, dtype=object)
     except ValueError:
         raise ValueError(f"{key}: nested lists must be rectangular, got {str(value)[:80]}") from None
+    if a.dtype == object and any(isinstance(x, (list, tuple)) for x in a.reshape(-1)):
+        raise ValueError(f"{key}: nested lists must be rectangular, got {str(value)[:80]}")
     if a.size > MAX_ELEMENTS:
         raise ValueError(f"{key}: {a.size} elements; at most {MAX_ELEMENTS} are accepted")
     flat = [_exact(x, f"{key}[{k}]") for k, x in enumerate(a.reshape(-1))]

@@ -336,6 +336,7 @@ class Written:
             else:
                 self.leaves[key] = sympy.Symbol(_element_name(name, index), real=True)
         self._check(self.tree)
+        self._fold(self.tree)
 
     def _check(self, node: Any) -> None:
         import ast
@@ -345,6 +346,29 @@ class Written:
         for sub in ast.walk(node):
             if not isinstance(sub, ok):
                 raise ValueError(f"{type(sub).__name__} is not allowed in a gradient expression")
+
+    def _fold(self, node: Any) -> Optional[Fraction]:
+        """The exact value of a constant subexpression (None if it holds a parameter); ``ValueError`` for a
+        division by an exact zero."""
+        import ast
+
+        if isinstance(node, ast.Name):
+            leaf = self.leaves[node.id]
+            return leaf if isinstance(leaf, Fraction) else None
+        if isinstance(node, ast.UnaryOp):
+            x = self._fold(node.operand)
+            return None if x is None else (-x if isinstance(node.op, ast.USub) else x)
+        a, b = self._fold(node.left), self._fold(node.right)
+        if isinstance(node.op, ast.Div) and b == 0:
+            raise ValueError("the expression divides by an exact zero")
+        if isinstance(node.op, ast.Pow):
+            if a == 0 and b is not None and b < 0:
+                raise ValueError("the expression divides by an exact zero")
+            return None if a is None else a ** int(b)  # type: ignore[arg-type]
+        if a is None or b is None:
+            return None
+        return a + b if isinstance(node.op, ast.Add) else a - b if isinstance(node.op, ast.Sub) else \
+            a * b if isinstance(node.op, ast.Mult) else a / b
 
     def __str__(self) -> str:
         return self.text
