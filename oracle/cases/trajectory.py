@@ -212,7 +212,11 @@ def exact_inputs(values: Any) -> list:
 
 
 def fraction_text(q: Fraction) -> str:
-    """An exact rational as text: its exact decimal when it terminates within 60 digits, else ``p/q``."""
+    """An exact rational as text: its exact decimal when it terminates (scientific notation when long), else ``p/q``.
+
+    >>> fraction_text(Fraction(1, 10)), fraction_text(Fraction(1, 3)), fraction_text(Fraction(1e-8))
+    ('0.1', '1/3', '1.0000000000000000209225608301284726753266340892878361046314239501953125e-8')
+    """
     q = Fraction(q)
     d = q.denominator
     twos = fives = 0
@@ -222,9 +226,13 @@ def fraction_text(q: Fraction) -> str:
     while d % 5 == 0:
         d //= 5
         fives += 1
-    if d != 1 or max(twos, fives) > 60:
+    if d != 1 or max(twos, fives) > 1100:
         return f"{q.numerator}/{q.denominator}"
     n = max(twos, fives)
     digits = str(abs(q.numerator) * 10**n // q.denominator).rjust(n + 1, "0")
     text = digits if n == 0 else f"{digits[:-n]}.{digits[-n:]}".rstrip("0").rstrip(".")
+    if len(text) > 40 and q != 0:  # long: d.ddd...e-k, every digit kept
+        sig = text.replace(".", "").lstrip("0").rstrip("0") or "0"
+        exp = len(text.split(".")[0]) - 1 if abs(q) >= 1 else -(len(text.split(".")[1]) - len(sig) + 1)
+        text = f"{sig[0]}.{sig[1:]}e{exp}" if len(sig) > 1 else f"{sig}e{exp}"
     return ("-" if q < 0 else "") + text
