@@ -34,7 +34,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                           "printed digit is wrong.")
     c.add_argument("table", type=Path, metavar="FILE", help="the table, .csv or .md")
     c.add_argument("--case", required=True, metavar="CASE_FILE[:NAME]",
-                   help="the case file (and the case's name when it holds several): cases.toml:my-case")
+                   help="the case file (and the case's name when it holds several): cases.toml:my-case; with "
+                        "--dir, the case's name in that user golden folder")
+    c.add_argument("--dir", type=Path, default=None, metavar="OUT",
+                   help="a user golden folder (golden regen --cases ... --dir OUT) whose case --case names")
     c.set_defaults(func=_check_table)
 
 
@@ -107,8 +110,14 @@ def _check_table(args: argparse.Namespace) -> int:
     from .cases.case import find
 
     try:
-        path, name = _split(args.case)
-        report = check_file(args.table, find(path, name))  # type: ignore[arg-type]
+        if args.dir is not None:
+            from .golden.usercases import manifest_cases
+
+            (case,) = manifest_cases(args.dir, [args.case])
+        else:
+            path, name = _split(args.case)
+            case = find(path, name)  # type: ignore[arg-type]
+        report = check_file(args.table, case)
     except (CaseError, ValueError, ArithmeticError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -263,6 +263,8 @@ def test_golden_verbs_and_cite_on_a_user_folder(tmp_path, capsys):
     assert "did you mean 'keras-docstring-one-step'" in capsys.readouterr().err
     assert main(["check-table", str(EXAMPLES / "tables" / "least-squares.csv"), "--case",
                  str(EXAMPLES / "least_squares.toml")]) == 0
+    assert main(["check-table", str(EXAMPLES / "tables" / "keras-docstring-one-step.md"), "--case",
+                 "keras-docstring-one-step", "--dir", str(out)]) == 0
     bad = tmp_path / "t.csv"
     bad.write_text("step,field,element,value\n1,var1,,9.683\n")
     assert main(["check-table", str(bad), "--case", str(EXAMPLES / "one_step.toml")]) == 1
