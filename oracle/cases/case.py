@@ -57,6 +57,9 @@ KEYS = ("name", "description", "reproduces", "convention", "numbers", *HYPER, "c
 NUMBERS = ("decimal", "binary64", "rational")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 MAX_ELEMENTS, MAX_STEPS = 100_000, 1_000_000
+MAX_EXPONENT = 400
+SIZED = re.compile(r"^[+-]?(\d{1,1000}(\.\d{0,1000})?|\.\d{1,1000})([eE][+-]?\d{1,3})?(/\d{1,1000})?$")
+"""An exact number of bounded size (digits, exponent within +-999 checked below): no input builds a huge integer."""
 
 
 class CaseError(ValueError):
@@ -74,6 +77,12 @@ def _exact(value: Any, key: str) -> Fraction:
     if isinstance(value, float):
         raise ValueError(f"{key}: got the TOML float {value!r}; write it as a string (\"{value!r}\") so it is "
                          f"read exactly")
+    m = SIZED.match(value.strip()) if isinstance(value, str) else None
+    if isinstance(value, str) and m is not None and m.group(3) and abs(int(m.group(3)[1:])) > MAX_EXPONENT:
+        m = None
+    if isinstance(value, str) and m is None:
+        raise ValueError(f"{key}: {value!r} is not an exact number (a decimal such as \"0.1\" or \"1e-8\", or "
+                         f"a ratio \"1/3\"; exponents within +-{MAX_EXPONENT})")
     try:
         return Fraction(value.strip() if isinstance(value, str) else value)
     except (ValueError, ZeroDivisionError):

@@ -35,7 +35,7 @@ from .case import Case, CaseError, suggest
 from .trajectory import FIELDS, Trajectory, certified_trajectory
 
 COLUMNS = ("step", "field", "element", "value")
-NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+NUMBER = re.compile(r"^[+-]?(\d{1,200}\.?\d{0,200}|\.\d{1,200})([eE][+-]?\d{1,3})?$")
 
 
 @dataclasses.dataclass

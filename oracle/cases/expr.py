@@ -83,6 +83,10 @@ def rewrite(text: str, shapes: Mapping[str, tuple]) -> tuple[str, dict, list]:
     while k < len(toks):
         tok = toks[k]
         if tok.type == tokenize.NUMBER:
+            mant, _, exp = tok.string.lower().partition("e")
+            if len(tok.string) > 1000 or (exp and abs(int(exp.lstrip("+") or 0)) > 400) or "j" in tok.string \
+                    or tok.string.lower().startswith(("0x", "0o", "0b")):
+                raise ValueError(f"{tok.string[:40]!r}: numbers are decimals with exponents within +-400")
             try:
                 value = Fraction(tok.string.replace("_", ""))
             except ValueError:
