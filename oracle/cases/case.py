@@ -341,7 +341,7 @@ def load(path: Any) -> list[Case]:
     >>> load(d / "bad.toml")
     Traceback (most recent call last):
     ...
-    oracle.cases.case.CaseError: ...bad.toml:3: case 'a': lr: '0.1x' is not an exact number
+    oracle.cases.case.CaseError: ...bad.toml:3: case 'a': lr: '0.1x' is not an exact number (a decimal such as "0.1" or "1e-8", or a ratio "1/3"; exponents within +-400)
     """
     path = Path(path)
     try:
