@@ -9,27 +9,32 @@ setup or teardown error, is an *oracle error*: a bug in rmsprop-oracle, counted
 and shown, never a verdict on the candidate.
 
 Verdicts, per candidate and overall: ``certified`` (every graded test passed),
-``failed`` (a test failed), ``error`` (an oracle error), ``incomplete`` (the run
-was interrupted or tests were deselected), ``nothing certified`` (no value was
-graded: every case declined, skipped or deselected).
+``failed`` (a test failed), ``error`` (an oracle error, or pytest's internal
+error), ``incomplete`` (tests were deselected, or the run has not finished: the
+certificate written at session start), ``interrupted`` (the run was stopped
+before its end), ``nothing certified`` (no value was graded: every case
+declined, skipped or deselected).
+
+The certificate names the candidate's module file and the SHA-256 of its source,
+its distribution, the oracle's version, the domain the cases covered
+(:mod:`.domain`) and the SHA-256 of its own content (:mod:`.certfile`;
+``docs/certificate.md``).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import platform
 import sys
-import tempfile
 from collections import Counter
 from typing import Any, Optional
 
+from . import certfile, domain
 from .outcome import KEY, Outcome, Stats
 
-FORMAT = "rmsprop-oracle conformance certificate 2"
+FORMAT = "rmsprop-oracle conformance certificate 3"
 ID_KEY = "rmsprop_oracle_test"
 """The user property identifying a suite test (target, test, dtype), set before it runs."""
-SEVERITY = ("certified", "incomplete", "nothing certified", "failed", "error")
+SEVERITY = ("certified", "incomplete", "interrupted", "nothing certified", "failed", "error")
 """Verdicts from best to worst; the overall verdict is the worst of the candidates'."""
 
 
@@ -46,6 +51,8 @@ class Ledger:
         self.pytest_counts: Counter = Counter()
         self.deselected = 0
         self.interrupted = False
+        self.broken = False  # pytest's internal error: the run's verdict cannot stand
+        self.domains: dict = {}  # target -> dtype -> {status: domain.Domain}
         self.targets: dict = {}  # name -> {"convention": spec, "how": ..., "fingerprint": ...}
         self.options: dict = {}
         self.notes: list = []
@@ -58,6 +65,9 @@ class Ledger:
         props = _props(report)
         ident = props.get(ID_KEY) or {"target": "?", "test": report.nodeid, "dtype": None}
         nodeid = report.nodeid
+        if report.when == "call" and domain.KEY in props:
+            per = self.domains.setdefault(ident["target"], {}).setdefault(ident["dtype"] or "(checks)", {})
+            domain.merge_into(per, props[domain.KEY])
         if report.when == "call" or (report.when == "setup" and not report.passed):
             if KEY in props and report.when == "call":
                 outcome = Outcome.from_json(props[KEY])
@@ -88,17 +98,35 @@ class Ledger:
 
     def verdict(self, outcomes: list) -> str:
         statuses = Counter(o.status for o in outcomes)
-        if statuses["oracle-error"]:
+        if statuses["oracle-error"] or self.broken:
             return "error"
         if statuses["failed"]:
             return "failed"
+        if self.interrupted:
+            return "interrupted"
         if not any(o.status == "passed" and o.stats.values for o in outcomes):
             return "nothing certified"
-        if self.interrupted or self.deselected:
+        if self.deselected:
             return "incomplete"
         return "certified"
 
+    @classmethod
+    def placeholder(cls, opts: dict) -> "Ledger":
+        """The certificate written at session start: ``incomplete`` until the run's end replaces it."""
+        out = cls()
+        out.pending = True
+        out.options = {k: v for k, v in opts.items() if k != "dtypes"}
+        if opts.get("optimizer"):
+            out.targets = {opts["optimizer"]: {"convention": "(not determined yet)", "how": ""}}
+        out.notes.append("written at session start: the run has not finished (a run that ends replaces it; "
+                         "this one remaining means the run was killed)")
+        return out
+
+    pending = False
+
     def overall(self) -> str:
+        if self.pending:
+            return "incomplete"
         verdicts = [self.verdict(v) for v in self.by_target().values()] or ["nothing certified"]
         return max(verdicts, key=SEVERITY.index)
 
@@ -164,6 +192,8 @@ class Ledger:
                 lines.append(f"  {dtype:8} {s['verdict']:15} passed {s['passed']:3} failed {s['failed']:3} "
                              f"declined {s['declined']:3} skipped {s['skipped']:3}  values {s['values_graded']:,}  "
                              f"LRE worst/median {lre}  ULP worst/median {ulp}  worst error {bound} x bound")
+            for dtype, per in sorted(self.domains.get(target, {}).items()):
+                lines.append(f"  domain {dtype:8} " + _domain_line(per))
             for item in self.not_checked(outcomes):
                 n = item["tests"]
                 lines.append(f"  not checked ({item['status']}, {n} test{'s' * (n > 1)}, {','.join(item['dtypes'])}): "
@@ -199,8 +229,12 @@ class Ledger:
                          **({"rerun": o.rerun} if o.rerun else {})} for o in outcomes if o.status == status]
 
             counts = Counter(o.status for o in outcomes)
+            module = "oracle.conformance.builtin:" if target.startswith("builtin:") else target
             candidates.append({
-                "candidate": target, "verdict": self.verdict(outcomes), **self.targets.get(target, {}),
+                "candidate": target, "verdict": "incomplete" if self.pending else self.verdict(outcomes),
+                **self.targets.get(target, {}), "source": certfile.candidate_source(module),
+                "domain": {dtype: {k: d.to_json() for k, d in sorted(per.items())}
+                           for dtype, per in sorted(self.domains.get(target, {}).items())},
                 "counts": {s: counts[s] for s in ("passed", "failed", "declined", "skipped", "oracle-error")},
                 "dtypes": self.dtypes(outcomes), "not_checked": self.not_checked(outcomes),
                 "failures": listing("failed"), "oracle_errors": listing("oracle-error"),
@@ -214,23 +248,33 @@ class Ledger:
             "versions": versions,
             "platform": {"system": platform.platform(), "machine": platform.machine(),
                          "processor": platform.processor()},
-            "options": self.options, "candidates": candidates,
+            "options": self.options, "candidates": candidates, "notes": list(self.notes),
+            "limits": "a certificate speaks for the candidate's behaviour on the cases its domain lists, in this "
+                      "run; a candidate that detects the oracle can behave differently elsewhere (docs/certificate.md)",
         }
 
     def write(self, path: str) -> None:
-        """Write the JSON certificate atomically (a temporary file in the same folder, then rename)."""
-        path = os.path.abspath(path)
-        folder = os.path.dirname(path)
-        fd, tmp = tempfile.mkstemp(prefix=".certificate.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self.certificate(), fh, indent=2, default=str)
-                fh.write("\n")
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        """Write the sealed JSON certificate atomically, to a regular file only (:func:`.certfile.write`)."""
+        certfile.write(path, self.certificate())
+
+
+def _domain_line(per: dict) -> str:
+    """One line of what a dtype's cases covered (graded), and what was declined or skipped."""
+    def span(d: dict, k: str) -> str:
+        return f"{k} {d[k][0]:.3g}..{d[k][1]:.3g}" if k in d else ""
+
+    parts = []
+    if "graded" in per:
+        g = per["graded"].to_json()
+        parts.append(f"{g['cases']} graded: " + ", ".join(x for x in (
+            span(g, "lr"), span(g, "rho"), span(g, "eps"), span(g, "momentum"), span(g, "weight_decay"),
+            span(g, "arrays"), span(g, "elements"), f"longest run {g['longest_run']} (compared to step "
+            f"{g['longest_compared']})", "regimes: " + (", ".join(g["regimes"]) or "-")) if x))
+    for status in ("declined", "skipped"):
+        if status in per:
+            d = per[status].to_json()
+            parts.append(f"{d['cases']} {status} ({', '.join(x for x in (span(d, 'lr'), span(d, 'rho')) if x)})")
+    return "; ".join(parts) or "no case"
 
 
 def _first_line(text: str) -> str:

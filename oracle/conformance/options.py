@@ -9,6 +9,10 @@ eagerly, with a message that names the option and echoes the value.
 Traceback (most recent call last):
 ...
 ValueError: --case-timeout must be a finite number of seconds > 0, got 'inf'
+>>> validate({"case_timeout": "3e6"})
+Traceback (most recent call last):
+...
+ValueError: --case-timeout must be at most 2.14748e+06 seconds (the longest wait this platform's poll can express), got '3e6'
 >>> validate({"convention": "pytorch,vo=1"})
 Traceback (most recent call last):
 ...
@@ -19,14 +23,18 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 from typing import Any, Optional
 
 from ..conventions import CASE_VALUES, parse
 from ..rounding import DTYPES
+from .certfile import check_path
 
 PROFILES = ("quick", "default", "thorough")
 HYPERPARAMETER_MODES = ("exact", "float32", "float32_lr", "auto")
 ISOLATIONS = ("process", "inline")
+CASE_TIMEOUT_MAX = float(min(threading.TIMEOUT_MAX, (2**31 - 1) // 1000))
+"""The longest ``--case-timeout``: poll() takes a C int of milliseconds (about 24.8 days)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,7 +149,10 @@ def validate(opts: dict) -> dict:
         timeout = math.nan
     if not (math.isfinite(timeout) and timeout > 0):
         raise ValueError(f"--case-timeout must be a finite number of seconds > 0, got {out['case_timeout']!r}")
+    if timeout > CASE_TIMEOUT_MAX:
+        raise ValueError(f"--case-timeout must be at most {CASE_TIMEOUT_MAX:g} seconds (the longest wait this "
+                         f"platform's poll can express), got {out['case_timeout']!r}")
     out["case_timeout"] = timeout
-    if out["certificate"] is not None and not str(out["certificate"]).strip():
-        raise ValueError(f"--certificate must be a file path, got {out['certificate']!r}")
+    if out["certificate"] is not None:
+        check_path(out["certificate"])
     return out

@@ -85,11 +85,48 @@ def pytest_configure(config):
     from .session import Session
 
     try:
-        Session.of(config)
+        session = Session.of(config)
     except (UsageError, ValueError) as exc:
         raise pytest.UsageError(str(exc)) from None
+    path = config.getoption("--certificate", None)
+    if path and not _worker(config):  # an older certificate at the path never survives this run unchanged
+        from .certificate import Ledger
+
+        try:
+            Ledger.placeholder(session.opts).write(path)
+        except (OSError, ValueError) as exc:
+            raise pytest.UsageError(f"--certificate: cannot write {path!r}: {exc}") from None
+    _private_hypothesis_home(config)
     if SUITE not in [os.path.abspath(str(a).split("::")[0]) for a in config.args]:
         config.args.append(SUITE)
+
+
+def _private_hypothesis_home(config) -> None:
+    """Hypothesis' storage (example database, constants cache) in a temporary folder, not the user's cwd.
+
+    The suite's tests run with ``database=None``; Hypothesis still caches the
+    constants it collects under its home folder, ``.hypothesis/`` of the current
+    directory by default.  The folder is removed, and Hypothesis' own setting put
+    back, when the session ends.
+    """
+    import tempfile
+
+    try:
+        from hypothesis import configuration
+    except ImportError:  # pragma: no cover - hypothesis is a dependency
+        return
+    key = "_" + "_hypothesis_home_directory"  # the module global set_hypothesis_home_dir writes
+    previous = getattr(configuration, key, None)
+    home = tempfile.mkdtemp(prefix="rmsprop-oracle-hypothesis-")
+    configuration.set_hypothesis_home_dir(home)
+    config.add_cleanup(lambda: _restore_hypothesis_home(configuration, previous, home))
+
+
+def _restore_hypothesis_home(configuration, previous, home: str) -> None:
+    import shutil
+
+    configuration.set_hypothesis_home_dir(previous)
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def pytest_unconfigure(config):
@@ -188,23 +225,34 @@ class _Reporter:
         import pytest
 
         ledger = _ledger(self.config)
-        if not ledger.outcomes and not ledger.extra_errors:
+        path = self.config.getoption("--certificate", None)
+        if not ledger.outcomes and not ledger.extra_errors and not path:
             return
         from .session import Session
 
         s = Session.existing(self.config)
         if s is not None and _active(self.config):
-            ledger.targets = s.describe()
+            try:
+                ledger.targets = s.describe()
+            except Exception as exc:  # noqa: BLE001 - an interrupted or broken run still gets its certificate
+                ledger.notes.append(f"the candidate could not be described: {type(exc).__name__}: {exc}")
+                ledger.targets = {t.name: {"convention": t.spec or "(none)", "how": t.how} for t in s.targets}
             ledger.options = {k: v for k, v in s.opts.items() if k != "dtypes"}
         ledger.interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop)
+        ledger.broken = exitstatus == pytest.ExitCode.INTERNAL_ERROR
         if ledger.overall() == "nothing certified" and exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
             ledger.notes.append("exit status 1: nothing was certified (every case declined, skipped or deselected)")
-        path = self.config.getoption("--certificate", None)
         if path:
-            ledger.write(path)
-            if not os.environ.get("RMSPROP_ORACLE_TEMPORARY_CERTIFICATE"):
-                ledger.notes.append(f"certificate written to {os.path.abspath(path)}")
+            try:
+                ledger.write(path)
+            except (OSError, ValueError) as exc:
+                ledger.notes.append(f"the certificate could NOT be written to {path!r}: {exc}")
+                if session.exitstatus == pytest.ExitCode.OK:
+                    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            else:
+                if not os.environ.get("RMSPROP_ORACLE_TEMPORARY_CERTIFICATE"):
+                    ledger.notes.append(f"certificate written to {os.path.abspath(path)}")
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config):
         ledger = _ledger(config)

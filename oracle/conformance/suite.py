@@ -27,7 +27,7 @@ import traceback
 
 import pytest
 
-from . import hygiene
+from . import domain, hygiene
 from .fingerprint import identify
 from .generated import draw_case
 from .grading import grade
@@ -142,6 +142,12 @@ GOLDEN_DATA = "golden-data"
 """The case standing for the golden replays when the golden data is missing or damaged."""
 
 
+def _covered(case, g) -> "domain.Domain":
+    d = domain.Domain()
+    d.add(case, g.last_step)
+    return d
+
+
 def test_case(ccase, request):
     """The candidate follows the reference of one fixed case within the error bound."""
     name, dtype, case_name = ccase
@@ -159,7 +165,9 @@ def test_case(ccase, request):
             except ValueError as exc:
                 v.set("skipped", f"not in the convention {target.spec}: {exc}")
             else:
-                v.graded(grade(target.candidate, conv, case), case.steps)
+                g = grade(target.candidate, conv, case)
+                v.graded(g, case.steps)
+                domain.record(request.node, {domain.bucket(g.status): _covered(case, g)})
 
 
 class OracleBug(Exception):
@@ -174,7 +182,7 @@ def test_generated(ctarget_dtype, request):
     s = Session.of(request.config)
     target = s.target(name)
     n = {"quick": 4, "default": 12, "thorough": 150}[s.profile]
-    seen = {"passed": 0, "skipped": 0, "declined": 0, "declines": set(), "stats": Stats()}
+    seen = {"passed": 0, "skipped": 0, "declined": 0, "declines": set(), "stats": Stats(), "domains": {}}
 
     @settings(max_examples=n, deadline=None, database=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
               suppress_health_check=list(HealthCheck))
@@ -188,6 +196,7 @@ def test_generated(ctarget_dtype, request):
         if g.status == "failed":
             raise AssertionError(g.message)
         seen[g.status] += 1
+        seen["domains"].setdefault(domain.bucket(g.status), domain.Domain()).add(case, g.last_step)
         if g.status == "declined":
             seen["declines"].add(g.message)
         seen["stats"].merge(g.stats)
@@ -196,6 +205,7 @@ def test_generated(ctarget_dtype, request):
         if _spec_or_skip(v):
             try:
                 run()
+                domain.record(request.node, seen["domains"])
             except OracleBug as exc:
                 v.set("oracle-error", f"ORACLE ERROR (a bug in rmsprop-oracle) in a generated case:\n{exc}")
             except AssertionError as exc:
