@@ -129,7 +129,7 @@ def builtin_cases(dtype: str, profile: str = "default") -> list:
     cases.append(Case("quadratic", dtype, q0, qh, 30, problem=Diagonal(a, c), tags=("closed",)))
     cases.append(Case("quadratic-momentum", dtype, q0, qh, 30, {"momentum": 0.9}, problem=Diagonal(a, c),
                       tags=("closed",)))
-    long_n = {"quick": 1000, "default": 1000, "thorough": 5000}[profile]
+    long_n = LONG_RUN[profile]
     width = 1 if profile == "quick" else 2
     lg = [[arr([np.sin(0.1 * t) + 0.1, -0.5 * (-1) ** t][:width], dtype)] for t in range(long_n)]
     cases.append(Case("long-run", dtype, [arr([0.5, -0.25][:width], dtype)], dict(lr=1e-3, rho=0.99, eps=sc["eps"]),
@@ -139,7 +139,51 @@ def builtin_cases(dtype: str, profile: str = "default") -> list:
     cases.append(Case("empty-and-scalar", dtype, [arr(np.zeros(0), dtype), arr(0.5, dtype), arr(np.zeros((2, 0)), dtype)],
                       hyper, 3, grads=[[arr(np.zeros(0), dtype), arr(0.25 * (t + 1), dtype),
                                         arr(np.zeros((2, 0)), dtype)] for t in range(3)], tags=("open", "empty")))
+    cases += wide_cases(dtype)
     return cases
+
+
+LONG_RUN = {"quick": 1000, "default": 10_000, "thorough": 20_000}
+"""Steps of the long run: past 10,000 in the default profile (a state reset at step 1000 or 5000 shows)."""
+
+WIDE = {
+    # arbitrary binary64 values (drawn once; no short decimal: a candidate that rounds them to a few
+    # digits shows); lr spans 1e-6 to 10 over the three cases
+    "": dict(lr=float.fromhex("0x1.3598b016d1499p+3"), rho=float.fromhex("0x1.c9446398d8658p-1"),
+             eps=float.fromhex("0x1.e08136dbf9f7fp-27")),
+    "-momentum": dict(lr=float.fromhex("0x1.1d7a6700e5dcep-20"), rho=float.fromhex("0x1.e824efb45cb1dp-1"),
+                      eps=float.fromhex("0x1.80319441897a0p-13")),
+    "-weight-decay": dict(lr=float.fromhex("0x1.65d2c79aa6104p-2"), rho=float.fromhex("0x1.70a120a3c05fcp-1"),
+                          eps=float.fromhex("0x1.1c7b3da9261a3p-20")),
+}
+"""The hyperparameters of the wide cases: lr 9.6749, 1.0635e-6, 0.34944; rho 0.89310, 0.95341, 0.71998."""
+WIDE_OPTIONS = {"": {}, "-momentum": {"momentum": float.fromhex("0x1.df98e3622088cp-1")},
+                "-weight-decay": {"weight_decay": float.fromhex("0x1.457df1b34d58bp-5")}}
+MANY_SHAPES = [(), (1,), (3,), (2, 2), (5,), (2, 3), (4, 1), (7,), (3, 3)]
+"""Nine parameter arrays: a candidate that goes wrong from the k-th array on (k <= 9) shows."""
+
+
+def wide_cases(dtype: str) -> list:
+    """Arbitrary binary64 hyperparameters, lr from 1e-6 to 10, nine arrays; subnormal inputs in ``dtype``."""
+    rng = np.random.default_rng(1406)
+    out = []
+    p0 = [arr(rng.uniform(-2, 2, s), dtype) for s in MANY_SHAPES]
+    stream = _stream(rng, MANY_SHAPES, 24, dtype)
+    for suffix, hyper in WIDE.items():
+        h = dict(hyper)
+        if dtype == "float16":  # eps below float16's reach would make every step the sign of g
+            h["eps"] = max(h["eps"], 2.0**-8 + 2.0**-20)
+        out.append(Case("wide-hyperparameters" + suffix, dtype, p0, h, 24, WIDE_OPTIONS[suffix], grads=stream,
+                        tags=("open", "wide")))
+    tiny = float(np.finfo(dtype).tiny)  # the smallest normal number: everything below is subnormal
+    sub = tiny * np.array([0.5, -0.25, 0.75, -(2.0**-6), 0.0, 0.375])
+    p_sub = [arr(tiny * np.array([0.0, 0.625, -0.5, 0.125, -0.875, 0.25]), dtype)]
+    g_sub = [[arr(sub * (-1) ** t * (1 + (t % 3)), dtype)] for t in range(12)]
+    sub_hyper = dict(lr=float.fromhex("0x1.bccd854d8f340p-2"), rho=float.fromhex("0x1.a96be920c1003p-1"), eps=1.0)
+    out.append(Case("subnormal", dtype, p_sub, sub_hyper, 12, grads=g_sub, tags=("open", "subnormal")))
+    out.append(Case("subnormal-momentum", dtype, p_sub, sub_hyper, 12, {"momentum": 0.5}, grads=g_sub,
+                    tags=("open", "subnormal")))
+    return out
 
 
 LARGE_SIZES = {"quick": (1 << 16) + 7, "default": (1 << 20) + 7, "thorough": (1 << 24) + 7}

@@ -100,8 +100,8 @@ def failure_text(conv, case, ref, got, masks, t, i, j, diagnose, result) -> str:
     where = np.unravel_index(flat, shape) if shape else ()
     exact = Fraction(float(hi[j])) + Fraction(float(lo[j]))
     e = abs(Fraction(float(g)) - exact) if math.isfinite(g) else math.inf
-    ulps = float(e / Fraction(float(ulp(hi[j], case.dtype)))) if e != math.inf else math.inf
-    ratio = float(e / Fraction(float(err[j]))) if err[j] > 0 and e != math.inf else math.inf
+    ulps = _float(e / Fraction(float(ulp(hi[j], case.dtype)))) if e != math.inf else math.inf
+    ratio = _float(e / Fraction(float(err[j]))) if err[j] > 0 and e != math.inf else math.inf
     lines = [
         f"{case.id} ({'closed' if case.closed else 'open'} loop, {case.steps} steps, lr={case.hyper['lr']!r}, "
         f"rho={case.hyper['rho']!r}, eps={case.hyper['eps']!r}, options={case.options or {}}) against the "
@@ -130,6 +130,14 @@ def failure_text(conv, case, ref, got, masks, t, i, j, diagnose, result) -> str:
     if result.cause:
         lines.append(f"  {result.cause}")
     return "\n".join(lines)
+
+
+def _float(x: Fraction) -> float:
+    """``float(x)``, infinite past the largest double (an error of 1e-12 at an exact 0 is 2e311 ULP)."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf
 
 
 def certified_digits(conv, case, t: int, i: int, flat: int) -> Optional[str]:
