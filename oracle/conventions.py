@@ -73,6 +73,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import re
 from fractions import Fraction
 from typing import Iterable, Literal, Optional, Union
 
@@ -525,6 +526,10 @@ def parse(spec: str) -> Convention:
         key = "hyperparameters" if field == "float32" else field
         if key in overrides:
             raise ValueError(f"convention spec {spec!r}: {field} is given twice")
+        exponent = re.search(r"[eE]\s*([+-]?\d+)\s*$", text.replace("_", ""))  # bounded cost: no 10**99999999
+        if len(text) > 200 or (exponent and abs(int(exponent.group(1))) > 1000):
+            raise ValueError(f"convention spec {spec!r:.120}: {field} must be a number with at most 200 "
+                             f"characters and a decimal exponent within +-1000, got {text!r:.60}")
         try:
             overrides[key] = _value(field, text)
             if key == "hyperparameters":

@@ -63,11 +63,40 @@ def _ledger_key():
     return _LEDGER
 
 
+GOLDEN_DATA = "golden-data"
+"""The suite's stand-in case for damaged golden data (``suite.GOLDEN_DATA``; the plugin never imports the suite)."""
+
+
+def _golden_damage(item) -> bool:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return _is_suite(item) and any(isinstance(v, tuple) and len(v) > 2 and v[2] == GOLDEN_DATA
+                                   for v in params.values())
+
+
+def _keep_golden_damage():
+    """A plugin that puts back the golden-data test after ``-k``/``-m`` deselection: damage is never hidden."""
+    import pytest
+
+    class KeepGoldenDamage:
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_collection_modifyitems(self, session, config, items):
+            damage = [item for item in items if _golden_damage(item)]
+            yield
+            back = [item for item in damage if item not in items]
+            if back:
+                items.extend(back)
+                _ledger(config).deselected -= len(back)
+
+    return KeepGoldenDamage()
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", f"{MARK}: a test of the rmsprop-oracle conformance suite")
     from .fixture import FixturePlugin  # the rmsprop_oracle fixture (imports pytest alone)
 
     config.pluginmanager.register(FixturePlugin(), "rmsprop-oracle-fixture")
+    if not config.pluginmanager.has_plugin("rmsprop-oracle-golden-damage"):
+        config.pluginmanager.register(_keep_golden_damage(), "rmsprop-oracle-golden-damage")
     if not _active(config):
         return
     import pytest

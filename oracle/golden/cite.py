@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Optional
 
 from ..rounding import format_sci, round_decimal
-from . import verify
+from . import store, verify
 from .cases import all_cases
+from .data import GoldenDataError
 
 FIELDS = ("params", "state.v", "state.m", "state.b", "grads", "loss")
 
@@ -34,13 +35,22 @@ FIELDS = ("params", "state.v", "state.m", "state.b", "grads", "loss")
 def load_case(case: str, golden_dir: Optional[Path] = None) -> dict:
     """The verified golden document of ``case`` (``ValueError`` if unknown; ``GoldenDataError`` if damaged).
 
-    The folder must hold exactly the registry's case files (:func:`oracle.golden.verify.require_file_set`).
+    The folder must hold exactly the registry's case files (:func:`oracle.golden.verify.require_file_set`);
+    the file must pass the format's checks (structure, canonical bytes, SHA-256) and be the
+    registry's case; and its values must be the recomputed ones (:func:`oracle.golden.store.check_values`:
+    a value edited and re-hashed is caught; the long case is checked against the shorter case it extends).
     """
     known = list(all_cases())
     if case not in known:
         hint = ", ".join(k for k in known if case.split("-")[0] in k)[:300] or f"{len(known)} cases"
         raise ValueError(f"unknown case {case!r} (`python -m oracle golden list` names them; e.g. {hint})")
-    return verify.load_case(case, verify.require_file_set(golden_dir))
+    folder = verify.require_file_set(golden_dir)
+    doc = verify.load_case(case, folder)
+    problems = store.check_values(case, folder)
+    if problems:
+        raise GoldenDataError(f"golden data damaged: {'; '.join(problems[:2])} (the file is not what the engine "
+                              f"computes; `python -m oracle golden check` lists every difference)")
+    return doc
 
 
 def reround(dec: str, digits: int, where: str) -> str:

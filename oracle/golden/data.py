@@ -25,6 +25,7 @@ import importlib.resources
 import importlib.util
 import json
 import os
+import stat
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -80,12 +81,46 @@ def resolve(folder: Optional[Path] = None) -> Path:
     return golden_dir() if folder is None else require_folder(folder)
 
 
+MAX_BYTES = 16 << 20
+"""The largest golden file or record read (the largest shipped file is under 400 kB)."""
+
+
+def read_text(path: Path, limit: int = MAX_BYTES, encoding: str = "ascii") -> str:
+    """The text of ``path`` if it is a regular file of at most ``limit`` bytes (``OSError`` naming why not).
+
+    Opened without blocking (a FIFO does not hang the reader) and checked with
+    ``fstat`` on the open file (a symlink to ``/dev/zero`` is refused, not read to
+    exhaustion); a ``UnicodeDecodeError`` if it is not ``encoding``.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError("not a regular file (a device, FIFO, socket or folder)")
+        if st.st_size > limit:
+            raise OSError(f"{st.st_size} bytes, more than the {limit} a golden file may have")
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(f"more than the {limit} bytes a golden file may have")
+    return data.decode(encoding)
+
+
+def no_duplicate_keys(pairs: list) -> dict:
+    """``object_pairs_hook`` for :func:`json.loads`: a key given twice is a ``ValueError`` naming it."""
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r:.80} in a JSON object")
+        out[key] = value
+    return out
+
+
 def read_record(relative: str, what: str, clone_fix: str) -> dict:
     """A JSON record beside the golden files (``relative`` to the golden folder in use): evidence a
     probe or a generator wrote.  ``GoldenDataError`` naming ``what`` and the fix if it is unreadable."""
     path = golden_dir() / relative
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(read_text(path, encoding="utf-8"), object_pairs_hook=no_duplicate_keys)
     except (OSError, ValueError) as err:
         raise GoldenDataError(f"{path}: cannot read {what}: {err} (reinstall rmsprop-oracle, or in a clone: "
                               f"{clone_fix})") from None

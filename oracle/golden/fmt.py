@@ -46,7 +46,7 @@ import numpy as np
 
 from ..engines.certified import CertifiedValue
 from ..rounding import certified_decimal, round_decimal
-from .data import GoldenDataError
+from .data import GoldenDataError, no_duplicate_keys, read_text
 from .schema import check_structure
 
 FORMAT = "rmsprop-oracle-golden"
@@ -200,7 +200,7 @@ def parse(path: Path) -> tuple[str, Any]:
     """The text of a golden file and its parsed JSON, unvalidated (``GoldenDataError`` if unreadable)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="ascii")
+        text = read_text(path)  # a regular file under the size limit only
     except UnicodeDecodeError as err:
         raise GoldenDataError(f"{path}: not ASCII text ({err.reason} at byte {err.start})") from None
     except FileNotFoundError:
@@ -209,9 +209,11 @@ def parse(path: Path) -> tuple[str, Any]:
     except OSError as err:
         raise GoldenDataError(f"{path}: cannot read: {err.strerror or err}") from None
     try:
-        return text, json.loads(text)
+        return text, json.loads(text, object_pairs_hook=no_duplicate_keys)
     except json.JSONDecodeError as err:
         raise GoldenDataError(f"{path}: not valid JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+    except ValueError as err:  # a duplicate key: the file is not what any writer of golden files writes
+        raise GoldenDataError(f"{path}: damaged: {err}") from None
 
 
 def load(path: Path) -> dict:

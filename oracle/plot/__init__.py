@@ -34,7 +34,7 @@ import numpy as np
 
 from ..conformance.candidate import Candidate, UsageError
 from ..conformance.cases import Case, builtin_cases
-from ..conformance.options import PROFILES
+from ..conformance.options import PROFILES, check_convention
 from ..conformance.sources import all_cases
 from ..conventions import PRESET_NAMES, Convention, parse, preset
 from ..golden.data import golden_dir
@@ -103,10 +103,12 @@ def case_data(case: Any, optimizer: Optional[Optimizer] = None, *,
         raise ValueError(f"convention: required, {cand.name!r} declares no CONVENTION (give a preset or a "
                          "PRESET,FIELD=VALUE spec)")
     try:
-        base = spec if isinstance(spec, Convention) else parse(str(spec))
+        if not isinstance(spec, Convention):  # the suite's rule: each case sets lr, rho, eps and the options
+            spec = check_convention(str(spec)) or "auto"
+        base = spec if isinstance(spec, Convention) else parse(spec)
         conv = base.replace(**case.hyper, **case.options)
     except ValueError as err:
-        raise ValueError(f"convention: {err}") from None
+        raise ValueError(f"convention: {str(err).removeprefix('--convention: ')}") from None
     if case.exact is not None and preset(case.exact["preset"]).structure() != base.structure():
         raise ValueError(f"case: {case.name!r} replays the {case.exact['preset']!r} convention, not {base.spec()!r}")
     missing = cand.supports(case.options)
