@@ -224,13 +224,16 @@ def test_cite_and_list_refuse_an_unexpected_file_and_check_reports_it(copy):
         f"oracle/golden/cases.py)"]
 
 
-def test_plugin_run_without_its_golden_data_fails_loudly(tmp_path):
-    """The plugin, its golden data gone, fails the run with the one-line error; it never certifies."""
+@pytest.mark.parametrize("select", [(), ("-k", "stream-seed-plain")], ids=["all", "k-golden-case"])
+def test_plugin_run_without_its_golden_data_fails_loudly(tmp_path, select):
+    """The plugin, its golden data gone, fails the run with the one-line error; it never certifies.
+
+    ``-k`` naming a golden case (whose replay cannot be built) still shows the damage: exit 1, not 5."""
     (tmp_path / "conftest.py").write_text(
         "from pathlib import Path\nimport oracle.golden.data as d\n"
         f"d.golden_dir = lambda: d.require_folder(Path({str(tmp_path / 'gone')!r}), marker=True)\n")
     out = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
-                          "--optimizer=oracle.conformance.builtin:seed", "--oracle-profile=quick"],
+                          "--optimizer=oracle.conformance.builtin:seed", "--oracle-profile=quick", *select],
                          capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": ""})
     text = out.stdout + out.stderr
     assert out.returncode == 1

@@ -127,7 +127,7 @@ class Ledger:
     def overall(self) -> str:
         if self.pending:
             return "incomplete"
-        verdicts = [self.verdict(v) for v in self.by_target().values()] or ["nothing certified"]
+        verdicts = [self.verdict(v) for v in self.by_target().values()] or [self.verdict([])]
         return max(verdicts, key=SEVERITY.index)
 
     def dtypes(self, outcomes: list) -> dict:

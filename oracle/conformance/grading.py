@@ -75,11 +75,12 @@ def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool 
             mask = masks[t][i]
             if not mask.any():
                 continue
-            e = abs_error(g, hi, lo)
-            ratio = bound_ratio(e, err)
-            result.compared += int(mask.sum())
-            result.last_step = t
-            result.stats.add(ulp_error(e, hi, case.dtype)[mask], lre(e, hi, case.dtype)[mask], ratio[mask])
+            with np.errstate(all="ignore"):  # an error near float64's max is infinitely many ULPs, not a crash
+                e = abs_error(g, hi, lo)
+                ratio = bound_ratio(e, err)
+                result.compared += int(mask.sum())
+                result.last_step = t
+                result.stats.add(ulp_error(e, hi, case.dtype)[mask], lre(e, hi, case.dtype)[mask], ratio[mask])
             bad = np.flatnonzero(mask & ~(ratio <= 1.0))
             if bad.size:
                 j = int(bad[np.argmax(ratio[bad])])

@@ -260,15 +260,15 @@ class _Reporter:
         from .session import Session
 
         s = Session.existing(self.config)
-        if s is not None and _active(self.config):
-            try:
-                ledger.targets = s.describe()
-            except Exception as exc:  # noqa: BLE001 - an interrupted or broken run still gets its certificate
-                ledger.notes.append(f"the candidate could not be described: {type(exc).__name__}: {exc}")
-                ledger.targets = {t.name: {"convention": t.spec or "(none)", "how": t.how} for t in s.targets}
-            ledger.options = {k: v for k, v in s.opts.items() if k != "dtypes"}
         ledger.interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop)
         ledger.broken = exitstatus == pytest.ExitCode.INTERNAL_ERROR
+        if s is not None and _active(self.config):
+            try:  # an interrupted or broken run never runs the candidate again to describe it
+                ledger.targets = s.describe(resolve=not (ledger.interrupted or ledger.broken))
+            except Exception as exc:  # noqa: BLE001 - the run still gets its certificate
+                ledger.notes.append(f"the candidate could not be described: {type(exc).__name__}: {exc}")
+                ledger.targets = s.describe(resolve=False)
+            ledger.options = {k: v for k, v in s.opts.items() if k != "dtypes"}
         if ledger.overall() == "nothing certified" and exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
             ledger.notes.append("exit status 1: nothing was certified (every case declined, skipped or deselected)")

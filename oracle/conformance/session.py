@@ -129,12 +129,18 @@ class Session:
             else:
                 t.how = "nothing agrees with the probes"
 
-    def describe(self) -> dict:
-        """Per target: the convention certified against, how it was chosen, the fingerprint."""
-        self.resolve()
+    def describe(self, resolve: bool = True) -> dict:
+        """Per target: the convention certified against, how it was chosen, the fingerprint.
+
+        ``resolve=False`` (an interrupted run) never runs the candidate: an unresolved
+        convention is described as not determined.
+        """
+        if resolve:
+            self.resolve()
         out = {}
         for t in self.targets:
-            info = {"convention": t.spec or "(none)", "how": t.how}
+            settled = self._resolved or t.builtin or t.spec is not None
+            info = {"convention": t.spec or ("(none)" if settled else "(not determined)"), "how": t.how}
             if t.fingerprint is not None:
                 info["fingerprint"] = t.fingerprint.header()
             out[t.name] = info

@@ -78,3 +78,12 @@ class drift_at_zero(RMSProp):
 
     def __call__(self, grads):
         return [x + x.dtype.type(1e-12) for x in super().__call__(grads)]
+
+
+class declines_rho_zero(RMSProp):
+    """Correct, but declines rho = 0 (NotImplementedError): the certificate's domain must show it."""
+
+    def __init__(self, params, *, rho, **kw):
+        if rho == 0:
+            raise NotImplementedError("rho = 0 is not supported")
+        super().__init__(params, rho=rho, **kw)
