@@ -200,6 +200,16 @@ def test_plot_refuses_what_the_suite_refuses(spec):
     assert str(plot_says.value) == "convention: " + str(suite_says.value).removeprefix("--convention: ")
 
 
+def test_certificate_page_examples_run():
+    """docs/certificate.md's hash verification is a doctest."""
+    import doctest
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "certificate.md"
+    failures, tried = doctest.testfile(str(page), module_relative=False)
+    assert tried >= 4 and failures == 0
+
+
 # -- what only a real session shows ---------------------------------------------------------------------------
 def _inner(pytester, *args, plugins=(), **kw):
     return pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q", "--oracle-profile=quick", *args,
