@@ -25,6 +25,7 @@ ValueError: --certificate: '/proc/self/status' lies under /proc, which holds no 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.machinery
 import json
@@ -164,6 +165,14 @@ def find_module_file(name: str, path: Optional[list] = None) -> Optional[str]:
     return origin if origin and os.path.isfile(origin) else None
 
 
+@functools.lru_cache(maxsize=1)
+def _distributions() -> dict:
+    """Top-level import name -> distribution names (read from the installed metadata once)."""
+    from importlib.metadata import packages_distributions
+
+    return packages_distributions()
+
+
 def candidate_source(spec: str) -> dict:
     """What ``MODULE:ATTR`` names on disk: module file, SHA-256 of its bytes, distribution (never imported)."""
     module = str(spec).partition(":")[0].strip()
@@ -188,9 +197,9 @@ def candidate_source(spec: str) -> dict:
         except OSError as err:
             out["note"] = f"the module file could not be read: {err}"
     try:
-        from importlib.metadata import PackageNotFoundError, packages_distributions, version
+        from importlib.metadata import PackageNotFoundError, version
 
-        names = packages_distributions().get(module.split(".")[0], [])
+        names = _distributions().get(module.split(".")[0], [])
         if names:
             try:
                 out["distribution"] = {"name": names[0], "version": version(names[0])}

@@ -69,24 +69,37 @@ def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool 
     got = [[g.astype(np.float64) for g in followed(case, arrays)] for arrays in traj]
     masks = ref.masks
     result = Grade(case.id, case.dtype, "passed")
+    pending: list = []  # (error, exact, ratio) of compared values, added to the stats in batches
+
+    def flush() -> None:
+        if pending:
+            e, hi, ratio = (np.concatenate(x) for x in zip(*pending))
+            with np.errstate(all="ignore"):  # an error near float64's max is infinitely many ULPs, not a crash
+                result.stats.add(ulp_error(e, hi, case.dtype), lre(e, hi, case.dtype), ratio)
+            pending.clear()
+
     for t in range(1, ref.last + 1):
         for i, g in enumerate(got[t]):
             hi, lo, err = ref.params[t][i]
             mask = masks[t][i]
             if not mask.any():
                 continue
-            with np.errstate(all="ignore"):  # an error near float64's max is infinitely many ULPs, not a crash
+            with np.errstate(all="ignore"):
                 e = abs_error(g, hi, lo)
                 ratio = bound_ratio(e, err)
-                result.compared += int(mask.sum())
-                result.last_step = t
-                result.stats.add(ulp_error(e, hi, case.dtype)[mask], lre(e, hi, case.dtype)[mask], ratio[mask])
+            result.compared += int(mask.sum())
+            result.last_step = t
+            pending.append((e[mask], hi[mask], ratio[mask]))
             bad = np.flatnonzero(mask & ~(ratio <= 1.0))
             if bad.size:
+                flush()
                 j = int(bad[np.argmax(ratio[bad])])
                 result.status = "failed"
                 result.message = failure_text(conv, case, ref, got, masks, t, i, j, diagnose, result)
                 return result
+        if len(pending) > 512:
+            flush()
+    flush()
     if result.compared == 0:
         result.status = "skipped"
         result.message = f"{case.id}: beyond the reach of {case.dtype} (no value within the horizon)"
