@@ -182,6 +182,16 @@ def test_special_golden_files_are_refused_without_hanging(tmp_path):
             fmt.parse(tmp_path / f"{name}.json")
 
 
+def test_golden_reader_refuses_an_oversized_file(tmp_path):
+    from oracle.golden import data
+
+    big = tmp_path / "big.json"
+    big.write_text("{}" + " " * 100)
+    with pytest.raises(OSError, match="more than the 64"):
+        data.read_text(big, limit=64)
+    assert data.read_text(big, limit=200).startswith("{}")
+
+
 def test_cite_refuses_a_value_edited_and_rehashed(tmp_path):
     import shutil
 
