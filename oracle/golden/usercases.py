@@ -154,7 +154,10 @@ def to_golden(traj: Trajectory, path: Path) -> Path:
 def _write(case: Case, folder: Path, new: str) -> list[str]:
     path = folder / f"{case.name}.json"
     msgs = []
-    old = path.read_text(encoding="ascii", errors="replace") if path.exists() else None
+    try:  # a regular file under the size limit only (a FIFO or a link to /dev/zero is replaced, not read)
+        old = data.read_text(path) if path.is_symlink() or path.exists() else None
+    except (OSError, UnicodeDecodeError):
+        old = ""
     if old != new and not (old is not None and unchanged(old, new)):
         fmt.atomic_write(path, new)
         msgs.append(f"{'wrote' if old is None else 'updated'} {path.name}")
@@ -169,7 +172,7 @@ def manifest(folder: Path) -> dict:
     if not path.is_file():
         return {}
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(data.read_text(path, encoding="utf-8"), object_pairs_hook=data.no_duplicate_keys)
     except (OSError, ValueError) as err:
         raise data.GoldenDataError(f"{path}: cannot read the user-case manifest: {err}") from None
     if not isinstance(doc, dict) or doc.get("format") != MANIFEST_FORMAT or not isinstance(doc.get("cases"), dict):
