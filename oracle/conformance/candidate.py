@@ -19,7 +19,11 @@ With ``isolation="inline"`` the candidate runs in the oracle's own process
 
 The worker's standard output and error are drained into a bounded buffer
 (:class:`Output`): a candidate printing megabytes costs no memory, and a
-failure message shows the last lines it printed.
+failure message shows the last lines it printed.  They are opaque bytes: the
+channel (:mod:`.frames`, a private pipe pair) carries every reply, so nothing
+the candidate prints can be taken for one.  Replies are plain data checked in
+this process (:mod:`.replies`); the worker's processes are contained as
+:mod:`.containment` describes (the escaped ones killed at the end of each case).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -35,25 +40,14 @@ import time
 import weakref
 from typing import Any, Callable, Optional
 
+import numpy as np
+
+from . import containment
+from .frames import MAX_HEADER, FrameError, decode, encode, read_frame, write_frame
 from .loader import OPTIONS, UsageError, check_spec
+from .replies import CandidateError, Declined, Record, error, is_load, plain, reply, text
 
 __all__ = ["Candidate", "CandidateError", "Declined", "UsageError", "OPTIONS", "OpenFeed"]
-
-
-class CandidateError(Exception):
-    """The candidate raised, hung, died or broke the protocol; the message says how."""
-
-    def __init__(self, message: str, traceback: str = "") -> None:
-        super().__init__(message)
-        self.traceback = traceback
-
-    def text(self) -> str:
-        """The message and, when the candidate raised, its own traceback."""
-        return f"{self}\n{self.traceback.rstrip()}" if self.traceback else str(self)
-
-
-class Declined(CandidateError):
-    """The candidate raised ``NotImplementedError`` from its factory or first step: it does not do this."""
 
 
 class OpenFeed:
@@ -74,7 +68,6 @@ class Output:
     def __init__(self) -> None:
         self.lock = threading.Condition()
         self.reset()
-        self.synced = -1
 
     def reset(self) -> None:
         self.head, self.tail, self.count = b"", b"", 0
@@ -103,77 +96,99 @@ def _text(head: bytes, tail: bytes, count: int) -> str:
 
 
 class ProcessWorker:
-    """A worker process running the candidate, with a private channel and drained output."""
+    """A worker process running the candidate (under :mod:`.containment`), a private channel, drained output."""
 
-    def __init__(self) -> None:
-        from multiprocessing.connection import Pipe
-
-        ours, theirs = Pipe(duplex=True)
-        read_fd, write_fd = os.pipe()
+    def __init__(self, patience: float) -> None:
+        req_r, self.req = os.pipe()
+        self.rep, rep_w = os.pipe()
+        out_r, out_w = os.pipe()
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
         env.pop("PYTEST_XDIST_WORKER", None)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "oracle.conformance.worker", str(theirs.fileno())],
-            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=write_fd, stderr=write_fd,
-            start_new_session=True, env=env, close_fds=True)
-        theirs.close()
-        os.close(write_fd)
-        self.conn = ours
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "oracle.conformance.containment", str(req_r), str(rep_w), str(os.getpid())],
+                pass_fds=(req_r, rep_w), stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
+                start_new_session=True, env=env, close_fds=True)
+        finally:
+            for fd in (req_r, rep_w, out_w):
+                os.close(fd)
+        for fd in (self.req, self.rep, out_r):
+            os.set_blocking(fd, False)
+        self.seq, self.reaper, self.worker, self.closed = 0, None, None, False
         self.output = Output()
-        self.reader = threading.Thread(target=self._drain, args=(read_fd,), daemon=True, name="rmsprop-worker-output")
+        self.out_fd, self.out_lock, self.out_eof = out_r, threading.Lock(), False
+        self.reader = threading.Thread(target=self._drain, daemon=True, name="rmsprop-worker-output")
         self.reader.start()
         _LIVE.add(self)
+        try:  # the reaper's hello, written before the worker reads its first request
+            _, hello = read_frame(self.rep, time.monotonic() + max(patience, 30.0), 4096, 0)
+        except (EOFError, OSError, TimeoutError, FrameError) as exc:
+            self.kill()
+            raise CandidateError(f"the worker process did not start ({type(exc).__name__}: {exc})") from None
+        self.namespace = isinstance(hello, dict) and hello.get("namespace") is True
+        if containment.LINUX:  # the candidate is not loaded yet: the reaper has one child, the worker
+            reaper = containment.children(self.proc.pid)
+            worker = containment.children(reaper[0]) if len(reaper) == 1 else []
+            if len(worker) == 1:
+                self.reaper, self.worker = reaper[0], worker[0]
 
-    def _drain(self, fd: int) -> None:
-        from .worker import SYNC
+    # -- output: opaque bytes, drained under a lock so that sync() can empty the pipe ------------
+    def _drain(self) -> None:
+        poller = select.poll()
+        poller.register(self.out_fd, select.POLLIN)
+        while not self.out_eof:
+            poller.poll(200)
+            with self.out_lock:
+                self._read_output()
+        os.close(self.out_fd)
 
-        pending = b""
-        with os.fdopen(fd, "rb", buffering=0) as pipe:
-            while True:
-                chunk = pipe.read(1 << 16)
-                if not chunk:
-                    break
-                pending += chunk
-                while True:
-                    start = pending.find(b"\n\x1eoracle-sync-")
-                    end = pending.find(b"\x1e\n", start + 3) if start >= 0 else -1
-                    if end < 0:
-                        break
-                    n = int(pending[start + len(b"\n\x1eoracle-sync-"):end])
-                    self.output.feed(pending[:start])
-                    pending = pending[end + 2:]
-                    with self.output.lock:
-                        self.output.synced = n
-                        self.output.lock.notify_all()
-                keep = len(SYNC % 10**12)
-                if len(pending) > keep:
-                    self.output.feed(pending[:-keep])
-                    pending = pending[-keep:]
-            self.output.feed(pending)
-        with self.output.lock:
-            self.output.synced = sys.maxsize
-            self.output.lock.notify_all()
+    def _read_output(self, budget: int = 1 << 26) -> None:
+        while budget > 0 and not self.out_eof:
+            try:
+                chunk = os.read(self.out_fd, 1 << 16)
+            except BlockingIOError:
+                return
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self.out_eof = True
+                return
+            budget -= len(chunk)
+            self.output.feed(chunk)
 
-    def call(self, msg: tuple, timeout: Optional[float]) -> Optional[tuple]:
+    def sync(self) -> None:
+        """Take in what the worker wrote before its last reply (it is in the pipe by then)."""
+        with self.out_lock:
+            self._read_output()
+
+    # -- the channel ------------------------------------------------------------------------
+    def call(self, msg: dict, timeout: Optional[float], max_body: int = 0,
+             max_header: int = MAX_HEADER) -> Optional[dict]:
         """Send ``msg`` and wait for the reply: None after a timeout (the worker killed), else the reply.
 
-        :class:`CandidateError` when the worker died or its channel broke.
+        :class:`CandidateError` when the worker died or its channel broke (then it is killed).
         """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        self.seq += 1
         try:
-            self.conn.send(msg)
-            ready = self.conn.poll(timeout)
-        except (OSError, EOFError, BrokenPipeError):
-            raise CandidateError(self.ended()) from None
-        if not ready:
+            write_frame(self.req, self.seq, msg, deadline)
+            seq, answer = read_frame(self.rep, deadline, max_header, max_body)
+        except TimeoutError:
             self.kill()
             return None
-        try:
-            return self.conn.recv()
         except (EOFError, OSError):
             raise CandidateError(self.ended()) from None
-        except Exception as exc:  # garbage on the channel: the candidate wrote to it
+        except FrameError as exc:
             self.kill()
-            raise CandidateError(f"the worker's channel was corrupted ({type(exc).__name__}: {exc})") from None
+            raise CandidateError(f"the worker's channel was corrupted ({exc}); its processes were killed") from None
+        except BaseException:  # an interrupt in the middle of a call: the channel's state is unknown
+            self.kill()
+            raise
+        if seq != self.seq:
+            self.kill()
+            raise CandidateError(f"the worker's channel was corrupted (reply {seq} to request {self.seq}); "
+                                 "its processes were killed")
+        return answer
 
     def ended(self) -> str:
         """Why the worker is gone (waits briefly for its exit status)."""
@@ -182,6 +197,7 @@ class ProcessWorker:
         except subprocess.TimeoutExpired:
             self.kill()
             return "the worker's channel closed while the process was still running (it was killed)"
+        self.kill()
         if code < 0:
             try:
                 name = signal.Signals(-code).name
@@ -193,30 +209,41 @@ class ProcessWorker:
 
     @property
     def alive(self) -> bool:
-        return self.proc.poll() is None
+        return not self.closed and self.proc.poll() is None
 
-    def sync(self, n: int, timeout: float = 2.0) -> None:
-        """Wait until the output written before marker ``n`` has been drained."""
-        deadline = time.monotonic() + timeout
-        with self.output.lock:
-            while self.output.synced < n and time.monotonic() < deadline:
-                self.output.lock.wait(max(0.0, deadline - time.monotonic()))
+    def reap_strays(self) -> int:
+        """Kill the processes the candidate let escape from the worker (orphans of double forks); how many."""
+        if self.reaper is None or not self.alive:
+            return 0
+        found = containment.strays(self.reaper, self.worker)
+        for pid in found:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        return len(found)
 
     def kill(self) -> None:
+        """SIGKILL the worker and every process below the launcher, then the launcher; reap it."""
         if self.proc.poll() is None:
+            if containment.LINUX:
+                containment.kill_descendants(self.proc.pid)
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 self.proc.kill()
             self.proc.wait()
-        self.conn.close()
+        if not self.closed:
+            self.closed = True
+            for fd in (self.req, self.rep):
+                os.close(fd)
 
     def close(self) -> None:
-        if self.proc.poll() is None:
+        if self.alive:
             try:
-                self.conn.send(("exit",))
+                write_frame(self.req, self.seq + 1, {"op": "exit"}, time.monotonic() + 2.0)
                 self.proc.wait(2)
-            except (OSError, subprocess.TimeoutExpired):
+            except (OSError, TimeoutError, subprocess.TimeoutExpired):
                 pass
         self.kill()
 
@@ -232,20 +259,32 @@ def _kill_workers() -> None:
 
 
 class InlineWorker:
-    """The same commands answered in the oracle's own process (``isolation="inline"``)."""
+    """The same requests answered in the oracle's own process (``isolation="inline"``; for debugging only).
 
-    def __init__(self) -> None:
+    Requests and replies still go through :mod:`.frames` (copies, the same checks), but the candidate
+    runs in this process: nothing is contained and no time limit is enforced.
+    """
+
+    def __init__(self, patience: float) -> None:
         from .worker import Executor
 
         self.executor = Executor()
         self.output = Output()
         self.alive = True
 
-    def call(self, msg: tuple, timeout: Optional[float]) -> tuple:
-        return self.executor.handle(msg)
+    def call(self, msg: dict, timeout: Optional[float], max_body: int = 0,
+             max_header: int = MAX_HEADER) -> dict:
+        _, request = decode(b"".join(encode(0, msg)))
+        try:
+            return decode(b"".join(encode(0, self.executor.handle(request))), max_header, max_body)[1]
+        except FrameError as exc:
+            raise CandidateError(f"the candidate's reply cannot travel ({exc})") from None
 
-    def sync(self, n: int, timeout: float = 0.0) -> None:
+    def sync(self) -> None:
         pass
+
+    def reap_strays(self) -> int:
+        return 0
 
     def kill(self) -> None:
         pass
@@ -269,40 +308,49 @@ class Candidate:
         self.timeout, self.isolation = float(timeout), isolation
         self._worker: Any = None
         self._ids = itertools.count(1)
-        self._syncs = itertools.count(1)
         self._deadline: Optional[float] = None
+        self._instances: dict = {}
         self.output_bytes = 0
+        self.strays_killed = 0
+        if isolation == "process":
+            containment.guard_signals()
         info = self._load()
         self.options: frozenset = frozenset(info["options"])
         self.convention: Optional[str] = info["convention"]
 
     # -- the worker ---------------------------------------------------------
     def _load(self) -> dict:
-        self._worker = ProcessWorker() if self.isolation == "process" else InlineWorker()
         try:
-            reply = self._worker.call(("load", self.spec), self.timeout)
-            if reply is None:
+            self._worker = ProcessWorker(self.timeout) if self.isolation == "process" else InlineWorker(self.timeout)
+            reply_ = self._worker.call({"op": "load", "spec": self.spec}, self.timeout)
+            if reply_ is None:
                 raise CandidateError(f"importing it took longer than the per-case timeout of {self.timeout:g} s")
         except CandidateError as exc:
             self.close()
             raise UsageError(f"loading {self.spec!r} failed: {exc}") from None
-        status, value = reply
+        status, value = reply(reply_)
         if status == "usage":
             self.close()
-            raise UsageError(value)
+            raise UsageError(text(value, 4000))
+        if status != "ok" or not is_load(value):
+            self.close()
+            raise UsageError(f"loading {self.spec!r} failed: the worker's answer was malformed")
         return value
 
-    def _call(self, *msg: Any) -> Any:
+    def _call(self, msg: dict, max_body: int = 0, max_header: int = MAX_HEADER) -> Any:
         if self._worker is None or not self._worker.alive:
             self._load()  # a fresh worker after a timeout or a crash
         timeout = None if self.isolation == "inline" else self._remaining()
-        reply = self._worker.call(msg, timeout)
-        if reply is None:
+        reply_ = self._worker.call(msg, timeout, max_body, max_header)
+        if reply_ is None:
             raise self._timed_out()
-        status, value = reply
+        status, value = reply(reply_)
         if status == "ok":
             return value
-        raise _error(value)
+        if status == "error":
+            raise error(value, self._instances.get(msg.get("iid")))
+        self._worker.kill()
+        raise CandidateError("the worker's reply was malformed; its processes were killed")
 
     def _timed_out(self) -> CandidateError:
         return CandidateError(f"the candidate did not finish within the per-case timeout of {self.timeout:g} s "
@@ -324,7 +372,7 @@ class Candidate:
 
     # -- one case -------------------------------------------------------------
     def case(self) -> "_Case":
-        """``with candidate.case(): ...``: one time limit for everything inside, output collected after."""
+        """``with candidate.case(): ...``: one time limit for everything inside; escaped processes killed after."""
         return _Case(self)
 
     def output(self) -> dict:
@@ -332,10 +380,9 @@ class Candidate:
         if self._worker is None:
             return {"bytes": 0, "text": ""}
         if self._worker.alive:
-            n = next(self._syncs)
             try:
-                if self._worker.call(("sync", n), 5.0) is not None:
-                    self._worker.sync(n)
+                if self._worker.call({"op": "sync"}, 5.0) is not None:
+                    self._worker.sync()
             except CandidateError:
                 pass
         out = self._worker.output.take()
@@ -352,21 +399,45 @@ class Candidate:
     def make(self, params: list, hyper: dict, options: dict, audit: bool = False) -> int:
         """A new instance of the candidate (its id)."""
         iid = next(self._ids)
-        self._call("make", iid, [p.copy() for p in params], dict(hyper), dict(options), audit)
+        params = [plain(p) for p in params]
+        msg = {"op": "make", "iid": iid, "params": params, "hyper": {k: float(hyper[k]) for k in ("lr", "rho", "eps")},
+               "options": {k: (v if isinstance(v, bool) else float(v)) for k, v in options.items()}, "audit": audit}
+        self._call(msg)
+        self._instances[iid] = Record(params, audit)
         return iid
 
     def step(self, iid: int, grads: list) -> list:
-        return self._call("step", iid, [g.copy() for g in grads])
+        return self.steps(iid, [grads])[0]
 
     def steps(self, iid: int, grads_list: list) -> list:
-        return self._call("run", iid, [[g.copy() for g in grads] for grads in grads_list])
+        """Several updates of instance ``iid`` (the grads all known in advance): the outputs, copies checked here."""
+        rec = self._instances[iid]
+        n = len(grads_list)
+        stacked = [np.stack([plain(g[i]) for g in grads_list]) if n else np.empty((0,) + s, d)
+                   for i, (s, d) in enumerate(zip(rec.shapes, rec.dtypes))]
+        units = n * (2 if rec.audit else 1)
+        value = self._call({"op": "run", "iid": iid, "grads": stacked, "steps": n},
+                           max_body=rec.nbytes * units, max_header=MAX_HEADER + 256 * len(rec.shapes) * units)
+        out = rec.outputs(value, n)
+        if out is None:
+            self._worker.kill()
+            raise CandidateError("the worker's reply to a step was malformed; its processes were killed")
+        if rec.audit:
+            rec.note(grads_list, value, out)
+        return out
 
     def audit(self, iid: int) -> list:
-        return self._call("audit", iid)
+        """What instance ``iid`` did to the arrays it was given or returned: findings decided here, on copies."""
+        rec = self._instances[iid]
+        units = 1 + 2 * len(rec.grads)
+        value = self._call({"op": "audit", "iid": iid}, max_body=rec.nbytes * units,
+                           max_header=MAX_HEADER + 256 * len(rec.shapes) * units)
+        return rec.findings(value)
 
     def drop(self, iid: int) -> None:
+        self._instances.pop(iid, None)
         if self._worker is not None and self._worker.alive:
-            self._call("drop", iid)
+            self._call({"op": "drop", "iid": iid})
 
     def run(self, params0: list, hyper: dict, options: dict, feed: Callable, steps: int) -> list:
         """One instance called ``steps`` times; ``feed(t, params)`` gives the grads (an :class:`OpenFeed` at once).
@@ -397,21 +468,7 @@ class _Case:
         return c
 
     def __exit__(self, *exc: Any) -> None:
-        self.candidate._deadline = self.outer
-
-
-def _error(info: dict) -> CandidateError:
-    """The exception for an error reply of the worker."""
-    if info["kind"] == "protocol":
-        return CandidateError(info["message"])
-    where = "the factory" if info["where"] == "factory" else f"step {info['step']}"
-    kind, message = info["type"], info["message"]
-    if kind == "SystemExit":
-        text = f"{where} called sys.exit({message})" if message else f"{where} raised SystemExit"
-    elif kind == "KeyboardInterrupt":
-        text = f"{where} raised KeyboardInterrupt"
-    else:
-        text = f"{where} raised {kind}: {message}" if message else f"{where} raised {kind}"
-    if info.get("declined"):
-        return Declined(f"declined by the candidate: {message or kind}", info["traceback"])
-    return CandidateError(text, info["traceback"])
+        c = self.candidate
+        c._deadline = self.outer
+        if self.outer is None and c._worker is not None:
+            c.strays_killed += c._worker.reap_strays()

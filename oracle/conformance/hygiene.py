@@ -4,8 +4,9 @@ Each check builds instances in the candidate's worker (inside one per-case time
 limit) and returns ``(status, detail)``; results are compared bit for bit.
 
 * inputs_not_mutated: the params given to the factory and the grads given to
-  ``step`` are unchanged afterwards (checked in the worker, on the very arrays
-  the candidate was given);
+  ``step`` are unchanged afterwards (the worker reports the very arrays the
+  candidate was given as they are now; :mod:`.replies` compares them with the
+  oracle's own copies, in this process);
 * no_aliasing: an array returned by ``step`` is not changed by later steps;
 * instances_independent: two instances stepped alternately give the same
   results as each run alone;

@@ -99,7 +99,17 @@ def accepted_options(factory: Callable) -> frozenset:
 
 
 def declared_convention(factory: Callable) -> Optional[str]:
-    """The convention spec a factory declares (``CONVENTION`` on it or on its module), if any."""
-    found = getattr(factory, "CONVENTION", None) or getattr(
-        sys.modules.get(getattr(factory, "__module__", "") or "", None), "CONVENTION", None)
-    return found if isinstance(found, str) else None
+    """The convention spec a factory declares (``CONVENTION`` on it or on its module), if any.
+
+    Only a plain ``str`` counts (``type(x) is str``): a subclass could run the candidate's
+    code wherever it is compared or printed, so it is ignored, as is anything else.
+    """
+    module = sys.modules.get(getattr(factory, "__module__", "") or "", None)
+    for owner in (factory, module):
+        try:
+            found = getattr(owner, "CONVENTION", None)
+        except Exception:  # a property that raises
+            continue
+        if type(found) is str and found:
+            return str.__str__(found)
+    return None

@@ -1,36 +1,40 @@
-"""Where a candidate runs: ``python -m oracle.conformance.worker FD`` (or in-process for debugging).
+"""Where a candidate runs: the worker process, which calls the candidate and sends back raw data.
 
-The oracle never imports or calls a candidate in its own process.  It starts
-this worker (:class:`oracle.conformance.candidate.ProcessWorker`), which loads
-``MODULE:ATTR`` and answers commands sent over a private channel (a
-:mod:`multiprocessing.connection` on file descriptor FD):
+The oracle never imports or calls a candidate in its own process.  It starts a
+launcher (:mod:`.containment`), which forks this worker; the worker loads
+``MODULE:ATTR`` and answers requests on a private pipe pair with frames of plain
+data and raw array buffers (:mod:`.frames`; nothing is pickled either way):
 
-=========================================  ============================================
-``("load", spec)``                         ``{"options", "convention"}`` of the factory
-``("make", iid, params, hyper, options,    build instance ``iid``: ``factory(params, lr=, rho=, eps=, **options)``
-audit)``
-``("step", iid, grads)``                   one update: the returned arrays, checked and copied
-``("run", iid, grads_list)``               several updates (open loop): the list of results
-``("audit", iid)``                         what instance ``iid`` did to arrays it was given or returned
-``("drop", iid)``, ``("sync", n)``         forget an instance; flush output and write marker ``n``
-=========================================  ============================================
+===============================================  ==========================================================
+``{"op": "load", "spec"}``                       ``{"options", "convention"}`` of the factory
+``{"op": "make", "iid", "params", "hyper",       build instance ``iid``: ``factory(params, lr=, rho=, eps=,
+"options", "audit"}``                            **options)``
+``{"op": "run", "iid", "grads", "steps"}``       ``steps`` updates, ``grads`` stacked per parameter; the
+                                                 results stacked per parameter (``"outs"``) and, when
+                                                 auditing, the given grads as they were after each step
+``{"op": "audit", "iid"}``                       the arrays instance ``iid`` was given or returned, as they
+                                                 are now
+``{"op": "drop", "iid"}``, ``{"op": "sync"}``    forget an instance; flush the output streams
+===============================================  ==========================================================
 
-Every reply is ``("ok", value)``, ``("usage", message)`` or ``("error", info)``
-where ``info`` describes what the candidate did: an exception (any
-``BaseException``: ``SystemExit`` and ``KeyboardInterrupt`` too), with its own
-traceback frames (this module's frames are trimmed), or a protocol breach
-(wrong type, number, shape or dtype of the returned arrays).  A
+Every reply is ``{"status": "ok" | "usage" | "error", "value": ...}``; an error
+describes what the candidate did: an exception (any ``BaseException``), with
+its own traceback frames (this module's trimmed), or a returned value that is
+not the expected list of arrays (described, never sent).  A
 ``NotImplementedError`` from the factory or the first step is a *decline*.
 
-The worker's standard output and error (file descriptors 1 and 2) go to a pipe
-the oracle drains into a bounded buffer.  Whatever the candidate does to this
-process (numpy error settings, monkeypatched functions, ``mpmath.mp``) stays
-here: the checks below use references taken before the candidate is imported,
-and arrays travel back as plain ``numpy.ndarray`` copies.
+Nothing here decides a verdict: the oracle checks every shape, dtype and value
+on its own copies (:mod:`.candidate`), so a candidate that patches this module
+can only send other numbers, which it could have returned anyway.  Arrays are
+read through ``numpy.ndarray``'s own descriptors (a subclass's ``shape``,
+``dtype``, ``tobytes`` or ``__array__`` are never called).  A numpy scalar of the
+parameter's dtype is accepted for a 0-d parameter.  The worker's standard
+output and error go to a pipe the oracle drains as opaque bytes.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import sys
 import traceback
@@ -38,31 +42,36 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from .frames import DTYPES, FrameError, dtype_name, read_frame, write_frame
 from .loader import UsageError, accepted_options, declared_convention, load
 
-_ndarray, _generic = np.ndarray, np.generic
+_ndarray, _view, _copy_nd = np.ndarray, np.ndarray.view, np.ndarray.copy
+_SCALARS = {dt.type: dt for dt in DTYPES.values()}
 _HERE = os.path.dirname(os.path.abspath(__file__))
-SYNC = b"\n\x1eoracle-sync-%d\x1e\n"
-"""The marker written to standard output at the end of a case (see ``("sync", n)``)."""
 
 
-def _copy(a: Any) -> np.ndarray:
-    """A plain ndarray copy (subclasses dropped: the oracle must not unpickle candidate classes)."""
-    return _ndarray.copy(_ndarray.view(a, _ndarray))
+def plain(a: Any) -> np.ndarray:
+    """A plain ``numpy.ndarray`` copy of an ndarray (of any subclass), read through ndarray's own methods."""
+    return _copy_nd(_view(a, _ndarray), order="C")
 
 
-def _same(a: list, b: list) -> bool:
-    return len(a) == len(b) and all(
-        x.shape == y.shape and x.dtype == y.dtype and x.tobytes() == y.tobytes() for x, y in zip(a, b))
+def _name(obj: Any) -> str:
+    try:
+        return str(type(obj).__name__)[:100]
+    except BaseException:
+        return "object"
 
 
 def trimmed_traceback(exc: BaseException) -> str:
     """The exception formatted with the oracle's own frames removed (the candidate's frames kept)."""
-    te = traceback.TracebackException(type(exc), exc, exc.__traceback__, limit=40)
-    for link in _chain(te):
-        link.stack = traceback.StackSummary.from_list(
-            [f for f in link.stack if not os.path.abspath(f.filename).startswith(_HERE + os.sep)])
-    return "".join(te.format())[-6000:]
+    try:
+        te = traceback.TracebackException(type(exc), exc, exc.__traceback__, limit=40)
+        for link in _chain(te):
+            link.stack = traceback.StackSummary.from_list(
+                [f for f in link.stack if not os.path.abspath(f.filename).startswith(_HERE + os.sep)])
+        return "".join(te.format())[-6000:]
+    except BaseException:  # the candidate's exception may break formatting
+        return ""
 
 
 def _chain(te: traceback.TracebackException):
@@ -73,164 +82,171 @@ def _chain(te: traceback.TracebackException):
 
 def raised(exc: BaseException, where: str, step: Optional[int] = None) -> dict:
     """The description of an exception the candidate raised."""
-    return {"kind": "raised", "where": where, "step": step, "type": type(exc).__name__,
-            "message": str(exc)[:2000], "traceback": trimmed_traceback(exc),
+    try:
+        message = str(exc)[:2000]
+    except BaseException:
+        message = "(its message could not be read)"
+    return {"kind": "raised", "where": where, "step": step, "type": _name(exc), "message": message,
+            "traceback": trimmed_traceback(exc),
             "declined": isinstance(exc, NotImplementedError) and (where == "factory" or step == 1)}
 
 
-def breach(message: str, where: str = "step", step: Optional[int] = None) -> dict:
-    """The description of a protocol breach."""
-    return {"kind": "protocol", "where": where, "step": step, "message": message, "declined": False}
-
-
-def check_output(got: Any, shapes: list, dtypes: list, t: int) -> tuple[Optional[str], list]:
-    """``(problem, arrays)``: the returned arrays copied, or a message saying what is wrong with them."""
-    n = len(shapes)
-    if isinstance(got, _ndarray) or not isinstance(got, (list, tuple)):
-        return f"step {t} returned {type(got).__name__}, expected a list of {n} arrays", []
-    if len(got) != n:
-        return f"step {t} returned {len(got)} arrays for {n} parameters", []
+def convert(got: Any, shapes: list, dtypes: list) -> tuple:
+    """``(arrays, None)``: plain copies of what a step returned; or ``(None, what)`` describing why not."""
+    kind = type(got)
+    if issubclass(kind, _ndarray) or not issubclass(kind, (list, tuple)):
+        return None, {"what": "type", "type": _name(got)}
+    base = list if issubclass(kind, list) else tuple
+    items = [base.__getitem__(got, i) for i in range(base.__len__(got))]
+    if len(items) != len(shapes):
+        return None, {"what": "count", "count": len(items)}
     out = []
-    for i, (a, shape, dtype) in enumerate(zip(got, shapes, dtypes)):
-        if isinstance(a, _generic):
-            return (f"step {t} returned a numpy scalar ({type(a).__name__}) for parameter {i}, expected a numpy "
-                    "array (return a 0-d array for a 0-d parameter, e.g. np.asarray(x))"), []
-        if not isinstance(a, _ndarray):
-            return f"step {t} returned {type(a).__name__} for parameter {i}, expected a numpy array", []
-        if a.shape != shape:
-            return f"step {t} returned shape {a.shape} for parameter {i}, expected {shape}", []
-        if a.dtype != dtype:
-            return f"step {t} returned dtype {a.dtype} for parameter {i}, expected {dtype}", []
-        out.append(_copy(a))
-    return None, out
+    for i, (a, shape, dtype) in enumerate(zip(items, shapes, dtypes)):
+        kind = type(a)
+        if kind in _SCALARS:  # an exact numpy float scalar: numpy's own conversion
+            arr = np.array(a)
+            if shape != () or arr.dtype != dtype:
+                return None, {"what": "scalar", "index": i, "type": _name(a), "dtype": str(arr.dtype)}
+            out.append(arr)
+        elif issubclass(kind, np.generic):
+            return None, {"what": "scalar", "index": i, "type": _name(a), "dtype": str(np.generic.dtype.__get__(a))}
+        elif issubclass(kind, _ndarray):
+            v = _view(a, _ndarray)
+            if v.shape != shape or v.dtype != dtype:
+                return None, {"what": "array", "index": i, "shape": list(v.shape), "dtype": str(v.dtype)[:40]}
+            out.append(_copy_nd(v, order="C"))
+        else:
+            return None, {"what": "other", "index": i, "type": _name(a)}
+    return out, None
+
+
+def snapshot(a: Any, shape: tuple, dtype: np.dtype) -> Optional[np.ndarray]:
+    """A plain copy of an array the candidate was given or returned, as it is now (None: no longer one)."""
+    if not issubclass(type(a), _ndarray):
+        return None
+    v = _view(a, _ndarray)
+    return _copy_nd(v, order="C") if v.shape == shape and v.dtype == dtype else None
 
 
 class Instance:
-    """One ``step`` function of the candidate and what the audit remembers about it."""
+    """One ``step`` function of the candidate, and (when auditing) the very arrays it was given and returned."""
 
     def __init__(self, step: Callable, params: list, audit: bool) -> None:
         self.step, self.t, self.audit = step, 0, audit
         self.shapes = [p.shape for p in params]
         self.dtypes = [p.dtype for p in params]
         self.given = params
-        self.kept = [_copy(p) for p in params] if audit else []
-        self.grads: list = []  # (arrays given, copies) per step, when auditing
-        self.returned: list = []  # (arrays returned, copies) per step, when auditing
-        self.findings: list = []
+        self.grads: list = []  # the grads objects given, per step (auditing)
+        self.returned: list = []  # the objects returned, per step (auditing)
 
-    def advance(self, grads: list) -> tuple:
-        self.t += 1
-        t = self.t
-        kept = [_copy(g) for g in grads] if self.audit else None
-        try:
-            got = self.step(grads)
-        except BaseException as exc:  # SystemExit and KeyboardInterrupt are the candidate's too
-            return "error", raised(exc, "step", t)
-        problem, out = check_output(got, self.shapes, self.dtypes, t)
-        if problem:
-            return "error", breach(problem, "step", t)
+    def _now(self, arrays: list) -> list:
+        return [snapshot(a, s, d) for a, s, d in zip(arrays, self.shapes, self.dtypes)]
+
+    def run(self, stacked: list, steps: int) -> dict:
+        outs: list = [[] for _ in self.shapes]
+        after: list = []
+        for k in range(steps):
+            grads = [np.array(g[k]) for g in stacked]
+            self.t += 1
+            try:
+                got = self.step(grads)
+                arrays, what = convert(got, self.shapes, self.dtypes)
+            except BaseException as exc:  # SystemExit and KeyboardInterrupt are the candidate's too
+                return {"status": "error", "value": raised(exc, "step", self.t)}
+            if what is not None:
+                return {"status": "error", "value": dict(what, kind="returned", step=self.t)}
+            for slot, a in zip(outs, arrays):
+                slot.append(a)
+            if self.audit:
+                after.append(self._now(grads))
+                self.grads.append(grads)
+                self.returned.append(list(got))
+        value = {"outs": [np.stack(o) if o else np.empty((0,) + s, d)
+                          for o, s, d in zip(outs, self.shapes, self.dtypes)]}
         if self.audit:
-            if not _same(grads, kept):
-                self.findings.append(f"step {t} mutated the gradient arrays it was given")
-            self.grads.append((grads, kept))
-            self.returned.append((list(got), [_copy(a) for a in got]))
-        return "ok", out
+            value["grads_after"] = after
+        return {"status": "ok", "value": value}
 
-    def report(self) -> list:
-        found = list(self.findings)
-        if not _same(self.given, self.kept):
-            found.append("the factory's params were mutated by the steps (the candidate must copy them)")
-        for t, (given, kept) in enumerate(self.grads, 1):
-            if not _same(given, kept) and not any(f.startswith(f"step {t} mutated") for f in found):
-                found.append(f"the gradient arrays given to step {t} were changed later (the candidate kept them)")
-                break
-        for t, (got, kept) in enumerate(self.returned, 1):
-            if not _same([_ndarray.view(a, _ndarray) for a in got], kept):
-                found.append(f"the arrays returned by step {t} were changed by later steps (aliased to state)")
-                break
-        return found
+    def report(self) -> dict:
+        """The arrays as they are now: params given to the factory, grads given and arrays returned per step."""
+        return {"params": self._now(self.given), "grads": [self._now(g) for g in self.grads],
+                "returned": [self._now(r) for r in self.returned]}
 
 
 class Executor:
-    """Answers the worker's commands for one candidate factory (also used in-process)."""
+    """Answers the worker's requests for one candidate factory (also used in-process, ``isolation="inline"``)."""
 
     def __init__(self) -> None:
         self.factory: Optional[Callable] = None
         self.options: frozenset = frozenset()
         self.instances: dict = {}
 
-    def handle(self, msg: tuple) -> tuple:
-        verb, args = msg[0], msg[1:]
-        return getattr(self, "do_" + verb)(*args)
-
-    def do_load(self, spec: str) -> tuple:
+    def handle(self, msg: dict) -> dict:
         try:
-            self.factory = load(spec)
-            self.options = accepted_options(self.factory)
+            return getattr(self, "do_" + msg["op"])(msg)
         except UsageError as err:
-            return "usage", str(err)
-        return "ok", {"options": sorted(self.options), "convention": declared_convention(self.factory)}
+            return {"status": "usage", "value": str(err)}
 
-    def do_make(self, iid: int, params: list, hyper: dict, options: dict, audit: bool = False) -> tuple:
-        kwargs = {k: v for k, v in options.items() if k in self.options}
+    def do_load(self, msg: dict) -> dict:
+        self.factory = load(msg["spec"])
+        self.options = accepted_options(self.factory)
+        return {"status": "ok", "value": {"options": sorted(self.options),
+                                          "convention": declared_convention(self.factory)}}
+
+    def do_make(self, msg: dict) -> dict:
+        kwargs = {k: v for k, v in msg["options"].items() if k in self.options}
+        hyper, params = msg["hyper"], msg["params"]
         try:
             step = self.factory(params, lr=hyper["lr"], rho=hyper["rho"], eps=hyper["eps"], **kwargs)
+            ok = callable(step)
         except BaseException as exc:
-            return "error", raised(exc, "factory")
-        if not callable(step):
-            return "error", breach(f"the factory returned {type(step).__name__}, not a step function", "factory")
-        self.instances[iid] = Instance(step, params, audit)
-        return "ok", None
+            return {"status": "error", "value": raised(exc, "factory")}
+        if not ok:
+            return {"status": "error", "value": {"kind": "factory", "type": _name(step)}}
+        self.instances[msg["iid"]] = Instance(step, params, bool(msg.get("audit")))
+        return {"status": "ok", "value": None}
 
-    def do_step(self, iid: int, grads: list) -> tuple:
-        return self.instances[iid].advance(grads)
+    def do_run(self, msg: dict) -> dict:
+        return self.instances[msg["iid"]].run(msg["grads"], msg["steps"])
 
-    def do_run(self, iid: int, grads_list: list) -> tuple:
-        out = []
-        for grads in grads_list:
-            status, value = self.instances[iid].advance(grads)
-            if status != "ok":
-                return status, value
-            out.append(value)
-        return "ok", out
+    def do_audit(self, msg: dict) -> dict:
+        return {"status": "ok", "value": self.instances[msg["iid"]].report()}
 
-    def do_audit(self, iid: int) -> tuple:
-        return "ok", self.instances[iid].report()
+    def do_drop(self, msg: dict) -> dict:
+        self.instances.pop(msg["iid"], None)
+        return {"status": "ok", "value": None}
 
-    def do_drop(self, iid: int) -> tuple:
-        self.instances.pop(iid, None)
-        return "ok", None
-
-    def do_sync(self, n: int) -> tuple:
-        _flush()
-        os.write(1, SYNC % n)
-        return "ok", n
+    def do_sync(self, msg: dict) -> dict:
+        flush()
+        return {"status": "ok", "value": None}
 
 
-def _flush() -> None:
+def flush() -> None:
+    """Flush Python's and C's buffered standard streams (the candidate may have replaced or closed them)."""
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         try:
             stream.flush()
-        except Exception:  # the candidate may have replaced or closed them
+        except BaseException:
             pass
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):
+        pass
 
 
-def main(argv: list) -> int:
-    from multiprocessing.connection import Connection
-
-    conn = Connection(int(argv[1]))
+def serve(req: int, rep: int) -> int:
+    """Answer the oracle's frames on ``req`` with frames on ``rep`` until ``exit`` or the end of the channel."""
     executor = Executor()
     while True:
         try:
-            msg = conn.recv()
-        except (EOFError, OSError):
+            seq, msg = read_frame(req, None, max_header=1 << 62)
+        except (EOFError, OSError, FrameError):  # the oracle is gone
             return 0
-        if msg[0] == "exit":
+        if msg["op"] == "exit":
             return 0
         reply = executor.handle(msg)
-        _flush()
-        conn.send(reply)
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+        flush()
+        try:
+            write_frame(rep, seq, reply)
+        except (OSError, FrameError):
+            return 0
