@@ -195,10 +195,15 @@ def _wait_for(path: pathlib.Path, patience: float = 60.0) -> None:
 
 
 @pytest.mark.skipif(not LINUX, reason="containment of escaped processes needs Linux")
-def test_an_escaped_process_is_killed_at_case_end(hostile_dir):
-    """Double fork + setsid: the orphan is killed when the case ends; the file it writes stops growing."""
+@pytest.mark.parametrize("namespace", ["1", "0"])
+def test_an_escaped_process_is_killed_at_case_end(hostile_dir, monkeypatch, namespace):
+    """Double fork + setsid: the orphan is killed when the case ends; the file it writes stops growing.
+    With a PID namespace and without (the reaper as child subreaper)."""
+    monkeypatch.setenv("ORACLE_PID_NAMESPACE", namespace)
     c = Candidate("mutants.hostile:escapes", timeout=30)
     try:
+        if namespace == "0":
+            assert not c._worker.namespace
         c.run(P0, HYPER, {}, OpenFeed([GRADS]), 1)
         assert c.strays_killed >= 1
         marker = hostile_dir / "escaped"
@@ -211,8 +216,10 @@ def test_an_escaped_process_is_killed_at_case_end(hostile_dir):
 
 
 @pytest.mark.skipif(not LINUX, reason="the parent-death signal is Linux's")
-def test_a_worker_dies_with_its_oracle(hostile_dir):
+@pytest.mark.parametrize("namespace", ["1", "0"])
+def test_a_worker_dies_with_its_oracle(hostile_dir, monkeypatch, namespace):
     """An oracle SIGKILLed while the candidate sleeps in C: the launcher, reaper and worker all end."""
+    monkeypatch.setenv("ORACLE_PID_NAMESPACE", namespace)
     script = ("import numpy as np\nfrom oracle.conformance.candidate import Candidate, OpenFeed\n"
               "c = Candidate('mutants.hostile:sleeps_in_step', timeout=600)\n"
               "w = c._worker\nprint(w.proc.pid, w.reaper, w.worker, flush=True)\n"

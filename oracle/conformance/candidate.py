@@ -114,6 +114,7 @@ class ProcessWorker:
                 os.close(fd)
         for fd in (self.req, self.rep, out_r):
             os.set_blocking(fd, False)
+            _widen(fd)
         self.seq, self.reaper, self.worker, self.closed = 0, None, None, False
         self.output = Output()
         self.out_fd, self.out_lock, self.out_eof = out_r, threading.Lock(), False
@@ -246,6 +247,16 @@ class ProcessWorker:
             except (OSError, TimeoutError, subprocess.TimeoutExpired):
                 pass
         self.kill()
+
+
+def _widen(fd: int, size: int = 1 << 20) -> None:
+    """A 1 MiB pipe buffer where the platform allows it (fewer round trips for large arrays)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
+    except (ImportError, AttributeError, OSError):
+        pass
 
 
 _LIVE: "weakref.WeakSet[ProcessWorker]" = weakref.WeakSet()

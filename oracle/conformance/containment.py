@@ -35,7 +35,8 @@ from typing import Optional
 
 LINUX = sys.platform.startswith("linux")
 PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER = 1, 36
-CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 1 << 14, 1 << 18
 
 
 class OracleInterrupted(KeyboardInterrupt):
@@ -90,14 +91,30 @@ def die_with_parent(parent: int) -> None:
 
 
 def new_pid_namespace() -> bool:
-    """Put this process's future children in a new PID namespace (as root, else through a user namespace)."""
-    if not LINUX:
+    """Put this process's future children in a new PID namespace (as root, else through a user namespace).
+
+    ``ORACLE_PID_NAMESPACE=0`` in the environment turns it off (the fallback is then what runs).
+    """
+    if not LINUX or os.environ.get("ORACLE_PID_NAMESPACE") == "0":
         return False
     try:
         libc = _libc()
-        return any(libc.unshare(flags) == 0 for flags in (CLONE_NEWPID, CLONE_NEWUSER | CLONE_NEWPID))
+        return any(libc.unshare(flags | CLONE_NEWPID) == 0 for flags in (
+            CLONE_NEWNS, 0, CLONE_NEWUSER | CLONE_NEWNS, CLONE_NEWUSER))
     except (OSError, AttributeError):
         return False
+
+
+def own_proc() -> bool:
+    """Mount a ``/proc`` of this PID namespace (run by its init): the candidate sees no process outside it.
+
+    Only after every mount is made private in this mount namespace (a shared ``/proc``
+    mount must never propagate back to the oracle's); False when either step is refused.
+    """
+    libc = _libc()
+    if libc.mount(b"none", b"/", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None) != 0:
+        return False
+    return libc.mount(b"proc", b"/proc", b"proc", ctypes.c_ulong(MS_NOSUID | MS_NODEV | MS_NOEXEC), None) == 0
 
 
 def _parents() -> dict:
@@ -118,7 +135,17 @@ def _parents() -> dict:
 
 
 def strays(reaper: int, worker: int) -> list:
-    """Descendants of ``reaper`` that are neither ``worker`` nor one of its descendants (escaped orphans)."""
+    """Descendants of ``reaper`` that are neither ``worker`` nor one of its descendants (escaped orphans).
+
+    Orphans are reparented to the reaper itself, so its children are read first (one small
+    file where the kernel has it); ``/proc`` is walked only when there is another child.
+    """
+    try:
+        with open(f"/proc/{reaper}/task/{reaper}/children") as fh:
+            if [int(p) for p in fh.read().split()] == [worker]:
+                return []
+    except (OSError, ValueError):
+        pass
     mine = set(descendants(worker)) | {worker}
     return [p for p in descendants(reaper) if p not in mine]
 
@@ -222,13 +249,18 @@ def launch(argv: list) -> None:
     ignore_signals()
     launcher = os.getpid()
     namespace = new_pid_namespace()
+    told, tell = os.pipe()  # the reaper tells the launcher how the worker ended (init cannot die of a signal)
     reaper = os.fork()
     if reaper == 0:
+        os.close(told)
         die_with_parent(0 if namespace else launcher)
         prctl(PR_SET_CHILD_SUBREAPER, 1)
+        if namespace:
+            own_proc()
         me = os.getpid()  # 1 in a new PID namespace
         worker = os.fork()
         if worker == 0:
+            os.close(tell)
             die_with_parent(me)
             if namespace:  # its own session: kill(0, ...) reaches no one outside the namespace
                 os.setsid()
@@ -243,14 +275,22 @@ def launch(argv: list) -> None:
         hello = json.dumps({"seq": 0, "sizes": [], "body": {"namespace": namespace}}).encode()
         os.write(rep, struct.pack(">4sIQ", b"RMS1", len(hello), 0) + hello)  # frames.PREFIX, without numpy
         os.close(rep)
-        _reap_until(worker, None if namespace else me)  # a namespace dies with its init, the reaper
+        status = _reap_until(worker, None if namespace else me)  # a namespace dies with its init, the reaper
+        os.write(tell, b"%d" % status)
+        os._exit(0)
     os.close(req)
     os.close(rep)
-    _reap_until(reaper, launcher)
+    os.close(tell)
+    status = _reap_until(reaper, launcher)
+    try:
+        status = int(os.read(told, 64))
+    except ValueError:  # the reaper was killed before it could tell
+        pass
+    mirror(status)
 
 
-def _reap_until(child: int, here: Optional[int]) -> None:
-    """Reap children until ``child`` ends, kill what is left below ``here``, end as ``child`` did.
+def _reap_until(child: int, here: Optional[int]) -> int:
+    """Reap children until ``child`` ends, kill what is left below ``here``; ``child``'s wait status.
 
     ``here`` is None inside a PID namespace: ``/proc`` shows the outer namespace's pids there.
     """
@@ -264,7 +304,7 @@ def _reap_until(child: int, here: Optional[int]) -> None:
         if pid == child:
             if here is not None:
                 kill_descendants(here, patience=2.0)
-            mirror(status)
+            return status
 
 
 if __name__ == "__main__":

@@ -71,7 +71,7 @@ def _flatten(value: Any, buffers: list, depth: int = 0) -> Any:
         name = dtype_name(value.dtype)
         if name is None:
             raise FrameError(f"dtype {value.dtype} is not on the channel's whitelist")
-        buffers.append(np.ndarray.tobytes(value))
+        buffers.append(_bytes_of(np.ascontiguousarray(value)))
         return {"nd": len(buffers) - 1, "dtype": name, "shape": list(value.shape)}
     if isinstance(value, dict):
         return {str(k): _flatten(v, buffers, depth + 1) for k, v in value.items()}
@@ -82,12 +82,17 @@ def _flatten(value: Any, buffers: list, depth: int = 0) -> Any:
     raise FrameError(f"{type(value).__name__} cannot travel on the channel")
 
 
+def _bytes_of(a: np.ndarray) -> memoryview:
+    """The bytes of a C-contiguous array, without a copy."""
+    return memoryview(a.reshape(-1).view(np.uint8))
+
+
 def encode(seq: int, value: Any) -> list:
-    """The frame for ``value`` as a list of byte strings (arrays: plain ``numpy.ndarray`` of :data:`DTYPES`)."""
+    """The frame for ``value`` as a list of byte buffers (arrays: plain ``numpy.ndarray`` of :data:`DTYPES`)."""
     buffers: list = []
     body = _flatten(value, buffers)
-    header = json.dumps({"seq": seq, "sizes": [len(b) for b in buffers], "body": body}).encode()
-    return [PREFIX.pack(MAGIC, len(header), sum(len(b) for b in buffers)), header] + buffers
+    header = json.dumps({"seq": seq, "sizes": [b.nbytes for b in buffers], "body": body}).encode()
+    return [PREFIX.pack(MAGIC, len(header), sum(b.nbytes for b in buffers)) + header] + buffers
 
 
 def write_frame(fd: int, seq: int, value: Any, deadline: Optional[float] = None) -> None:
@@ -95,11 +100,10 @@ def write_frame(fd: int, seq: int, value: Any, deadline: Optional[float] = None)
     for chunk in encode(seq, value):
         view = memoryview(chunk)
         while view:
-            if deadline is not None:
-                _wait(fd, select.POLLOUT, deadline)
             try:
                 n = os.write(fd, view[: 1 << 20])
             except BlockingIOError:
+                _wait(fd, select.POLLOUT, deadline)
                 continue
             view = view[n:]
 
@@ -115,19 +119,17 @@ def _wait(fd: int, event: int, deadline: Optional[float]) -> None:
             raise TimeoutError
 
 
-def _read_exact(fd: int, n: int, deadline: Optional[float]) -> bytearray:
-    buf = bytearray(n)
-    view, got = memoryview(buf), 0
+def _read_into(fd: int, view: memoryview, deadline: Optional[float]) -> None:
+    got, n = 0, view.nbytes
     while got < n:
-        _wait(fd, select.POLLIN, deadline)
         try:
             k = os.readv(fd, [view[got:]])
         except BlockingIOError:
+            _wait(fd, select.POLLIN, deadline)
             continue
         if k == 0:
             raise EOFError("the channel closed")
         got += k
-    return buf
 
 
 def read_frame(fd: int, deadline: Optional[float], max_header: int = MAX_HEADER,
@@ -137,71 +139,90 @@ def read_frame(fd: int, deadline: Optional[float], max_header: int = MAX_HEADER,
     :class:`EOFError` when the channel is closed before a frame, :class:`TimeoutError`
     past ``deadline``, :class:`FrameError` for anything the protocol does not allow.
     """
-    return _parse(lambda n: _read_exact(fd, n, deadline), max_header, max_body)
+    return _parse(lambda view: _read_into(fd, view, deadline), max_header, max_body)
 
 
 def decode(blob: bytes, max_header: int = MAX_HEADER, max_body: int = 1 << 62) -> tuple:
     """``(seq, value)`` of a frame held in memory (the in-process worker's replies), checked as on a pipe."""
-    view, pos = memoryview(blob), [0]
+    source, pos = memoryview(blob).cast("B"), [0]
 
-    def read(n: int) -> bytearray:
-        if pos[0] + n > len(view):
+    def read_into(view: memoryview) -> None:
+        n = view.nbytes
+        if pos[0] + n > len(source):
             raise EOFError("the frame ends early")
+        view[:] = source[pos[0]: pos[0] + n]
         pos[0] += n
-        return bytearray(view[pos[0] - n: pos[0]])
 
-    return _parse(read, max_header, max_body)
+    return _parse(read_into, max_header, max_body)
 
 
-def _parse(read, max_header: int, max_body: int) -> tuple:
-    magic, hlen, blen = PREFIX.unpack(bytes(read(PREFIX.size)))
+def _read(read_into, n: int) -> bytearray:
+    buf = bytearray(n)
+    if n:
+        read_into(memoryview(buf))
+    return buf
+
+
+def _parse(read_into, max_header: int, max_body: int) -> tuple:
+    magic, hlen, blen = PREFIX.unpack(bytes(_read(read_into, PREFIX.size)))
     if magic != MAGIC:
         raise FrameError(f"a frame must start with {MAGIC!r}, got {magic!r}")
     if hlen > max_header:
         raise FrameError(f"a header of {hlen:,} bytes, more than the {max_header:,} allowed")
     if blen > max_body:
         raise FrameError(f"a body of {blen:,} bytes, more than the {max_body:,} this reply can hold")
-    header = read(hlen)
     try:
-        head = json.loads(bytes(header).decode("utf-8"))
+        head = json.loads(bytes(_read(read_into, hlen)).decode("utf-8"))
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise FrameError(f"the header is not JSON ({type(exc).__name__})") from None
     if not (isinstance(head, dict) and set(head) == {"seq", "sizes", "body"} and type(head["seq"]) is int
             and type(head["sizes"]) is list and all(type(s) is int and s >= 0 for s in head["sizes"])):
         raise FrameError("the header is not {seq, sizes, body}")
-    if sum(head["sizes"]) != blen:
+    sizes = head["sizes"]
+    if sum(sizes) != blen:
         raise FrameError("the buffer sizes do not add up to the body length")
-    body = read(blen)
-    offsets = [0]
-    for s in head["sizes"]:
-        offsets.append(offsets[-1] + s)
-    return head["seq"], _rebuild(head["body"], body, head["sizes"], offsets, 0)
+    refs: dict = {}
+    _collect(head["body"], refs, 0)
+    if sorted(refs) != list(range(len(sizes))):
+        raise FrameError("the buffers are not each named by exactly one array")
+    arrays = {}
+    for k, size in enumerate(sizes):  # each buffer read straight into a fresh array of its checked shape
+        dt, shape = refs[k]
+        if math.prod(shape) * dt.itemsize != size:
+            raise FrameError(f"an array of shape {tuple(shape)} and dtype {dt} in a buffer of {size} bytes")
+        arrays[k] = np.empty(shape, dt)
+        if size:
+            read_into(_bytes_of(arrays[k]))
+    return head["seq"], _rebuild(head["body"], arrays)
 
 
-def _rebuild(value: Any, body: bytearray, sizes: list, offsets: list, depth: int) -> Any:
+def _collect(value: Any, refs: dict, depth: int) -> None:
+    """Check every array reference of a header and note its buffer's dtype and shape in ``refs``."""
     if depth > MAX_DEPTH:
         raise FrameError("the header is nested too deeply")
     if isinstance(value, list):
-        return [_rebuild(v, body, sizes, offsets, depth + 1) for v in value]
+        for v in value:
+            _collect(v, refs, depth + 1)
+    elif isinstance(value, dict):
+        if set(value) != {"nd", "dtype", "shape"}:
+            for v in value.values():
+                _collect(v, refs, depth + 1)
+            return
+        k, name, shape = value["nd"], value["dtype"], value["shape"]
+        if type(k) is not int or k in refs:
+            raise FrameError(f"an array names buffer {str(k)[:20]} (not a number, or named twice)")
+        if type(name) is not str or name not in DTYPES:
+            raise FrameError(f"an array of dtype {str(name)[:40]!r}, not one of {', '.join(DTYPES)}")
+        if not (type(shape) is list and len(shape) <= 32 and all(type(n) is int and n >= 0 for n in shape)):
+            raise FrameError(f"an array of shape {str(shape)[:80]}")
+        refs[k] = (DTYPES[name], shape)
+
+
+def _rebuild(value: Any, arrays: dict) -> Any:
+    if isinstance(value, list):
+        return [_rebuild(v, arrays) for v in value]
     if isinstance(value, dict):
         if set(value) == {"nd", "dtype", "shape"}:
-            return _array(value, body, sizes, offsets)
-        return {k: _rebuild(v, body, sizes, offsets, depth + 1) for k, v in value.items()}
+            return arrays[value["nd"]]
+        return {k: _rebuild(v, arrays) for k, v in value.items()}
     return value
-
-
-def _array(ref: dict, body: bytearray, sizes: list, offsets: list) -> np.ndarray:
-    k, name, shape = ref["nd"], ref["dtype"], ref["shape"]
-    if not (type(k) is int and 0 <= k < len(sizes)):
-        raise FrameError(f"an array names buffer {k!r} of {len(sizes)}")
-    if type(name) is not str or name not in DTYPES:
-        raise FrameError(f"an array of dtype {str(name)[:40]!r}, not one of {', '.join(DTYPES)}")
-    if not (type(shape) is list and len(shape) <= 32 and all(type(n) is int and n >= 0 for n in shape)):
-        raise FrameError(f"an array of shape {str(shape)[:80]}")
-    dt = DTYPES[name]
-    if math.prod(shape) * dt.itemsize != sizes[k]:
-        raise FrameError(f"an array of shape {tuple(shape)} and dtype {name} in a buffer of {sizes[k]} bytes")
-    count = math.prod(shape)
-    if count == 0:
-        return np.empty(shape, dt)
-    return np.frombuffer(body, dtype=dt, count=count, offset=offsets[k]).reshape(shape).copy()

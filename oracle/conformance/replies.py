@@ -100,7 +100,7 @@ class Record:
                 return None
         if self.audit and not _rows(value.get("grads_after"), n):
             return None
-        return [[np.array(a[t]) for a in value["outs"]] for t in range(n)]
+        return [[a[t, ...] for a in value["outs"]] for t in range(n)]  # views of arrays this process owns
 
     def note(self, grads_list: list, value: dict, out: list) -> None:
         for g, after, o in zip(grads_list, value["grads_after"], out):

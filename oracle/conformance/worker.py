@@ -229,9 +229,14 @@ def flush() -> None:
         except BaseException:
             pass
     try:
-        ctypes.CDLL(None).fflush(None)
+        if not _LIBC:
+            _LIBC.append(ctypes.CDLL(None))
+        _LIBC[0].fflush(None)
     except (OSError, AttributeError):
         pass
+
+
+_LIBC: list = []
 
 
 def serve(req: int, rep: int) -> int:
