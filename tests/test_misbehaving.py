@@ -35,7 +35,7 @@ def _workers() -> list:
     for pid in os.listdir("/proc"):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                if b"oracle.conformance.worker" not in fh.read():
+                if b"oracle.conformance.containment" not in fh.read():
                     continue
             with open(f"/proc/{pid}/status") as fh:
                 parent = next(int(line.split()[1]) for line in fh if line.startswith("PPid:"))

@@ -1,6 +1,6 @@
 """Keeping a candidate's processes in and the oracle's process out of reach (see docs/isolation.md).
 
-The worker runs under a *launcher* (:func:`oracle.conformance.worker.main`):
+The worker runs under a *launcher* (``python -m oracle.conformance.containment``, :func:`launch`):
 the oracle starts the launcher in a new session; the launcher is killed with
 SIGKILL when the oracle dies (``PR_SET_PDEATHSIG``), moves its children into a
 new PID namespace when the kernel allows it (:func:`new_pid_namespace`: as root,
