@@ -58,8 +58,8 @@ def _same(a: list, b: list) -> bool:
 
 # -- the channel ------------------------------------------------------------------------------------
 def test_the_oracle_side_never_unpickles():
-    """candidate.py, replies.py and frames.py import neither pickle nor multiprocessing (read from the source)."""
-    for name in ("candidate", "replies", "frames", "containment"):
+    """The isolation layer imports neither pickle nor multiprocessing (read from the source)."""
+    for name in ("candidate", "replies", "frames", "containment", "worker"):
         tree = ast.parse((TESTS.parent / "oracle" / "conformance" / f"{name}.py").read_text())
         imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
