@@ -6,6 +6,7 @@ subprocess (killed with SIGKILL; stopped with SIGTERM in a pytest session), whic
 """
 
 import ast
+import json
 import os
 import pathlib
 import re
@@ -304,12 +305,13 @@ def _containment_processes(marker: str) -> list:
 @pytest.mark.skipif(not LINUX, reason="signals and /proc are Linux's")
 def test_sigterm_to_the_oracle_ends_the_run_with_a_summary(hostile_dir):
     """A SIGTERM during a case (from a candidate that could reach the oracle) ends pytest as interrupted,
-    with its summary, exit status 2 (not a silent 143), and no worker left."""
+    with its summary, exit status 2 (not a silent 143), an 'interrupted' certificate, and no worker left."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TESTS)] + sys.path))
     session = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:xdist",
          "--optimizer=mutants.hostile:sleeps_in_step",
-         "--convention=seed", "--dtype=float64", "--oracle-profile=quick", "-k", "inputs_not_mutated"],
+         "--convention=seed", "--dtype=float64", "--oracle-profile=quick", "-k", "inputs_not_mutated",
+         f"--certificate={hostile_dir / 'cert.json'}"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=hostile_dir)
     try:
         _wait_for(hostile_dir / "sleeping", 120)
@@ -321,4 +323,5 @@ def test_sigterm_to_the_oracle_ends_the_run_with_a_summary(hostile_dir):
     assert session.returncode == 2, text[-3000:]
     assert "the oracle received SIGTERM" in text and "INTERNALERROR" not in text
     assert re.fullmatch(r"=+ .* in [0-9.]+s( \(.*\))? =+", text.rstrip().splitlines()[-1]), text[-3000:]
+    assert json.loads((hostile_dir / "cert.json").read_text())["verdict"] == "interrupted"
     assert not _containment_processes(str(hostile_dir))
