@@ -19,6 +19,10 @@ The candidate protocol (fixed)::
 Modules (one job each):
 
 ``candidate``   load ``MODULE:ATTR``, read the signature, call the candidate safely
+``frames``      the data-only channel to the worker (JSON header, raw buffers of whitelisted dtypes)
+``replies``     what the worker answers, checked; the verdict checks (outputs, hygiene audit) on copies
+``containment`` launcher, reaper (PID namespace, subreaper), parent-death signals; SIGTERM -> interrupted
+``worker``      the worker process: calls the candidate, reports raw data
 ``builtin``     the package's own float implementations as protocol factories
 ``cases``       the reference cases (docs example, open-loop streams, quadratic, regimes)
 ``golden_replay`` the golden files' trajectories as cases
