@@ -245,7 +245,9 @@ class Convention:
         if self.eps_placement_with_momentum not in ("same", "inside", "outside"):
             raise ValueError("eps_placement_with_momentum must be 'same', 'inside' or 'outside', "
                              f"got {self.eps_placement_with_momentum!r}")
-        object.__setattr__(self, "hyperparameters", rounding_mode(rounded_names(self.hyperparameters)))
+        rounded = rounded_names(self.hyperparameters)  # parsed once, held (``rounded``, ``exact``)
+        object.__setattr__(self, "hyperparameters", rounding_mode(rounded))
+        self.__dict__["_rounded"], self.__dict__["_exact"] = rounded, {}
         for flag in _FLAGS:
             if not isinstance(getattr(self, flag), bool):
                 raise ValueError(f"{flag} must be a bool, got {getattr(self, flag)!r}")
@@ -271,12 +273,18 @@ class Convention:
 
     def exact(self, field: str) -> Fraction:
         """The exact value of a hyperparameter, after the ``hyperparameters`` rounding."""
-        if field not in HYPERPARAMETERS:
-            raise ValueError(f"field must be one of {HYPERPARAMETERS}, got {field!r}")
-        value = to_fraction(getattr(self, field), field)
-        if field in rounded_names(self.hyperparameters):
-            value = round_to_float32(value)
-        return value
+        held = self.__dict__["_exact"]  # computed on first use, once per field
+        if field not in held:
+            if field not in HYPERPARAMETERS:
+                raise ValueError(f"field must be one of {HYPERPARAMETERS}, got {field!r}")
+            value = to_fraction(getattr(self, field), field)
+            held[field] = round_to_float32(value) if field in self.rounded else value
+        return held[field]
+
+    @property
+    def rounded(self) -> frozenset:
+        """The hyperparameters rounded to float32 before use (``hyperparameters``, parsed)."""
+        return self.__dict__["_rounded"]
 
     @property
     def has_momentum(self) -> bool:

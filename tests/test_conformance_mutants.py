@@ -1,9 +1,12 @@
 """The suite's teeth: every catalogued wrong RMSProp is rejected with a plausible cause, every correct one accepted.
 
-Each case runs an inner pytest session (``pytester``, in process) of the
-plugin: ``pytest --optimizer=mutants.wrong:<name> --convention=<preset>``.  The
-reference cache of :mod:`oracle.conformance.reference` lives in this process,
-so the sessions share references.
+Each entry is judged by :func:`oracle.conformance.judge.judge`: the suite's own
+tests as direct calls (the candidate in its worker process), with the
+catalogue's pytest arguments (``--dtype``, ``-k``) and ``-x``: the first failing
+test must be a failure (never an oracle error) whose diagnosis names the
+expected cause.  That the judge is the pytest session is tested in
+``tests/test_plugin.py`` (same tests, same outcomes); one real session below
+shows a mutant's failure as a user sees it.
 """
 
 import pytest
@@ -11,49 +14,41 @@ import pytest
 import mutants.right
 import mutants.wrong
 from mutants import CORRECT, MUTANTS
-from oracle.conformance import reference  # noqa: F401  (keeps the reference cache across inner sessions)
+from oracle.conformance.judge import judge, options_from_argv
 
 pytest_plugins = ["pytester"]
 
-# pytester's in-process sessions drop the modules they import afterwards; numpy (and torch)
-# cannot be imported twice, so everything the inner sessions need is imported here first.
-import numpy  # noqa: E402,F401
-import hypothesis  # noqa: E402,F401
-
-import oracle.conformance.suite  # noqa: E402,F401
-from oracle.conformance import fingerprint, generated, grading, hygiene, metamorphic, mistakes  # noqa: E402,F401
-from oracle.engines import interval  # noqa: E402,F401
-
-try:
-    import torch  # noqa: F401
-except ImportError:  # pragma: no cover - torch is optional
-    torch = None
-
-
-def _inner(pytester, spec, convention, *extra):
-    return pytester.runpytest_inprocess(
-        f"--optimizer={spec}", f"--convention={convention}", "--oracle-profile=quick", "-p", "no:cacheprovider",
-        "-q", *extra)
-
 
 @pytest.mark.parametrize("name", sorted(MUTANTS))
-def test_mutant_rejected_with_cause(pytester, name):
-    """The suite fails the mutant, names the expected cause, and never crashes (no INTERNALERROR)."""
+def test_mutant_rejected_with_cause(name):
+    """The suite fails the mutant, names the expected cause, and the oracle never errs."""
     convention, cause, extra = MUTANTS[name]
-    result = _inner(pytester, f"mutants.wrong:{name}", convention, "-x", *extra)
-    out = result.stdout.str()
-    assert "INTERNALERROR" not in out + result.stderr.str()
-    assert result.ret == pytest.ExitCode.TESTS_FAILED, out[-3000:]
-    assert cause in out, out[-3000:]
+    j = judge(f"mutants.wrong:{name}", convention=convention, oracle_profile="quick",
+              **options_from_argv(["-x", *extra]))
+    assert j.failures, j.summary()
+    first = j.failures[0]
+    assert first.status == "failed", first.detail
+    assert cause in first.detail, first.detail
+    assert j.verdict == "failed"
 
 
 @pytest.mark.parametrize("name", sorted(CORRECT))
-def test_correct_variant_accepted(pytester, name):
+def test_correct_variant_accepted(name):
     """A correct implementation in another style passes every test of the suite."""
-    result = _inner(pytester, f"mutants.right:{name}", CORRECT[name])
+    j = judge(f"mutants.right:{name}", convention=CORRECT[name], oracle_profile="quick")
+    assert j.verdict == "certified", j.summary()
+    assert j.ledger.targets[f"mutants.right:{name}"]["convention"] == CORRECT[name]
+    assert {o.status for o in j.outcomes} <= {"passed", "skipped"}
+
+
+def test_a_mutant_fails_a_real_session_with_its_cause(pytester):
+    """In a pytest session (-x) the mutant's failure prints the diagnosis and the run exits 1."""
+    result = pytester.runpytest_inprocess("--optimizer=mutants.wrong:no_sqrt", "--convention=seed", "--dtype=float64",
+                                          "--oracle-profile=quick", "-p", "no:cacheprovider", "-x")
     out = result.stdout.str()
-    assert result.ret == pytest.ExitCode.OK, out[-3000:]
-    assert "CERTIFIED against " + CORRECT[name] in out
+    assert "INTERNALERROR" not in out + result.stderr.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, out[-3000:]
+    assert MUTANTS["no_sqrt"][1] in out and "verdict: FAILED" in out
 
 
 def test_catalogue_is_large_and_has_subtle_mutants():

@@ -40,7 +40,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from ..conventions import HYPERPARAMETERS, PRESET_NAMES, Convention, parse, preset, rounded_names, rounding_mode
+from ..conventions import HYPERPARAMETERS, PRESET_NAMES, Convention, parse, preset, rounding_mode
 from .candidate import Candidate, CandidateError, Declined
 from .cases import Case, arr
 from .grading import grade
@@ -100,7 +100,7 @@ def convention_of(answers: dict) -> Convention:
 def answers_of(conv: Convention, asked: set) -> dict:
     """A convention's answers to the questions that were asked."""
     out: dict = {"eps_placement": conv.eps_placement, "v0": int(conv.exact("v0"))}
-    names = rounded_names(conv.hyperparameters)
+    names = conv.rounded
     for n in ("lr", "rho", "eps", "momentum", "weight_decay"):
         out["round_" + n] = n in names
     out["eps_placement_with_momentum"] = conv.eps_placement_with_momentum
@@ -274,7 +274,7 @@ def _determined(closest: str, hypotheses: list, asked: set, runs: _Runs, probes:
     mine = answers_of(base, asked)
     best = min(hypotheses, key=lambda h: sum(mine.get(k) != v for k, v in h.items()))
     fields = {k: v for k, v in best.items() if not k.startswith("round_")}
-    rounded = set(rounded_names(base.hyperparameters))
+    rounded = set(base.rounded)
     for n in ("lr", "rho", "eps", "momentum", "weight_decay"):
         if "round_" + n in best:
             (rounded.add if best["round_" + n] else rounded.discard)(n)

@@ -30,7 +30,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..algorithm import RMSPROP, Stages, simulate
-from ..conventions import HYPERPARAMETERS, Convention, rounded_names, rounding_mode
+from ..conventions import HYPERPARAMETERS, Convention, rounding_mode
 from ..engines.floating import FloatArith
 from .cases import Case
 from .reference import Reference, followed
@@ -122,7 +122,7 @@ def _eps_flipped_with_momentum(conv: Convention) -> Convention:
 
 
 def _rounded(names: Callable[[frozenset], frozenset]) -> Callable[[Convention], Convention]:
-    return lambda conv: conv.replace(hyperparameters=rounding_mode(names(rounded_names(conv.hyperparameters))))
+    return lambda conv: conv.replace(hyperparameters=rounding_mode(names(conv.rounded)))
 
 
 def catalogue(conv: Convention, reset_at: int = 1) -> list[Mistake]:
