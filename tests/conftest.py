@@ -1,5 +1,8 @@
 """Test configuration: hypothesis profiles and the --run-slow option.
 
+The fixture ``run_session`` runs a real pytest session in this process, for the few tests
+that need one (the oracle's conclusions are tested through :mod:`oracle.conformance.judge`).
+
 Profiles: ``default`` and ``ci`` (derandomized: the same examples every run, so no
 test is flaky), ``random`` (fresh examples each run, for exploring) and ``thorough``
 (400 examples); choose with ``HYPOTHESIS_PROFILE=thorough``.  Long runs are marked ``slow`` and run only
@@ -7,6 +10,7 @@ with ``--run-slow``.
 """
 
 import os
+import time
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -33,3 +37,24 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def run_session(tmp_path, monkeypatch, capsys):
+    """``run_session(*args)``: a pytest session run in this process from an empty directory, as a user runs
+    one (``pytest.RunResult``: ``ret``, ``stdout``, ``stderr``, ``assert_outcomes``).
+
+    Unlike pytester's in-process runs it unloads no module afterwards (numpy, numba and torch cannot be
+    loaded twice), so nothing has to be imported beforehand.
+    """
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")  # no configuration from the directories above
+
+    def run(*args: str) -> pytest.RunResult:
+        monkeypatch.chdir(tmp_path)
+        capsys.readouterr()
+        start = time.monotonic()
+        ret = pytest.main([*map(str, args), "-p", "no:cacheprovider"])
+        out, err = capsys.readouterr()
+        return pytest.RunResult(ret, out.splitlines(), err.splitlines(), time.monotonic() - start)
+
+    return run

@@ -16,8 +16,6 @@ import mutants.wrong
 from mutants import CORRECT, MUTANTS
 from oracle.conformance.judge import judge, options_from_argv
 
-pytest_plugins = ["pytester"]
-
 
 @pytest.mark.parametrize("name", sorted(MUTANTS))
 def test_mutant_rejected_with_cause(name):
@@ -41,10 +39,10 @@ def test_correct_variant_accepted(name):
     assert {o.status for o in j.outcomes} <= {"passed", "skipped"}
 
 
-def test_a_mutant_fails_a_real_session_with_its_cause(pytester):
+def test_a_mutant_fails_a_real_session_with_its_cause(run_session):
     """In a pytest session (-x) the mutant's failure prints the diagnosis and the run exits 1."""
-    result = pytester.runpytest_inprocess("--optimizer=mutants.wrong:no_sqrt", "--convention=seed", "--dtype=float64",
-                                          "--oracle-profile=quick", "-p", "no:cacheprovider", "-x")
+    result = run_session("--optimizer=mutants.wrong:no_sqrt", "--convention=seed", "--dtype=float64",
+                         "--oracle-profile=quick", "-x")
     out = result.stdout.str()
     assert "INTERNALERROR" not in out + result.stderr.str()
     assert result.ret == pytest.ExitCode.TESTS_FAILED, out[-3000:]

@@ -1,31 +1,26 @@
-"""The pytest plugin and ``python -m oracle certify``: options, usage errors, header, certificate."""
+"""The pytest plugin and ``python -m oracle certify``: options, usage errors, header, certificate.
+
+What the suite concludes is tested through the judge (:mod:`oracle.conformance.judge`, the
+suite's tests as direct calls); a real pytest session is run only for what only a session
+shows: that the judge *is* the session (same tests, same outcomes, same certificate), the
+header, exit statuses, usage errors as pytest reports them, the rerun command, xdist, and
+the ``certify`` command.
+"""
 
 import json
 import os
+import shlex
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 import pytest
 
-pytest_plugins = ["pytester"]
+from oracle.conformance.judge import judge
+from oracle.conformance.loader import UsageError
+from oracle.conformance.session import Session
 
-# pytester's in-process sessions drop the modules they import afterwards; numpy (and torch)
-# cannot be imported twice, so everything the inner sessions need is imported here first.
-import numpy  # noqa: E402,F401
-import hypothesis  # noqa: E402,F401
-
-import mutants.right  # noqa: E402,F401
-import mutants.wrong  # noqa: E402,F401
-import oracle.conformance.suite  # noqa: E402,F401
-from oracle.conformance import fingerprint, generated, grading, hygiene, metamorphic, mistakes  # noqa: E402,F401
-from oracle.engines import interval  # noqa: E402,F401
-
-try:
-    import torch  # noqa: F401
-except ImportError:  # pragma: no cover - torch is optional
-    torch = None
-
-QUICK = ("--oracle-profile=quick", "-p", "no:cacheprovider")
+QUICK = ("--oracle-profile=quick",)
 
 
 def test_plugin_module_imports_nothing_heavy():
@@ -36,49 +31,88 @@ def test_plugin_module_imports_nothing_heavy():
     assert out.strip() == "[]"
 
 
-def test_unrelated_session_unchanged(pytester):
+def test_unrelated_session_unchanged(run_session, tmp_path):
     """Without --optimizer the plugin adds no tests and no summary to another project's session."""
-    pytester.makepyfile(test_other="def test_one():\n    assert 1 + 1 == 2\n")
-    result = pytester.runpytest_inprocess(*QUICK)
+    (tmp_path / "test_other.py").write_text("def test_one():\n    assert 1 + 1 == 2\n")
+    result = run_session(*QUICK)
     result.assert_outcomes(passed=1)
     assert "RMSProp conformance" not in result.stdout.str()
 
 
-@pytest.mark.parametrize("spec, message", [
+BAD_OPTIMIZERS = [
     ("nosuchmodule_xyz:make", "no module named 'nosuchmodule_xyz'"),
     ("oracle.conformance.builtin:pytorc", "has no attribute 'pytorc'; did you mean: pytorch?"),
     ("oracle.conformance.plugin:SUITE", "'oracle.conformance.plugin:SUITE' is not callable: it is a str"),
     ("no_colon", "optimizer must look like MODULE:ATTR"),
     ("oracle.conformance.sute:make", "did you mean: oracle.conformance.suite"),
     ("mutants.broken_module:make", "importing 'mutants.broken_module' failed: RuntimeError: broken on import"),
-])
-def test_bad_optimizer_is_a_usage_error(pytester, spec, message):
-    """A bad MODULE:ATTR is a usage error (exit 4) with the reason, not a traceback."""
-    result = pytester.runpytest_inprocess(f"--optimizer={spec}", *QUICK)
+]
+BAD_OPTIONS = [
+    ("--case-timeout=inf", "--case-timeout must be a finite number of seconds > 0, got 'inf'"),
+    ("--case-timeout=-1", "--case-timeout must be a finite number of seconds > 0, got '-1'"),
+    ("--case-timeout=soon", "--case-timeout must be a finite number of seconds > 0, got 'soon'"),
+    ("--dtype=float64,float64", "--dtype must be a comma-separated subset of float64,float32,float16, got "
+                                "'float64,float64'"),
+    ("--dtype=", "--dtype must be a comma-separated subset of float64,float32,float16, got ''"),
+    ("--dtype=float8", "--dtype must be a comma-separated subset of float64,float32,float16, got 'float8'"),
+    ("--convention=pytorh", "--convention: convention spec 'pytorh': unknown preset 'pytorh' (did you mean 'pytorch'?)"),
+    ("--convention=pytorch,lr=0.1", "--convention: lr is set by each case of the suite and cannot be fixed"),
+    ("--oracle-profile=huge", "--oracle-profile must be one of quick, default, thorough, got 'huge'"),
+    ("--hyperparameters=bf16", "--hyperparameters must be one of exact, float32, float32_lr, auto, got 'bf16'"),
+    ("--isolation=docker", "--isolation must be one of process, inline, got 'docker'"),
+    ("--workers=0", "--workers must be a positive integer, got '0'"),
+]
+
+
+@pytest.mark.parametrize("spec, message", BAD_OPTIMIZERS)
+def test_bad_optimizer_is_refused_with_the_reason(spec, message):
+    """A bad MODULE:ATTR is refused (UsageError) with the reason; the plugin turns it into a usage error."""
+    with pytest.raises(UsageError) as err:
+        Session({"optimizer": spec})
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize("option, message", BAD_OPTIONS)
+def test_bad_option_is_refused_naming_it(option, message):
+    """A bad option value is refused with a message that names the option and echoes the value."""
+    name, _, value = option[2:].partition("=")
+    with pytest.raises(ValueError) as err:
+        Session({"optimizer": "oracle.conformance.builtin:seed", name.replace("-", "_"): value})
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize("args, message", [(("--optimizer=mutants.broken_module:make",), BAD_OPTIMIZERS[-1][1]),
+                                           (("--optimizer=oracle.conformance.builtin:seed", "--dtype=float8"),
+                                            BAD_OPTIONS[5][1])])
+def test_usage_errors_exit_4_with_one_line(run_session, args, message):
+    """In a session a bad optimizer or option is a usage error (exit 4): the message, no traceback."""
+    result = run_session(*args, *QUICK)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert message in result.stderr.str()
     assert "Traceback" not in result.stderr.str()
 
 
-def test_bad_dtype_echoes_value(pytester):
-    """An unknown dtype is a usage error echoing the value."""
-    result = pytester.runpytest_inprocess("--optimizer=oracle.conformance.builtin:seed", "--dtype=float8", *QUICK)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert "--dtype must be a comma-separated subset of float64,float32,float16, got 'float8'" in result.stderr.str()
-
-
-def test_certificate_json(pytester, tmp_path):
-    """--certificate writes candidate, versions, convention, dtypes, counts, LRE/ULP statistics, platform."""
-    path = tmp_path / "cert.json"
-    result = pytester.runpytest_inprocess("--optimizer=oracle.conformance.builtin:keras", "--dtype=float64,float32",
-                                          f"--certificate={path}", *QUICK)
-    assert result.ret == pytest.ExitCode.OK
-    cert = json.loads(path.read_text())
+def test_judge_is_the_pytest_session(run_session, tmp_path):
+    """A plugin session and the judge run the same tests with the same outcomes and write the same certificate:
+    candidate, versions, convention, dtypes, counts, LRE/ULP statistics, platform."""
+    path, xml = tmp_path / "cert.json", tmp_path / "junit.xml"
+    result = run_session("--optimizer=oracle.conformance.builtin:keras", "--dtype=float64", f"--certificate={path}",
+                         f"--junitxml={xml}", *QUICK)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()[-2000:]
+    ran = {case.get("name"): "failed" if case.find("failure") is not None or case.find("error") is not None else
+           "skipped" if case.find("skipped") is not None else "passed" for case in ET.parse(xml).iter("testcase")}
+    j = judge("oracle.conformance.builtin:keras", dtype="float64", oracle_profile="quick")
+    assert ran == {o.nodeid: {"passed": "passed", "failed": "failed"}.get(o.status, "skipped") for o in j.outcomes}
+    cert, mine = json.loads(path.read_text()), j.certificate()
+    assert cert["verdict"] == mine["verdict"] == "certified"
+    assert cert["pytest"] == mine["pytest"] and cert["candidates"][0].keys() == mine["candidates"][0].keys()
+    for key in ("candidate", "verdict", "convention", "how", "fingerprint", "counts", "dtypes", "not_checked"):
+        assert cert["candidates"][0][key] == mine["candidates"][0][key], key
     (cand,) = cert["candidates"]
     assert cand["candidate"] == "oracle.conformance.builtin:keras"
     assert cand["verdict"] == "certified" and cand["convention"] == "keras"
     assert cand["fingerprint"].startswith("follows keras")
-    assert set(cand["dtypes"]) >= {"float64", "float32"}
+    assert set(cand["dtypes"]) >= {"float64"}
     f64 = cand["dtypes"]["float64"]
     assert f64["failed"] == 0 and f64["passed"] > 10 and f64["worst_fraction_of_bound"] <= 1
     # every element of the large case is graded: elements near 0 have a low LRE within the bound
@@ -86,66 +120,79 @@ def test_certificate_json(pytester, tmp_path):
     assert cert["versions"]["rmsprop-oracle"] and cert["platform"]["machine"]
 
 
-def test_header_reports_fingerprint_and_rounding(pytester):
+def test_fingerprint_identifies_rounding_under_auto():
     """auto identifies float32 hyperparameters; --hyperparameters=auto then certifies against the preset so rounded."""
-    result = pytester.runpytest_inprocess("--optimizer=mutants.wrong:float32_hyperparameters", "--dtype=float64",
-                                          "--hyperparameters=auto", *QUICK)
-    out = result.stdout.str()
+    j = judge("mutants.wrong:float32_hyperparameters", dtype="float64", hyperparameters="auto",
+              oracle_profile="quick")
     # the factory accepts momentum, centered and weight_decay (coupled): of the presets agreeing on the
     # probes, mxnet is the first with all three options
-    assert ("candidate mutants.wrong:float32_hyperparameters: certifying against mxnet,float32=all "
-            "(identified by probes)") in out
-    assert "fingerprint: follows mxnet,float32=all (probed in float64; presets agreeing on every probe: " in out
-    assert "mutants.wrong:float32_hyperparameters: CERTIFIED against mxnet,float32=all" in out
-    assert result.ret == pytest.ExitCode.OK, out[-2000:]
+    info = j.ledger.targets["mutants.wrong:float32_hyperparameters"]
+    assert (info["convention"], info["how"]) == ("mxnet,float32=all", "identified by probes")
+    assert info["fingerprint"].startswith("follows mxnet,float32=all (probed in float64; presets agreeing on "
+                                          "every probe: ")
+    assert "mutants.wrong:float32_hyperparameters: CERTIFIED against mxnet,float32=all" in j.summary()
+    assert j.verdict == "certified", j.summary()
 
 
-def test_auto_never_guesses(pytester):
+def test_auto_never_guesses():
     """Without --hyperparameters=auto the same candidate agrees with no preset: the fingerprint fails and names the spec."""
-    result = pytester.runpytest_inprocess("--optimizer=mutants.wrong:float32_hyperparameters", "--dtype=float64",
-                                          *QUICK)
-    out = result.stdout.str()
-    assert "no preset agrees with every probe (probed in float64); closest preset: paddle (differs on lr-rounding" in out
-    assert "the probes determine --convention=paddle,float32=all" in out
-    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    j = judge("mutants.wrong:float32_hyperparameters", dtype="float64", oracle_profile="quick")
+    (fp,) = [o for o in j.outcomes if o.test == "fingerprint"]
+    assert fp.status == "failed"
+    assert "no preset agrees with every probe (probed in float64); closest preset: paddle (differs on lr-rounding" \
+        in fp.detail
+    assert "the probes determine --convention=paddle,float32=all" in fp.detail
+    assert j.verdict == "failed"
 
 
-def test_no_match_names_closest(pytester):
+def test_no_match_names_closest():
     """A candidate matching no preset is reported as such, with the closest preset, and fails; nothing else runs."""
-    result = pytester.runpytest_inprocess("--optimizer=mutants.wrong:ascent", "--dtype=float64", *QUICK)
-    out = result.stdout.str()
-    assert "no preset agrees with every probe (probed in float64); closest preset: pytorch (differs on eps-and-v0" in out
-    assert "no convention agrees with the candidate on the probes" in out
-    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    j = judge("mutants.wrong:ascent", dtype="float64", oracle_profile="quick")
+    text = j.summary()
+    assert "no preset agrees with every probe (probed in float64); closest preset: pytorch (differs on eps-and-v0" \
+        in text
+    assert "no convention agrees with the candidate on the probes" in text
+    assert {o.status for o in j.outcomes if o.test != "fingerprint" and not o.test.startswith("hygiene")} == \
+        {"skipped"}
+    assert j.verdict == "failed"
 
 
-def test_explicit_convention_runs_no_fingerprint(pytester):
-    """With --convention=SPEC the header says what is certified against and no fingerprint test exists."""
-    result = pytester.runpytest_inprocess("--optimizer=oracle.conformance.builtin:pytorch", "--dtype=float32",
-                                          "--convention=pytorch,v0=0", *QUICK)
+def test_header_of_an_explicit_convention_and_no_fingerprint_test(run_session):
+    """With --convention=SPEC the header says what is certified against and no fingerprint test is collected."""
+    result = run_session("--optimizer=oracle.conformance.builtin:pytorch", "--dtype=float32",
+                                          "--convention=pytorch,v0=0", "--collect-only", *QUICK)
     out = result.stdout.str()
-    assert "certifying against pytorch (given by --convention)" in out
-    assert "test_fingerprint" not in out and "fingerprint:" not in out
+    assert "rmsprop-oracle conformance: profile quick, dtypes float32, isolation process, case timeout 60 s" in out
+    assert "candidate oracle.conformance.builtin:pytorch: certifying against pytorch (given by --convention)" in out
+    assert "test_hygiene" in out and "test_fingerprint" not in out and "fingerprint:" not in out
     assert result.ret == pytest.ExitCode.OK, out[-2000:]
 
 
-def test_torch_certified_under_its_convention(pytester):
-    """torch.optim.RMSprop (the adapter) is identified as pytorch and certified in every dtype."""
-    if torch is None:
-        pytest.skip("torch is not installed (pip install 'rmsprop-oracle[torch]')")
-    result = pytester.runpytest_inprocess("--optimizer=oracle.adapters.torch:rmsprop", *QUICK)
-    out = result.stdout.str()
-    assert "follows pytorch" in out
-    assert result.ret == pytest.ExitCode.OK, out[-3000:]
+def test_torch_identified_as_pytorch():
+    """torch.optim.RMSprop (the adapter) is identified as pytorch by the probes in every dtype (it is certified
+    under that convention in tests/test_adapters_torch.py)."""
+    pytest.importorskip("torch")
+    j = judge("oracle.adapters.torch:rmsprop", oracle_profile="quick", keyword="test_fingerprint")
+    (fp,) = j.outcomes
+    assert fp.status == "passed", fp.detail
+    assert fp.detail.startswith("follows pytorch (probed in float64, float32, float16")
 
 
-def test_cli_certify(tmp_path):
+def test_inline_isolation_gives_the_same_verdict():
+    """--isolation=inline runs the candidate in the oracle's process (for pdb) with the same verdict."""
+    j = judge("oracle.conformance.builtin:seed", isolation="inline", convention="seed", dtype="float32",
+              oracle_profile="quick")
+    assert j.verdict == "certified", j.summary()
+    assert j.ledger.options["isolation"] == "inline"
+
+
+def test_cli_certify(tmp_path, capsys):
     """python -m oracle certify --json prints only the JSON certificate; a bad spec is a usage error (exit 2)."""
+    from oracle.cli import main
+
+    assert main(["certify", "oracle.conformance.builtin:sed"]) == 2
+    assert "has no attribute 'sed'; did you mean: seed?" in capsys.readouterr().err
     env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.abspath(__file__)))
-    bad = subprocess.run([sys.executable, "-m", "oracle", "certify", "oracle.conformance.builtin:sed"],
-                         capture_output=True, text=True, cwd=tmp_path, env=env)
-    assert bad.returncode == 2
-    assert "has no attribute 'sed'; did you mean: seed?" in bad.stderr
     good = subprocess.run([sys.executable, "-m", "oracle", "certify", "oracle.conformance.builtin:seed",
                            "--dtype=float32", "--oracle-profile=quick", "--json"], capture_output=True, text=True,
                           cwd=tmp_path, env=env)
@@ -157,35 +204,13 @@ def test_cli_certify(tmp_path):
     assert not list(tmp_path.glob("*.json"))
 
 
-@pytest.mark.parametrize("option, message", [
-    ("--case-timeout=inf", "--case-timeout must be a finite number of seconds > 0, got 'inf'"),
-    ("--case-timeout=-1", "--case-timeout must be a finite number of seconds > 0, got '-1'"),
-    ("--case-timeout=soon", "--case-timeout must be a finite number of seconds > 0, got 'soon'"),
-    ("--dtype=float64,float64", "--dtype must be a comma-separated subset of float64,float32,float16, got "
-                                "'float64,float64'"),
-    ("--dtype=", "--dtype must be a comma-separated subset of float64,float32,float16, got ''"),
-    ("--convention=pytorh", "--convention: convention spec 'pytorh': unknown preset 'pytorh' (did you mean 'pytorch'?)"),
-    ("--convention=pytorch,lr=0.1", "--convention: lr is set by each case of the suite and cannot be fixed"),
-    ("--oracle-profile=huge", "--oracle-profile must be one of quick, default, thorough, got 'huge'"),
-    ("--hyperparameters=bf16", "--hyperparameters must be one of exact, float32, float32_lr, auto, got 'bf16'"),
-    ("--isolation=docker", "--isolation must be one of process, inline, got 'docker'"),
-    ("--workers=0", "--workers must be a positive integer, got '0'"),
-])
-def test_bad_option_is_a_usage_error(pytester, option, message):
-    """A bad option value is a usage error (exit 4) whose message names the option and echoes the value."""
-    result = pytester.runpytest_inprocess("--optimizer=oracle.conformance.builtin:seed", *QUICK, option)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert message in result.stderr.str()
-    assert "Traceback" not in result.stderr.str()
-
-
 def test_xdist_gives_one_certificate_equal_to_pytest(tmp_path):
     """Under pytest-xdist (-n 2) the controller writes one certificate whose counts are pytest's closing line."""
     pytest.importorskip("xdist")
     cert = tmp_path / "cert.json"
     out = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "-p", "no:cacheprovider",
                           "--optimizer=oracle.conformance.builtin:seed", "--oracle-profile=quick",
-                          "--dtype=float64,float32", f"--certificate={cert}"],
+                          "--dtype=float32", f"--certificate={cert}"],
                          capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
     assert out.stdout.count("RMSProp conformance certificate") == 1
@@ -194,37 +219,27 @@ def test_xdist_gives_one_certificate_equal_to_pytest(tmp_path):
     (cand,) = doc["candidates"]
     assert doc["verdict"] == cand["verdict"] == "certified"
     assert f"{doc['pytest']['passed']} passed" in closing and f"{doc['pytest']['skipped']} skipped" in closing
-    assert cand["counts"]["passed"] == doc["pytest"]["passed"] > 40
+    assert cand["counts"]["passed"] == doc["pytest"]["passed"] > 20
     assert cand["counts"]["skipped"] + cand["counts"]["declined"] == doc["pytest"]["skipped"]
     assert not list(tmp_path.glob(".certificate.*.tmp"))
 
 
-def test_failing_case_reruns_by_its_command(pytester):
+def test_failing_case_reruns_by_its_command(run_session):
     """The rerun command printed with a failure reruns exactly that case, from any directory."""
-    import shlex
-
-    result = pytester.runpytest_inprocess("--optimizer=mutants.wrong:eps_outside", "--convention=seed",
+    result = run_session("--optimizer=mutants.wrong:eps_outside", "--convention=seed",
                                           "--dtype=float64", *QUICK, "-k", "test_case and stream-float64")
     line = next(x for x in result.stdout.lines if "rerun this case: " in x)
     argv = shlex.split(line.split("rerun this case: ", 1)[1])
     assert argv[0] == "pytest"
-    again = pytester.runpytest_inprocess(*argv[1:], "-p", "no:cacheprovider")
+    again = run_session(*argv[1:])
     again.assert_outcomes(failed=1)
     assert "wrong side of the root" in again.stdout.str()
 
 
-def test_everything_declined_certifies_nothing(pytester):
+def test_everything_declined_certifies_nothing(run_session):
     """A run in which every case is declined says so and exits non-zero."""
-    result = pytester.runpytest_inprocess("--optimizer=mutants.misbehaving:declines_everything",
+    result = run_session("--optimizer=mutants.misbehaving:declines_everything",
                                           "--convention=seed", "--dtype=float32", *QUICK)
     out = result.stdout.str()
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert "float32  declined" in out and "verdict: NOTHING CERTIFIED" in out
-
-
-def test_inline_isolation_runs_in_process(pytester):
-    """--isolation=inline runs the candidate in the oracle's process (for pdb) with the same verdict."""
-    result = pytester.runpytest_inprocess("--optimizer=oracle.conformance.builtin:seed", "--isolation=inline",
-                                          "--convention=seed", "--dtype=float32", *QUICK)
-    assert result.ret == pytest.ExitCode.OK, result.stdout.str()[-2000:]
-    assert "isolation inline" in result.stdout.str()

@@ -353,20 +353,6 @@ if numba is not None:
                 gin[t, 2, e] = abs(v) * c + ABS
         return True
 
-
-    @_jit
-    def _warm(x):
-        return math.sqrt(x) + np.nextafter(x, np.inf)
-
-    # numba imports parts of itself on its first compilation or cache load; doing that now, when this
-    # module is imported, keeps them out of whatever runs later (pytester's in-process sessions unload the
-    # modules first imported inside them, and numba's typing registries cannot be loaded twice)
-    try:
-        _warm(1.0)
-    except Exception:  # pragma: no cover - a numba that cannot compile here: run BoundArith instead
-        numba = None
-
-
 @dataclasses.dataclass
 class BoundRun:
     """Per step t and parameter array i: ``params[t][i]`` and ``state[t][name][i]`` as the float64
@@ -400,7 +386,11 @@ def _grad_inputs(ar: BoundArith, rows: list, n: int) -> tuple:
         x = np.stack([r.reshape(-1) for r in rows])
         if rows[0].dtype.itemsize <= ar.np_dtype.itemsize and x.dtype in (np.float32, np.float64):
             # every input representable in the dtype: BoundArith.array's err = |x| * (own * UP) + ABS
-            if _exact_float_inputs(x, gin, ar.own * UP):
+            try:
+                exact = _exact_float_inputs(x, gin, ar.own * UP)
+            except numba.core.errors.NumbaError as exc:  # pragma: no cover - cannot compile here
+                raise T.Decline(f"numba could not compile the input conversion: {exc}") from None
+            if exact:
                 return gin, None, None
         with np.errstate(invalid="ignore", over="ignore"):
             ok = bool(np.isfinite(x).all()) and not np.max(np.abs(x), initial=0.0) > BIG
