@@ -1,7 +1,7 @@
 """The wheel and the sdist carry the golden data; an installed wheel, run from an empty directory, uses its own.
 
-The wheel is built from a copy of this checkout (``pip wheel --no-deps
---no-build-isolation``) and installed (``pip install --no-deps --target``)
+The wheel and the sdist are built from a copy of this checkout (setuptools' PEP 517
+backend, as ``pip wheel --no-build-isolation`` calls it) and the wheel is installed (``pip install --no-deps --target``)
 into a fresh virtualenv made without system site packages.  Its dependencies
 come from the running interpreter's site-packages, listed as plain paths in a
 ``.pth`` file: the ``.pth`` files *there* are not executed, so an editable
@@ -10,6 +10,7 @@ shadow the wheel.  Every run asserts that ``oracle`` and its golden data are
 imported from the virtualenv.  No network: nothing is downloaded.
 """
 
+import json
 import os
 import shutil
 import site
@@ -22,6 +23,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from oracle.conformance.judge import judge
+from oracle.conventions import preset
+from oracle.golden.cases import all_cases
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN = ["-m", "pytest", "-p", "no:cacheprovider", "-q", "--optimizer=oracle.conformance.builtin:seed",
@@ -57,13 +62,14 @@ def built(tmp_path_factory):
         (src / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / rel, src / rel)
     dist = tmp / "dist"
-    out = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
-                "-w", str(dist), str(src)], cwd=tmp)
-    assert out.returncode == 0, out.stderr[-3000:]
-    sdist = _run([sys.executable, "-c", f"from setuptools import build_meta as b; print(b.build_sdist({str(dist)!r}))"],
-                 cwd=src)
-    assert sdist.returncode == 0, sdist.stderr[-3000:]
-    return next(dist.glob("*.whl")), dist / sdist.stdout.strip().splitlines()[-1]
+    dist.mkdir()
+    names = []
+    for hook in ("build_wheel", "build_sdist"):  # the PEP 517 backend as pip calls it (no isolation, no network)
+        out = _run([sys.executable, "-c", f"import sys; from setuptools import build_meta as b; "
+                    f"print(b.{hook}(sys.argv[1]))", str(dist)], cwd=src)
+        assert out.returncode == 0, out.stderr[-3000:]
+        names.append(out.stdout.strip().splitlines()[-1])
+    return dist / names[0], dist / names[1]
 
 
 @pytest.fixture(scope="module")
@@ -107,32 +113,16 @@ def test_wheel_and_sdist_carry_every_package_file_and_the_golden_data(built):
     assert "oracle/golden_data/mxnet/gluon_probe_mxnet-1.9.1.json" in names
 
 
-def _golden_outcomes(python, cwd, tmp, *extra):
-    """Outcome of every golden replay test of a quick plugin run (junit xml), and the run's output."""
-    xml = tmp / f"junit-{abs(hash(str(python)))}.xml"
-    out = _run([str(python), *PLUGIN, f"--junitxml={xml}", *extra], cwd=cwd, timeout=300)
-    outcomes = {}
-    for case in ET.parse(xml).iter("testcase"):
-        if "golden-" in case.get("name"):
-            kids = [c.tag for c in case]
-            outcomes[case.get("name")] = "failed" if {"failure", "error"} & set(kids) else \
-                "skipped" if "skipped" in kids else "passed"
-    return outcomes, out
-
-
 def test_plugin_from_the_wheel_replays_the_same_golden_cases_as_from_the_clone(venv, tmp_path):
-    """From an empty directory, the wheel's plugin runs every golden replay the clone runs, with the same outcomes.
-
-    The wheel runs the whole quick suite; the clone (this interpreter) only its golden replays (``-k golden``).
-    """
+    """From an empty directory, the wheel's plugin runs every golden replay the clone runs, with the same outcomes."""
     python, empty, _ = venv
-    wheel, out = _golden_outcomes(python, empty, tmp_path)
-    clone, clone_out = _golden_outcomes(Path(sys.executable), empty, tmp_path, "-k", "golden")
-    assert out.returncode == 0 and "CERTIFIED" in out.stdout, out.stdout[-3000:] + out.stderr[-2000:]
-    assert clone_out.returncode == 0, clone_out.stdout[-3000:]
-    from oracle.conventions import preset
-    from oracle.golden.cases import all_cases
-
+    xml = tmp_path / "junit.xml"
+    out = _run([str(python), *PLUGIN, f"--junitxml={xml}", "-k", "golden"], cwd=empty, timeout=300)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    wheel = {case.get("name"): "failed" if case.find("failure") is not None or case.find("error") is not None else
+             "skipped" if case.find("skipped") is not None else "passed" for case in ET.parse(xml).iter("testcase")}
+    j = judge("oracle.conformance.builtin:seed", oracle_profile="quick", keyword="golden")
+    clone = {o.nodeid: o.status for o in j.outcomes}
     # the seed candidate replays the Gluon run and the plain streams of every convention with seed's structure
     plain = [n for n in all_cases() if n.startswith("stream-") and n.endswith("-plain")
              and preset(n.split("-")[1]).structure() == preset("seed").structure()]
@@ -140,21 +130,39 @@ def test_plugin_from_the_wheel_replays_the_same_golden_cases_as_from_the_clone(v
     assert set(wheel.values()) == {"passed"}
 
 
+CLI = """import contextlib, io, json, sys
+from oracle.cli import main
+out = []
+for argv in json.loads(sys.argv[1]):
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(argv)
+    out.append((code, stdout.getvalue(), stderr.getvalue()))
+print(json.dumps(out))
+"""
+
+
+def _cli(python, cwd, *commands):
+    """(exit status, stdout, stderr) of each ``python -m oracle`` command, all run in one process."""
+    out = _run([str(python), "-c", CLI, json.dumps(commands)], cwd=cwd)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.splitlines()[-1])
+
+
 def test_golden_check_diff_list_and_cite_from_the_wheel(venv):
     """check (a subset, recomputed by the wheel's code), diff, list and cite all read the wheel's golden data."""
     python, empty, data = venv
-    check = _run([str(python), "-m", "oracle", "golden", "check", *SUBSET], cwd=empty)
-    assert check.returncode == 0 and check.stdout == "", check.stdout + check.stderr
-    assert f"provenance in {data}: " in check.stderr and check.stderr.endswith("golden check: ok\n")
-    diff = _run([str(python), "-m", "oracle", "golden", "diff", "docs-docs-decimal-5"], cwd=empty)
-    assert diff.returncode == 0 and diff.stdout == "", diff.stderr
-    listed = _run([str(python), "-m", "oracle", "golden", "list"], cwd=empty)
-    rows = listed.stdout.splitlines()
-    assert listed.returncode == 0 and listed.stderr == f"golden data: {data} ({len(rows)} cases)\n"
+    check, diff, listed, cite = _cli(python, empty, ["golden", "check", *SUBSET, "--jobs", "1"],
+                                     ["golden", "diff", "docs-docs-decimal-5", "--jobs", "1"], ["golden", "list"],
+                                     ["cite", "docs-docs-decimal-5", "--step", "5", "--field", "params", "--digits",
+                                      "12"])
+    assert check[0] == 0 and check[1] == "", check
+    assert f"provenance in {data}: " in check[2] and check[2].endswith("golden check: ok\n")
+    assert diff[0] == 0 and diff[1] == "", diff
+    rows = listed[1].splitlines()
+    assert listed[0] == 0 and listed[2] == f"golden data: {data} ({len(rows)} cases)\n"
     assert len(rows) == len(list(data.glob("*.json"))) - 1  # every file but the schema is a case
-    cite = _run([str(python), "-m", "oracle", "cite", "docs-docs-decimal-5", "--step", "5", "--field", "params",
-                 "--digits", "12"], cwd=empty)
-    assert cite.returncode == 0 and cite.stdout.splitlines()[-1] == "| 5 | 9.51072698033e-1 |", cite.stderr
+    assert cite[0] == 0 and cite[1].splitlines()[-1] == "| 5 | 9.51072698033e-1 |", cite
 
 
 @pytest.mark.slow
