@@ -2,7 +2,7 @@
 
 Purpose
 -------
-The source document ``/work/shared/seeds/001_388190c84a98f8cb.txt`` contains two
+The source document ``../shared/seeds/001_388190c84a98f8cb.txt`` (beside the clone) contains two
 Python code blocks: an in-place ``rmsprop(params, sqrs, lr, alpha, batch_size,
 eps)`` function (seed lines 46-51) and a linear-regression training loop using
 ``mx.io.NDArrayIter`` (seed lines 59-103).  This script executes that text with
@@ -32,10 +32,9 @@ How to run
 ----------
 MXNet 1.9.1 needs ``numpy<1.24``; install it in its own virtualenv::
 
-    python3 -m venv /tmp/mxvenv
-    /tmp/mxvenv/bin/pip install mxnet==1.9.1 'numpy<1.24'
-    cd /work/main
-    /tmp/mxvenv/bin/python scripts/mxnet_gluon_probe.py \
+    python3 -m venv .venv-mxnet                      # in the clone
+    .venv-mxnet/bin/pip install mxnet==1.9.1 'numpy<1.24'
+    .venv-mxnet/bin/python scripts/mxnet_gluon_probe.py \
         [golden/mxnet/gluon_probe_mxnet-1.9.1.json] [--seed PATH]
 
 The output path defaults to ``golden/mxnet/gluon_probe_mxnet-1.9.1.json`` under
@@ -67,7 +66,7 @@ import traceback
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_OUT = os.path.join(REPO_ROOT, "golden", "mxnet", "gluon_probe_mxnet-1.9.1.json")
-DEFAULT_SEED = "/work/shared/seeds/001_388190c84a98f8cb.txt"
+DEFAULT_SEED = os.path.join(os.path.dirname(REPO_ROOT), "shared", "seeds", "001_388190c84a98f8cb.txt")
 SEED_SHA256 = "cd54779a1465ba594c1cc64842b443bcaa4c97bf15be803a02538e738d9792f1"
 
 # ---------------------------------------------------------------------------
@@ -644,7 +643,7 @@ def main(argv=None):
             "platform": platform.platform(),
             "context": str(mx.context.current_context()),
             "default_dtype": str(nd.array([1]).dtype),
-            "seed_path": args.seed,
+            "seed_path": os.path.relpath(args.seed, REPO_ROOT),  # no machine path in the record
             "seed_sha256": seed_sha,
             "seed_sha256_expected": SEED_SHA256,
             "seed_blocks_match_embedded": blocks_match,

@@ -22,7 +22,6 @@ per (convention, case), across sessions of one process.
 from __future__ import annotations
 
 import dataclasses
-import os
 from fractions import Fraction
 from typing import Any, Optional
 
@@ -369,8 +368,3 @@ def pool(workers: int):
         _POOLS[workers] = concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx)
         atexit.register(_POOLS[workers].shutdown)
     return _POOLS[workers]
-
-
-def workers_from_env() -> int:
-    """``$ORACLE_WORKERS`` (default 1): the default for ``--workers``."""
-    return int(os.environ.get("ORACLE_WORKERS", "1"))
