@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-_SUBCOMMAND_MODULES = ("oracle.golden.cli", "oracle.conformance.cli", "oracle.plot.cli", "oracle.bench", "oracle.usercli")
+_SUBCOMMAND_MODULES = ("oracle.golden.cli", "oracle.conformance.cli", "oracle.plot.cli", "oracle.usercli")
 """Each module provides ``register(subparsers)``, adding its subcommands lazily."""
 
 

@@ -1,4 +1,4 @@
-"""``python -m oracle bench`` / ``scripts/bench.py``: the JSON schema (quick mode; no timing is asserted)."""
+"""``benchmarks/bench.py`` (run from a clone; not in the wheel): the JSON schema (quick mode; no timing is asserted)."""
 
 import json
 import pathlib
@@ -10,11 +10,11 @@ KINDS = {"anchor", "golden", "grading", "limit"}
 
 
 def test_bench_quick_writes_one_record_per_engine(tmp_path, monkeypatch, capsys):
-    """scripts/bench.py --quick --json: records with name, kind, digits, param_steps_per_s, ratio_to_naive."""
+    """benchmarks/bench.py --quick --json: records with name, kind, digits, param_steps_per_s, ratio_to_naive."""
     path = tmp_path / "bench.json"
     monkeypatch.setattr(sys, "argv", ["bench.py", "--quick", "--json", str(path)])
     try:
-        runpy.run_path(str(ROOT / "scripts" / "bench.py"), run_name="__main__")
+        runpy.run_path(str(ROOT / "benchmarks" / "bench.py"), run_name="__main__")
     except SystemExit as exit:
         assert exit.code == 0
     report = json.loads(path.read_text())

@@ -6,7 +6,7 @@
 * :mod:`oracle.engines.jitarb` (golden): every ball equals :mod:`oracle.engines.arb`'s (midpoint and
   radius), the certified digits equal the mpmath definition's, golden files regenerate identically.
 
-Timings are never asserted here (``python -m oracle bench`` measures them).
+Timings are never asserted here (``benchmarks/bench.py`` measures them).
 """
 
 import json

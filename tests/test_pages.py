@@ -1,13 +1,11 @@
-"""Generated pages (scripts/golden_pages.py): fresh with respect to the golden files, and their quoted values are doctests."""
+"""Generated pages (oracle.golden.pages): fresh with respect to the golden files, and their quoted values are doctests."""
 
 import doctest
 import re
 
 import pytest
 
-from oracle.golden import GOLDEN_DIR, data
-
-pages = data.generator("golden_pages")
+from oracle.golden import GOLDEN_DIR, pages
 
 
 def test_pages_are_not_stale():

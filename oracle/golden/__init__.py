@@ -17,12 +17,11 @@
 * :mod:`oracle.golden.trajectory` -- a file's certified values against an engine's run;
 * :mod:`oracle.golden.store` -- regen / check / diff over the golden folder;
 * :mod:`oracle.golden.cite` -- citable tables of certified values;
+* :mod:`oracle.golden.pages` -- ``exact-values.md`` and ``errata.md`` rendered from the golden files;
 * :mod:`oracle.golden.cli` -- ``python -m oracle golden ...`` and ``python -m oracle cite``.
 
-The generators (``scripts/gluon_analysis.py``, the Gluon analysis record;
-``scripts/golden_pages.py``, ``golden/exact-values.md`` and ``golden/errata.md``
-from templates) live outside the package and write into ``golden/``; the
-package reads what they wrote.
+The generator of the Gluon analysis record (``scripts/gluon_analysis.py``) lives
+outside the package and writes into ``golden/``; the package reads what it wrote.
 
 ``GOLDEN_DIR`` is resolved when first asked for (``GoldenDataError`` if there
 is no golden data), so importing this package never fails.

@@ -22,13 +22,10 @@ oracle.golden.data.GoldenDataError: golden data not found: /nonexistent/golden i
 from __future__ import annotations
 
 import importlib.resources
-import importlib.util
 import json
 import os
 import stat
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Optional
 
 PACKAGE = "oracle.golden_data"
@@ -36,9 +33,6 @@ PACKAGE = "oracle.golden_data"
 
 SOURCE_TREE = Path(__file__).resolve().parents[2] / "golden"
 """The golden folder of the source checkout this package lies in, if it lies in one."""
-
-SCRIPTS = SOURCE_TREE.parent / "scripts"
-"""The generators of the source checkout (``scripts/``): what writes the pages and the analysis record."""
 
 MARKER = "schema.json"
 """A file the golden folder in use must hold (checked for the package data, not for a --dir folder)."""
@@ -124,21 +118,3 @@ def read_record(relative: str, what: str, clone_fix: str) -> dict:
     except (OSError, ValueError) as err:
         raise GoldenDataError(f"{path}: cannot read {what}: {err} (reinstall rmsprop-oracle, or in a clone: "
                               f"{clone_fix})") from None
-
-
-def generator(name: str) -> Optional[ModuleType]:
-    """The source checkout's generator ``scripts/NAME.py``, imported once; None from an installed package.
-
-    An installed package ships what the generators wrote (the pages, the analysis
-    record), not the generators: ``golden regen`` and ``check`` then leave the pages alone.
-    """
-    path = SCRIPTS / f"{name}.py"
-    if not (SCRIPTS.parent / "pyproject.toml").is_file() or not path.is_file():
-        return None
-    key = f"oracle_scripts.{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[key] = module
-        spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return sys.modules[key]

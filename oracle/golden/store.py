@@ -11,10 +11,9 @@ field), damaged, missing and unexpected files, stale temporary files and stale
 pages; ``diff`` lists every changed field.  Cases are computed in parallel
 worker processes; a progress bar is drawn on stderr when it is a terminal.
 
-The pages (``exact-values.md``, ``errata.md``) are rendered by the source
-checkout's ``scripts/golden_pages.py`` (:func:`oracle.golden.data.generator`):
-``regen`` rewrites them and ``check`` reports stale ones from a clone; an
-installed package, which ships the pages but not their renderer, leaves them alone.
+The pages (``exact-values.md``, ``errata.md``) are rendered from the golden
+files by :mod:`oracle.golden.pages`: ``regen`` rewrites them and ``check``
+reports stale ones.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from . import data, fmt
+from . import data, fmt, pages as page_renderer
 from .cases import all_cases, build
 from .verify import case_files, differences, file_set_problems, stale_temporaries
 
@@ -126,9 +125,8 @@ def regen(names: Sequence[str] = (), golden_dir: Optional[Path] = None, jobs: Op
     if kept:
         msgs.append(f"kept {kept} file(s) whose content is unchanged; only their provenance differs from this run "
                     f"(--strict rewrites them)")
-    renderer = data.generator("golden_pages") if pages else None
-    if renderer is not None:
-        msgs += renderer.write_pages(folder)
+    if pages:
+        msgs += page_renderer.write_pages(folder)
     msgs += [p for p in file_set_problems(folder) if ": unexpected file " in p]
     return msgs
 
@@ -236,9 +234,8 @@ def check(golden_dir: Optional[Path] = None, names: Sequence[str] = (), jobs: Op
         path = folder / f"{name}.json"
         if names or path.exists():
             problems += compare(name, path, texts[name], strict, limit)
-    renderer = data.generator("golden_pages")
-    if not names and renderer is not None:
-        problems += renderer.stale_pages(folder)
+    if not names:
+        problems += page_renderer.stale_pages(folder)
     return problems
 
 

@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Render ``golden/exact-values.md`` and ``golden/errata.md`` from the golden files.
 
-The pages are the templates ``scripts/templates/*.md`` filled with values read
+The pages are the templates ``oracle/golden/templates/*.md`` filled with values read
 from the golden files on disk (:class:`Docs`), or derived from published values
 with rigorous half-ulp bounds (:func:`difference`); no number is typed in.  Their
 code blocks are doctests that recompute a value with the engine
@@ -16,36 +15,22 @@ doubled), and blocks repeated per item of a list::
     {% end %}
 
 ``python -m oracle golden regen`` writes the pages and ``golden check`` reports
-stale ones, through :func:`write_pages` and :func:`stale_pages`, when run from a
-clone (:func:`oracle.golden.data.generator`); an installed package has no
-``scripts/`` and neither writes nor checks them.
-
-Run time: about 1 s.
-
-Usage::
-
-    python scripts/golden_pages.py            # rewrite the pages that changed
-    python scripts/golden_pages.py --check    # exit 1 if a page is missing or stale
+stale ones, through :func:`write_pages` and :func:`stale_pages` (about 1 s),
+from a clone and from an installed package alike.
 """
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 import types
 from pathlib import Path
 from typing import Optional
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from oracle.engines.certified import CertifiedValue  # noqa: E402
-from oracle.golden import data, fmt  # noqa: E402
-from oracle.golden.cite import reround  # noqa: E402
-from oracle.golden.gluon import FILE_IDS  # noqa: E402
-from oracle.problems import gluon as G  # noqa: E402
+from ..engines.certified import CertifiedValue
+from ..problems import gluon as G
+from . import data, fmt
+from .cite import reround
+from .gluon import FILE_IDS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PAGES = ("exact-values.md", "errata.md")
@@ -221,18 +206,3 @@ def stale_pages(golden_dir: Optional[Path] = None) -> list[str]:
         elif path.read_text(encoding="utf-8") != text:
             out.append(f"{name}: stale, not what the golden files render to (run `python -m oracle golden regen`)")
     return out
-
-
-def main(argv: Optional[list] = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--check", action="store_true", help="exit 1 if a page is missing or stale; write nothing")
-    p.add_argument("--dir", type=Path, default=None, help="golden folder (default: the one in use)")
-    args = p.parse_args(argv)
-    lines = stale_pages(args.dir) if args.check else write_pages(args.dir)
-    for line in lines:
-        print(line)
-    return 1 if args.check and lines else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

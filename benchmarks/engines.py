@@ -3,10 +3,10 @@
 Purpose: show what certification costs.  Every engine runs the same open-loop
 RMSProp problem (pytorch preset, centered + momentum, one parameter array);
 times are printed as ratios to the float64 backend measured in the same run,
-never as absolute claims.  Run time: about 20 s on 2 cores.  (``python -m oracle bench``
+never as absolute claims.  Run time: about 20 s on 2 cores.  (``python benchmarks/bench.py``
 is the full benchmark, against the naive mpmath loop; the compiled engines need the extra ``jit``.)
 
-    python scripts/bench_engines.py [--size N] [--steps S]
+    python benchmarks/engines.py [--size N] [--steps S]
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""``python -m oracle bench [--json PATH] [--quick]``: what each engine costs, measured in one run.
+#!/usr/bin/env python3
+"""``python benchmarks/bench.py [--json PATH] [--quick]`` (from a clone): what each engine costs, in one run.
+
+Not part of the installed package: the wheel ships the runtime only.
 
 Every engine runs the same open-loop problem (the ``seed`` convention, lr 0.01,
 rho 0.9, eps 1e-8 as binary64, N parameters drawn uniformly in [-1, 1],
@@ -43,6 +46,8 @@ import time
 from typing import Any, Callable, Optional
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the clone's oracle
 
 LR, RHO, EPS = 0.01, 0.9, 1e-8
 DIGITS = (50, 100, 1000)
@@ -100,7 +105,7 @@ def arb_loop(p0: list, grads: list, digits: int) -> None:
     """The same loop over python-flint ``arb`` balls (rigorous, not certified)."""
     from flint import arb
 
-    from .engines.arb import precision
+    from oracle.engines.arb import precision
 
     with precision(int(digits * 3.33) + 40):
         lr, rho, eps = arb(LR), arb(RHO), arb(EPS)
@@ -147,13 +152,13 @@ def naive_mpmath_closed(p0: list, grads: list, digits: int) -> None:
 
 
 def _conv():
-    from .conventions import preset
+    from oracle.conventions import preset
 
     return preset("seed", lr=LR, rho=RHO, eps=EPS)
 
 
 def _quadratic(n: int) -> Any:
-    from .problems.quadratic import Diagonal
+    from oracle.problems.quadratic import Diagonal
 
     a, c = closed_problem(n)
     return Diagonal([a], [c])
@@ -162,7 +167,7 @@ def _quadratic(n: int) -> Any:
 def certified_closed(engine: str) -> Callable:
     """certified_run in closed loop on the benchmark's quadratic (``len(grads)`` steps; grads unused)."""
     def run(p0: list, grads: list, digits: int) -> None:
-        from .engines.interval import certified_run
+        from oracle.engines.interval import certified_run
 
         certified_run(_conv(), p0, steps=len(grads), grad_fn=_quadratic(p0[0].size).grad_fn(), digits=digits,
                       engine=engine)
@@ -173,8 +178,8 @@ def certified_closed(engine: str) -> Callable:
 def certified_quadratic_2d(p0: list, grads: list, digits: int) -> None:
     """certified_run (engine arb) on oracle.problems.quadratic: its 2 x 2 product is not elementwise, so
     it runs in arb.py's object arrays (the documented fallback); 2 parameters, ``len(grads)`` steps."""
-    from .engines.interval import certified_run
-    from .problems import quadratic as q
+    from oracle.engines.interval import certified_run
+    from oracle.problems import quadratic as q
 
     certified_run(_conv(), [list(q.P0)], steps=len(grads), grad_fn=q.grad_fn(), digits=digits, engine="arb")
 
@@ -182,7 +187,7 @@ def certified_quadratic_2d(p0: list, grads: list, digits: int) -> None:
 def compiled_bound(dtype: str, closed: bool = False) -> Callable:
     """The compiled grading engine (jitbound): values and bounds split as the conformance reference keeps them."""
     def run(p0: list, grads: list, digits: Optional[int] = None) -> None:
-        from .engines.jitbound import bound_run
+        from oracle.engines.jitbound import bound_run
 
         with np.errstate(all="ignore"):
             if closed:
@@ -195,7 +200,7 @@ def compiled_bound(dtype: str, closed: bool = False) -> Callable:
 
 def certified(engine: str) -> Callable:
     def run(p0: list, grads: list, digits: int) -> None:
-        from .engines.interval import certified_run
+        from oracle.engines.interval import certified_run
 
         certified_run(_conv(), p0, steps=len(grads), grads=grads, digits=digits, engine=engine)
 
@@ -204,7 +209,7 @@ def certified(engine: str) -> Callable:
 
 def simulated(make: Callable[[Optional[int]], Any]) -> Callable:
     def run(p0: list, grads: list, digits: Optional[int]) -> None:
-        from .algorithm import simulate
+        from oracle.algorithm import simulate
 
         with np.errstate(all="ignore"):
             simulate(_conv(), make(digits), p0, steps=len(grads), grads=grads)
@@ -213,14 +218,14 @@ def simulated(make: Callable[[Optional[int]], Any]) -> Callable:
 
 
 def _interval(digits: int) -> Any:
-    from .engines.interval import IntervalArith, certified_precision
+    from oracle.engines.interval import IntervalArith, certified_precision
 
     return IntervalArith(certified_precision(digits, 20))
 
 
 def _bound(dtype: str) -> Callable:
     def make(_: Optional[int]) -> Any:
-        from .engines.vecbound import BoundArith
+        from oracle.engines.vecbound import BoundArith
 
         return BoundArith(dtype)
 
@@ -228,13 +233,13 @@ def _bound(dtype: str) -> Callable:
 
 
 def _errorbound(_: Optional[int]) -> Any:
-    from .engines.errorbound import ErrorBoundArith
+    from oracle.engines.errorbound import ErrorBoundArith
 
     return ErrorBoundArith("float64")
 
 
 def _float(_: Optional[int]) -> Any:
-    from .engines.floating import FloatArith
+    from oracle.engines.floating import FloatArith
 
     return FloatArith("float64")
 
@@ -242,8 +247,8 @@ def _float(_: Optional[int]) -> Any:
 def reference_chunked(p0: list, grads: list, digits: Optional[int] = None, compiled: bool = True) -> None:
     """The conformance reference of an open-loop case over cache-sized chunks: compiled (jitbound) when
     numba is installed, else (or with ``compiled=False``) BoundArith's numpy arrays."""
-    from .conformance import reference as R
-    from .engines import jitbound
+    from oracle.conformance import reference as R
+    from oracle.engines import jitbound
 
     n = p0[0].size
     job = R.Job(_conv(), "float64", len(grads), p0, grads)
@@ -312,14 +317,14 @@ def engines() -> list:
 
 
 def _has_jit() -> bool:
-    from .engines import jitbound
+    from oracle.engines import jitbound
 
     return jitbound.available()
 
 
 def _has_jit_arb() -> bool:
     try:
-        from .engines import jitarb
+        from oracle.engines import jitarb
     except ImportError:
         return False
     return jitarb.available()
@@ -378,14 +383,14 @@ def table(steps: int, budget: float, digit_levels: tuple) -> list:
 
 def certification_share(n: int = 200, steps: int = 20, digits: int = 50) -> dict:
     """Per engine, the fraction of ``certified_run`` spent beyond the arithmetic (certifying the digits)."""
-    from .algorithm import simulate
-    from .engines.interval import IntervalArith, certified_precision, certified_run
+    from oracle.algorithm import simulate
+    from oracle.engines.interval import IntervalArith, certified_precision, certified_run
 
     p0, grads = problem(n, steps)
     bits = certified_precision(digits, steps)
     makers = {"mpmath": lambda: IntervalArith(bits)}
     if _has_flint():
-        from .engines.arb import ArbArith, precision
+        from oracle.engines.arb import ArbArith, precision
 
         makers["arb-objects"] = lambda: ArbArith(bits)
     if _has_jit_arb():
@@ -394,7 +399,7 @@ def certification_share(n: int = 200, steps: int = 20, digits: int = 50) -> dict
     for engine, make in makers.items():
         def arithmetic() -> None:
             if engine == "arb-jit":  # the same compiled run without the accuracy of every ball
-                from .engines import jitarb, trace
+                from oracle.engines import jitarb, trace
 
                 jitarb._run_once(_conv(), trace.trace(_conv(), [(n,)]), p0, grads, steps, bits, False, False)
             elif engine == "arb-objects":
@@ -441,8 +446,8 @@ def scaling(quick: bool) -> dict:
 
 def workers_speedup(size: int) -> dict:
     """Seconds for the reference of a ``size``-element open-loop case on 1 and 2 worker processes."""
-    from .conformance import reference as R
-    from .conventions import preset
+    from oracle.conformance import reference as R
+    from oracle.conventions import preset
 
     p0, grads = problem(size, 3)
     job = R.Job(preset("pytorch", lr=LR, rho=RHO, eps=EPS), "float64", 3, p0, grads)
@@ -532,15 +537,16 @@ def run(quick: bool = False, end_to_end_too: Optional[bool] = None) -> dict:
     return report
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("bench", help="benchmark every engine against the naive mpmath loop")
+def main(argv: Optional[list] = None) -> int:
+    p = argparse.ArgumentParser(prog="python benchmarks/bench.py",
+                                description="benchmark every engine against the naive mpmath loop",
+                                epilog="examples:\n  python benchmarks/bench.py --quick\n"
+                                       "  python benchmarks/bench.py --json bench.json   # about 10 minutes on 2 cores",
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--json", metavar="PATH", default=None, help="also write the results as JSON here")
     p.add_argument("--quick", action="store_true", help="seconds: small sizes, no end-to-end commands")
     p.add_argument("--no-end-to-end", action="store_true", help="skip the end-to-end commands (minutes)")
-    p.set_defaults(func=_main)
-
-
-def _main(args: argparse.Namespace) -> int:
+    args = p.parse_args(argv)
     report = run(args.quick, False if args.no_end_to_end else None)
     print(render(report))
     if args.json:
@@ -548,3 +554,7 @@ def _main(args: argparse.Namespace) -> int:
             json.dump(report, fh, indent=2)
             fh.write("\n")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
