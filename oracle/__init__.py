@@ -2,6 +2,7 @@
 
 The package is read in data-flow order (each module imports only from those before it):
 
+* :mod:`oracle.progress` -- progress bars and summary lines of the command line;
 * :mod:`oracle.rounding` -- exact rounding to binary formats and decimal digits;
 * :mod:`oracle.conventions` -- one validated description of an RMSProp variant, presets;
 * :mod:`oracle.algorithm` -- the update, written once over a number context as a chain of stages;

@@ -1,7 +1,9 @@
-"""Command line: ``python -m oracle [example|derive] ...``.
+"""``python -m oracle`` (or ``rmsprop-oracle``): the certified reference and test oracle for RMSProp.
 
 With no arguments it prints the source documents' (y - w x)^2 example as a
-table of certified values and the derivation of its first step.
+table of certified values and the derivation of its first step.  Verbs:
+``example``, ``derive``, ``golden`` (regen, check, diff, list), ``cite``,
+``certify`` and ``plot``; each has ``--help`` with examples.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ def _first_step_lines(args: argparse.Namespace, run: object, cv_type: type) -> l
     d = first_step()
     lr, rho, eps = (sympy.Rational(str(conv.exact(f))) for f in ("lr", "rho", "eps"))
     factor = -ex.X if args.form == "docs" else -2 * ex.X
+    gform = "(y - w_0 x)(-x)" if args.form == "docs" else "-2x(y - w_0 x)"  # as the header writes it
     g1 = sympy.Integer((ex.Y - ex.W0 * ex.X) * factor)
     subs = {sympy.Symbol("eta", positive=True): lr, sympy.Symbol("gamma", positive=True): rho,
             sympy.Symbol("epsilon", positive=True): eps, sympy.Symbol("g_1", real=True, nonzero=True): g1}
@@ -70,7 +73,8 @@ def _first_step_lines(args: argparse.Namespace, run: object, cv_type: type) -> l
     return [
         "Derivation of the first step (sympy, exact):",
         *(line for line in d.text.splitlines()[1:]),
-        f"  with g_1 = (y - w_0 x)*({factor}) = {g1}, eta = {lr}, gamma = {rho}, eps = {eps}:",
+        f"  with g_1 = {gform} = ({ex.Y} - {ex.W0}*{ex.X})*({factor}) = {g1}, eta = {lr}, gamma = {rho}, "
+        f"eps = {eps}:",
         f"  G_1 = {G1}",
         f"  w_1 = w_0 + {sympy.sstr(sympy.radsimp(dw))}",
         f"      = {w1.sci(digits)}   (certified; sympy evalf: {sympy.N(dw, digits)})",
@@ -94,21 +98,52 @@ def _derive(args: argparse.Namespace) -> int:
     return 0
 
 
+EXAMPLES = """examples:
+  python -m oracle                                   # the documents' example, certified
+  python -m oracle example --digits 20 --steps 10
+  python -m oracle golden check                      # recompute every golden file
+  python -m oracle cite docs-docs-decimal-5 --step 5 --digits 30
+  python -m oracle certify mypkg.opt:make_rmsprop    # certify an RMSProp
+  python -m oracle certify --help                    # and every verb's own help"""
+
+MAX_DIGITS = 4000
+"""The most digits ``example`` and ``derive`` print (Python writes at most 4,300 digits of an integer)."""
+
+
+def prog_name(argv0: Optional[str] = None) -> str:
+    """``python -m oracle`` when run as a module, else the name the command was called by (``rmsprop-oracle``)."""
+    import os
+
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    name = os.path.basename(argv0 or "")
+    return "python -m oracle" if not name or name in ("__main__.py", "-c") else name
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m oracle", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog=prog_name(), description="rmsprop-oracle: the certified reference and test "
+                                "oracle for RMSProp (no verb: the documents' example).", epilog=EXAMPLES,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"rmsprop-oracle {__version__}")
     sub = p.add_subparsers(dest="command")
-    ex = sub.add_parser("example", help="the documents' (y - w x)^2 example, certified (default)")
+    raw = argparse.RawDescriptionHelpFormatter
+    ex = sub.add_parser("example", help="the documents' (y - w x)^2 example, certified (default)",
+                        description="The source documents' (y - w x)^2 example: certified values and the "
+                                    "derivation of the first step.", formatter_class=raw,
+                        epilog="examples:\n  python -m oracle example\n"
+                               "  python -m oracle example --form true --inputs binary64 --digits 20 --steps 3")
     ex.add_argument("--form", choices=("docs", "true"), default="docs", help="gradient form (default: docs)")
     ex.add_argument("--inputs", choices=("decimal", "binary64"), default="decimal",
                     help="hyperparameters as exact decimals or as binary64 values (default: decimal)")
     ex.add_argument("--steps", type=_positive_int("--steps"), default=5, help="number of steps (default: 5)")
-    ex.add_argument("--digits", type=_positive_int("--digits"), default=50,
-                    help="certified significant digits (default: 50)")
+    ex.add_argument("--digits", type=_positive_int("--digits", MAX_DIGITS), default=50,
+                    help=f"certified significant digits, at most {MAX_DIGITS} (default: 50)")
     ex.set_defaults(func=_example)
-    de = sub.add_parser("derive", help="the symbolic derivations (a)-(c)")
+    de = sub.add_parser("derive", help="the symbolic derivations (a)-(c)",
+                        description="The symbolic derivations (sympy): gradient, first step, scale identity.",
+                        formatter_class=raw, epilog="examples:\n  python -m oracle derive\n"
+                                                    "  python -m oracle derive --latex")
     de.add_argument("--latex", action="store_true", help="print LaTeX instead of text")
-    de.add_argument("--digits", type=_positive_int("--digits"), default=20,
+    de.add_argument("--digits", type=_positive_int("--digits", MAX_DIGITS), default=20,
                     help="certified digits of the numeric consequence (default: 20)")
     de.set_defaults(func=_derive)
     for module in _SUBCOMMAND_MODULES:
@@ -126,14 +161,16 @@ _SUBCOMMAND_MODULES = ("oracle.golden.cli", "oracle.conformance.cli", "oracle.pl
 """Each module provides ``register(subparsers)``, adding its subcommands lazily."""
 
 
-def _positive_int(name: str):
+def _positive_int(name: str, most: Optional[int] = None):
+    what = f"a positive integer{'' if most is None else f' <= {most:,}'}"
+
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a positive integer, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be a positive integer, got {text!r}")
+            raise argparse.ArgumentTypeError(f"{name} must be {what}, got {text!r}") from None
+        if value < 1 or (most is not None and value > most):
+            raise argparse.ArgumentTypeError(f"{name} must be {what}, got {text!r}")
         return value
 
     return parse

@@ -17,8 +17,8 @@ ROOT = pathlib.Path(oracle.__file__).parent
 
 # oracle/__init__.py's reading order; the last layer (frameworks as candidates, pictures, the CLI)
 # may import within itself as long as no circle forms.
-LAYERS = ["oracle", "rounding", "conventions", "algorithm", "engines", "accuracy", "problems", "derivations",
-          "cases", "golden", "conformance", {"adapters", "plot", "cli", "usercli"}, "__main__"]
+LAYERS = ["oracle", "progress", "rounding", "conventions", "algorithm", "engines", "accuracy", "problems",
+          "derivations", "cases", "golden", "conformance", {"adapters", "plot", "cli", "usercli"}, "__main__"]
 
 
 def _rank(module: str) -> int:

@@ -48,8 +48,11 @@ def test_too_many_digits_refused_with_count():
 
 def test_unknown_case_step_and_field():
     """An unknown case, an unstored step and an unknown field each get a clear error echoing the value."""
-    with pytest.raises(ValueError, match=r"unknown case 'docs-nope' \(`python -m oracle golden list` names them; e\.g\. docs-docs"):
-        cite("docs-nope")
+    with pytest.raises(ValueError, match=r"unknown case 'docs-docs-decimal-6' \(did you mean docs-docs-decimal-5, .*\?\); "
+                                         r"`python -m oracle golden list` names all"):
+        cite("docs-docs-decimal-6")
+    with pytest.raises(ValueError, match=r"unknown case 'nope'; `python -m oracle golden list` names all"):
+        cite("nope")
     with pytest.raises(ValueError, match=r"--step 7 is not stored \(steps 0\.\.5\)"):
         cite("docs-docs-decimal-5", step=7)
     with pytest.raises(ValueError, match=r"--step 201 is not stored \(steps 0\.\.2000, sampled\)"):

@@ -35,7 +35,9 @@ def test_bad_argument_is_a_usage_error_echoing_the_value():
     """A non-positive --digits is refused by argparse with the value echoed, exit code 2."""
     out = run("example", "--digits", "0")
     assert out.returncode == 2
-    assert "--digits must be a positive integer, got '0'" in out.stderr
+    assert "--digits must be a positive integer <= 4,000, got '0'" in out.stderr
+    big = run("example", "--digits", "4301")  # beyond what Python writes as text: refused, no traceback
+    assert big.returncode == 2 and "--digits must be a positive integer <= 4,000, got '4301'" in big.stderr
 
 
 def test_derive_prints_latex():

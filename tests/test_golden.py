@@ -151,7 +151,8 @@ def test_cli_unknown_case_is_one_line_error():
     out = subprocess.run([sys.executable, "-m", "oracle", "golden", "regen", "NOPE"], capture_output=True,
                          text=True, cwd=ROOT)
     assert out.returncode == 2
-    assert out.stderr == "error: unknown case 'NOPE'; `python -m oracle golden list` names them all\n"
+    assert out.stderr.startswith("error: unknown case 'NOPE'; `python -m oracle golden list` names all ")
+    assert out.stderr.count("\n") == 1
 
 
 def test_cli_check_exits_nonzero_on_drift(scratch):
@@ -164,15 +165,7 @@ def test_cli_check_exits_nonzero_on_drift(scratch):
                          capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 1
     assert 'gluon-V2-R2: printed[0]: disk "Epoch 0, loss 9.9999", computed "Epoch 0, loss 2.3558"' in out.stdout
-    assert "golden check: FAILED, 1 problem(s)" in out.stderr
-
-
-def test_progress_bar_silent_without_tty(capsys):
-    """The progress bar draws nothing when stderr is not a terminal."""
-    bar = store.Progress(3)
-    bar.tick("a")
-    bar.done()
-    assert capsys.readouterr().err == ""
+    assert f"golden check: {len(CHEAP)} cases, 1 problem (FAILED)" in out.stderr
 
 
 def test_pure_python_backend_gives_the_same_bytes():

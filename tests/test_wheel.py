@@ -157,10 +157,10 @@ def test_golden_check_diff_list_and_cite_from_the_wheel(venv):
                                      ["cite", "docs-docs-decimal-5", "--step", "5", "--field", "params", "--digits",
                                       "12"])
     assert check[0] == 0 and check[1] == "", check
-    assert f"provenance in {data}: " in check[2] and check[2].endswith("golden check: ok\n")
+    assert f"provenance in {data}: " in check[2] and check[2].endswith(f"golden check: {len(SUBSET)} cases, 0 problems\n")
     assert diff[0] == 0 and diff[1] == "", diff
-    rows = listed[1].splitlines()
-    assert listed[0] == 0 and listed[2] == f"golden data: {data} ({len(rows)} cases)\n"
+    rows = listed[1].splitlines()[1:]  # under the header
+    assert listed[0] == 0 and listed[2] == f"golden list: {len(rows)} cases in {data}\n"
     assert len(rows) == len(list(data.glob("*.json"))) - 1  # every file but the schema is a case
     assert cite[0] == 0 and cite[1].splitlines()[-1] == "| 5 | 9.51072698033e-1 |", cite
 

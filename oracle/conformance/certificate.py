@@ -210,6 +210,9 @@ class Ledger:
                      + (f", {self.deselected} deselected" if self.deselected else "") + ")")
         if self.interrupted:
             lines.append("the run was interrupted: the certificate is incomplete")
+        elif self.deselected and self.overall() == "incomplete":
+            lines.append(f"incomplete, not failed: the selected tests passed (exit status 0), but {self.deselected} "
+                         f"suite tests were deselected (-k, --deselect) and a certificate needs them all")
         lines += self.notes
         return lines
 

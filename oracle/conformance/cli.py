@@ -20,14 +20,20 @@ def register(subparsers) -> None:
     from .options import add_to_argparse
 
     p = subparsers.add_parser("certify", help="certify an RMSProp implementation (the conformance suite)",
-                              description=__doc__.splitlines()[0])
+                              description="Run the conformance suite on MODULE:ATTR and report the certificate "
+                                          "(the options are the pytest plugin's).",
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("optimizer", metavar="MODULE:ATTR", help="factory: step = factory(params, *, lr, rho, eps, **options)")
     add_to_argparse(p)
     p.add_argument("--json", action="store_true", help="write only the JSON certificate to stdout (pytest's "
                                                        "report to stderr)")
-    p.add_argument("-q", "--quiet", action="store_true", help="less pytest output")
+    p.add_argument("-q", "--quiet", action="store_true", help="less pytest output, no progress notes")
     p.set_defaults(func=_certify)
-    p.epilog = "Arguments after -- go to pytest, e.g. -- -k docs-example or -- -n 2."
+    p.epilog = ("Arguments after -- go to pytest, e.g. -- -k docs-example or -- -n 2 (pytest-xdist).\n\n"
+                "examples:\n"
+                "  python -m oracle certify oracle.adapters.torch:rmsprop\n"
+                "  python -m oracle certify mypkg.opt:make_rmsprop --convention=pytorch --dtype=float32 --json\n"
+                "  python -m oracle certify mypkg.opt:make_rmsprop -- -x -k docs-example")
 
 
 def _certify(args: argparse.Namespace) -> int:
@@ -38,20 +44,30 @@ def _certify(args: argparse.Namespace) -> int:
 
     import pytest
 
+    from ..progress import interactive, set_quiet
     from .options import OPTIONS, argv
     from .plugin import SUITE
 
     opts = {o.name: getattr(args, o.name) for o in OPTIONS}
+    extra = list(getattr(args, "extra", []))
+    if any(a in ("-n", "--numprocesses", "--dist") or a.startswith(("-n=", "--numprocesses", "--dist=")) or
+           (a.startswith("-n") and a[2:].isdigit()) for a in extra) and not _has_xdist():
+        print("error: -n/--dist run the suite in parallel with pytest-xdist, which is not installed "
+              "(pip install pytest-xdist)", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory() as tmp:
         cert = args.certificate or (os.path.join(tmp, "certificate.json") if args.json else None)
         flags = argv({**opts, "certificate": cert})
-        ini = os.path.join(tmp, "pytest.ini")
-        with open(ini, "w", encoding="ascii") as fh:
-            fh.write("[pytest]\n")  # no project's configuration applies to the suite
-        cmd = [SUITE, *flags, "-p", "no:cacheprovider", "-c", ini, "--rootdir", tmp,
-               *(["-q"] if args.quiet or args.json else []), *getattr(args, "extra", [])]
+        # no project's configuration applies to the suite (certify.ini is empty); test ids relative to the suite's
+        # folder (suite.py::test_case[...]); no assertion rewriting (the suite's verdicts are its own)
+        cmd = [SUITE, *flags, "-p", "no:cacheprovider", "-c", os.path.join(os.path.dirname(SUITE), "certify.ini"),
+               "--rootdir", os.path.dirname(SUITE),
+               "--assert=plain", *(["-q"] if args.quiet or args.json else []), *extra]
         if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") or not _plugin_via_entry_point():
             cmd += ["-p", "oracle.conformance.plugin"]
+        set_quiet(args.quiet)
+        if interactive():  # collection starts the candidate's worker and runs the probes: seconds of silence
+            print("certify: starting the candidate and collecting the suite (the probes run now) ...", file=sys.stderr)
         sink = sys.stderr if args.json else sys.stdout
         quiet_path = args.certificate is None and cert is not None  # ours, temporary: never named
         os.environ[TEMPORARY] = "1" if quiet_path else ""
@@ -64,6 +80,12 @@ def _certify(args: argparse.Namespace) -> int:
             with open(cert, encoding="utf-8") as fh:
                 sys.stdout.write(fh.read())
     return 2 if code == int(pytest.ExitCode.USAGE_ERROR) else code
+
+
+def _has_xdist() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("xdist") is not None
 
 
 def _plugin_via_entry_point() -> bool:

@@ -21,7 +21,8 @@ convention has the option (MXNet's momentum exists only centered, so
 
 from __future__ import annotations
 
-from typing import Callable
+import difflib
+from typing import Callable, Optional
 
 from ..conventions import PRESET_NAMES, Convention, preset
 from ..engines.interval import certified_run
@@ -145,11 +146,23 @@ def all_cases() -> dict[str, GoldenCase]:
     return {c.name: c for c in cases}
 
 
+def unknown_case(name: str, known: Optional[list] = None) -> ValueError:
+    """The error for a case name that is not in the registry, with the closest names.
+
+    >>> str(unknown_case("docs-docs-decimal-6")).split(";")[0]
+    "unknown case 'docs-docs-decimal-6' (did you mean docs-docs-decimal-5, docs-docs-decimal-200, docs-true-decimal-5?)"
+    """
+    known = list(all_cases()) if known is None else known
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    return ValueError(f"unknown case {name!r}{hint}; `python -m oracle golden list` names all {len(known)}")
+
+
 def build(name: str) -> str:
     """The canonical text of case ``name`` (``ValueError`` for an unknown case)."""
     cases = all_cases()
     if name not in cases:
-        raise ValueError(f"unknown case {name!r}; `python -m oracle golden list` names them all")
+        raise unknown_case(name, list(cases))
     doc = cases[name].build()
     return fmt.seal(doc)
 

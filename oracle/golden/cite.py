@@ -26,7 +26,7 @@ from typing import Optional
 
 from ..rounding import format_sci, round_decimal
 from . import store, verify
-from .cases import all_cases
+from .cases import all_cases, unknown_case
 from .data import GoldenDataError
 
 FIELDS = ("params", "state.v", "state.m", "state.b", "grads", "loss")
@@ -40,10 +40,8 @@ def load_case(case: str, golden_dir: Optional[Path] = None) -> dict:
     registry's case; and its values must be the recomputed ones (:func:`oracle.golden.store.check_values`:
     a value edited and re-hashed is caught; the long case is checked against the shorter case it extends).
     """
-    known = list(all_cases())
-    if case not in known:
-        hint = ", ".join(k for k in known if case.split("-")[0] in k)[:300] or f"{len(known)} cases"
-        raise ValueError(f"unknown case {case!r} (`python -m oracle golden list` names them; e.g. {hint})")
+    if case not in all_cases():
+        raise unknown_case(case)
     folder = verify.require_file_set(golden_dir)
     doc = verify.load_case(case, folder)
     problems = store.check_values(case, folder)

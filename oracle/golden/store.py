@@ -9,7 +9,8 @@ untouched, even if the tools that computed it now have other versions
 recomputes everything and reports drift (case, first differing step and
 field), damaged, missing and unexpected files, stale temporary files and stale
 pages; ``diff`` lists every changed field.  Cases are computed in parallel
-worker processes; a progress bar is drawn on stderr when it is a terminal.
+worker processes; a progress bar is drawn on stderr when it is a terminal
+(:mod:`oracle.progress`).
 
 The pages (``exact-values.md``, ``errata.md``) are rendered from the golden
 files by :mod:`oracle.golden.pages`: ``regen`` rewrites them and ``check``
@@ -21,12 +22,12 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
+from ..progress import bar
 from . import data, fmt, pages as page_renderer
-from .cases import all_cases, build
+from .cases import all_cases, build, unknown_case
 from .verify import case_files, differences, file_set_problems, stale_temporaries
 
 __all__ = ["case_files", "check", "compute", "default_names", "differences", "provenance_lines", "regen"]
@@ -44,44 +45,22 @@ def compute(names: Sequence[str], jobs: Optional[int] = None, progress: bool = T
     cases = all_cases()
     for name in names:
         if name not in cases:
-            raise ValueError(f"unknown case {name!r}; `python -m oracle golden list` names them all")
+            raise unknown_case(name, list(cases))
     order = sorted(names, key=lambda n: -cases[n].cost)
     jobs = jobs or min(4, os.cpu_count() or 1)
     out: dict[str, str] = {}
-    bar = Progress(len(order), enabled=progress)
-    if jobs <= 1 or len(order) <= 1:
-        for name in order:
-            out[name] = _build(name)[1]
-            bar.tick(name)
-    else:
-        ctx = multiprocessing.get_context("spawn")  # never fork: the parent may hold threads (JAX, BLAS)
-        with ctx.Pool(jobs) as pool:
-            for name, text in pool.imap_unordered(_build, order):
-                out[name] = text
-                bar.tick(name)
-    bar.done()
+    with bar(len(order), "computing golden cases", enabled=None if progress else False) as b:
+        if jobs <= 1 or len(order) <= 1:
+            for name in order:
+                out[name] = _build(name)[1]
+                b.advance(name)
+        else:
+            ctx = multiprocessing.get_context("spawn")  # never fork: the parent may hold threads (JAX, BLAS)
+            with ctx.Pool(jobs) as pool:
+                for name, text in pool.imap_unordered(_build, order):
+                    out[name] = text
+                    b.advance(name)
     return {n: out[n] for n in names}
-
-
-class Progress:
-    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
-
-    def __init__(self, total: int, enabled: bool = True) -> None:
-        self.total, self.n = total, 0
-        self.enabled = enabled and total > 0 and sys.stderr.isatty()
-
-    def tick(self, label: str) -> None:
-        self.n += 1
-        if self.enabled:
-            width = 30
-            fill = width * self.n // self.total
-            sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {self.n}/{self.total} {label[:40]:<40}")
-            sys.stderr.flush()
-
-    def done(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\r" + " " * 90 + "\r")
-            sys.stderr.flush()
 
 
 def default_names(long: bool = False) -> list[str]:

@@ -14,13 +14,22 @@ import sys
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``plot`` subcommand."""
+    from ..conformance.options import BY_NAME
+
     p = subparsers.add_parser("plot", help="draw a candidate's error against the error bound (needs the plot extra)",
-                              description=__doc__.splitlines()[0])
+                              description="Draw a candidate's error against the error bound on a conformance case, "
+                                          "or a golden file's certified trajectory.",
+                              formatter_class=argparse.RawDescriptionHelpFormatter,
+                              epilog="examples:\n"
+                                     "  python -m oracle plot --case docs-example --optimizer "
+                                     "oracle.adapters.torch:rmsprop --convention pytorch --dtype float32 -o out.png\n"
+                                     "  python -m oracle plot --golden docs-docs-binary64-200 --dtype float64\n"
+                                     "  python -m oracle plot --list")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--case", metavar="NAME", help="a conformance case, e.g. docs-example")
     what.add_argument("--golden", metavar="NAME", help="a golden file (case name or .json path)")
     what.add_argument("--list", action="store_true", help="list the case and golden file names")
-    p.add_argument("--optimizer", metavar="MODULE:ATTR", default=None,
+    p.add_argument(BY_NAME["optimizer"].flag, metavar=BY_NAME["optimizer"].metavar, default=None,
                    help="candidate factory (default: the package's float implementation, "
                         "oracle.conformance.builtin:<preset>)")
     p.add_argument("--convention", metavar="SPEC", default=None,
@@ -28,7 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--dtype", default=None,
                    help="float64, float32 or float16 (default float64 for --case; for --golden without it: "
                         "the certified trajectory and its horizons only)")
-    p.add_argument("--profile", default="default", help="case profile: quick, default, thorough (default: default)")
+    p.add_argument(BY_NAME["oracle_profile"].flag, default="default", metavar=BY_NAME["oracle_profile"].metavar,
+                   help="the suite's profile the case is taken from (default: default)")
     p.add_argument("--steps", default=None, help="--golden: replay only this many steps")
     p.add_argument("-o", "--output", metavar="PATH", default=None,
                    help="PNG, SVG or PDF by suffix (default: NAME-DTYPE.png here)")
@@ -65,7 +75,7 @@ def _plot(args: argparse.Namespace) -> int:
         steps = None if args.steps is None else _positive(args.steps)
         if args.case:
             fig = error_figure(args.case, args.optimizer, convention=args.convention, dtype=args.dtype or "float64",
-                               profile=args.profile)
+                               profile=args.oracle_profile)
         else:
             if args.convention is not None:
                 return _fail(f"--convention: a golden file has its own convention, got {args.convention!r}")
