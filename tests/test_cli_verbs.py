@@ -115,3 +115,13 @@ def test_too_many_digits_is_a_usage_error(argv, capsys):
         cli.main(argv)
     assert exit.value.code == 2
     assert "--digits must be a positive integer <= 4,000, got '4301'" in capsys.readouterr().err
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    """.ci/run's command is README's test command, character for character."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    command = (root / ".ci" / "run").read_text().strip().splitlines()[-1]
+    assert command.endswith("python3 -m pytest -n 2")
+    assert f"\n{command}\n" in (root / "README.md").read_text()
