@@ -72,6 +72,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import itertools
 import math
 import re
 from fractions import Fraction
@@ -296,6 +297,28 @@ class Convention:
         if self.has_momentum and self.eps_placement_with_momentum != "same":
             return self.eps_placement_with_momentum  # type: ignore[return-value]
         return self.eps_placement
+
+    def option_sets(self, momentum: Number = "0.9", weight_decay: Number = "0.01") -> dict[str, dict]:
+        """Every combination of the options this convention has (``allows``; momentum with centered
+        where ``momentum_needs_centered``), each at one value, by name: ``plain``, ``centered``,
+        ``momentum``, ``centered-momentum``, ``weight-decay``, ...  Each set names every option the
+        convention has (off: ``False``/``0``), so ``replace(**set)`` overrides its own defaults.
+
+        >>> list(preset("mxnet").option_sets())
+        ['plain', 'weight-decay', 'centered', 'centered-weight-decay', 'centered-momentum', 'centered-momentum-weight-decay']
+        >>> preset("seed").option_sets()
+        {'plain': {}}
+        """
+        values = {"centered": (False, True), "momentum": (0, momentum), "weight_decay": (0, weight_decay)}
+        names = [n for n in values if n in self.allows]
+        out: dict[str, dict] = {}
+        for combo in itertools.product(*(values[n] for n in names)):
+            options = dict(zip(names, combo))
+            if options.get("momentum") and self.momentum_needs_centered and not options.get("centered"):
+                continue
+            name = "-".join(n.replace("_", "-") for n, v in options.items() if v) or "plain"
+            out[name] = options
+        return out
 
     def state_names(self) -> tuple[str, ...]:
         """Names of the optimizer state slots: ``v``, then ``m`` and ``b`` where present."""

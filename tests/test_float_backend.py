@@ -19,16 +19,10 @@ from oracle.problems import docs_example as ex
 
 
 def variants(name):
-    """plain, centered, momentum and weight decay, where the convention has them."""
-    allows = preset(name).allows
-    out = [{}]
-    if "centered" in allows:
-        out.append({"centered": True})
-    if "momentum" in allows:
-        out.append({"momentum": 0.9, "centered": preset(name).momentum_needs_centered})
-    if "weight_decay" in allows:
-        out.append({"weight_decay": 0.01})
-    return out
+    """plain, centered, momentum (with centered where it needs it) and weight decay, where the convention has them."""
+    sets = preset(name).option_sets(momentum=0.9, weight_decay=0.01)
+    return [sets[n] for n in ("plain", "centered", "momentum", "centered-momentum", "weight-decay") if n in sets
+            and (n != "centered-momentum" or "momentum" not in sets)]
 
 
 CASES = [(n, v) for n in PRESET_NAMES for v in variants(n)]

@@ -38,21 +38,16 @@ MOMENTUM, WEIGHT_DECAY = "0.9", "0.01"
 
 
 def variants(name: str) -> dict[str, dict]:
-    """The option sets a preset is run with: name -> overrides."""
+    """The option sets a preset is run with, name -> overrides (:meth:`Convention.option_sets`): each option
+    alone (momentum with centered where it exists only so), and the preset's own form where its defaults
+    turn options on (Graves 2013: centered with momentum)."""
     conv = preset(name)
-    out: dict[str, dict] = {"plain": {"centered": False, "momentum": 0}}
-    if "centered" in conv.allows:
-        out["centered"] = {"centered": True, "momentum": 0}
-    if "momentum" in conv.allows:
-        if conv.momentum_needs_centered:
-            out["centered-momentum"] = {"centered": True, "momentum": MOMENTUM}
-        else:
-            out["momentum"] = {"centered": False, "momentum": MOMENTUM}
-    if name == "graves2013":
-        out["centered-momentum"] = {"centered": True, "momentum": MOMENTUM}
-    if "weight_decay" in conv.allows:
-        out["weight-decay"] = {"centered": False, "momentum": 0, "weight_decay": WEIGHT_DECAY}
-    return out
+    sets = conv.option_sets(momentum=MOMENTUM, weight_decay=WEIGHT_DECAY)
+    on = {"centered": conv.centered, "momentum": conv.exact("momentum") != 0,
+          "weight_decay": conv.exact("weight_decay") != 0}
+    own = "-".join(n.replace("_", "-") for n, v in on.items() if v)
+    names = ["plain", "centered", "momentum" if "momentum" in sets else "centered-momentum", own, "weight-decay"]
+    return {n: sets[n] for n in dict.fromkeys(names) if n in sets}
 
 
 def docs_problem(form: str, inputs: str) -> dict:
