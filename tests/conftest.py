@@ -49,11 +49,11 @@ def run_session(tmp_path, monkeypatch, capsys):
     """
     (tmp_path / "pytest.ini").write_text("[pytest]\n")  # no configuration from the directories above
 
-    def run(*args: str) -> pytest.RunResult:
+    def run(*args: str, plugins: tuple = ()) -> pytest.RunResult:
         monkeypatch.chdir(tmp_path)
         capsys.readouterr()
         start = time.monotonic()
-        ret = pytest.main([*map(str, args), "-p", "no:cacheprovider"])
+        ret = pytest.main([*map(str, args), "-p", "no:cacheprovider"], plugins=list(plugins))
         out, err = capsys.readouterr()
         return pytest.RunResult(ret, out.splitlines(), err.splitlines(), time.monotonic() - start)
 

@@ -1,7 +1,7 @@
 """The hostile catalogue, certificate and domain part: bad certificate paths, interrupted runs, coverage gaps,
 extreme errors, hostile option and spec values, special golden files.
 
-Direct calls wherever the behaviour lives in a function; inner pytest sessions (pytester, in process)
+Direct calls wherever the behaviour lives in a function; inner pytest sessions (the run_session fixture, in process)
 only for what a real session shows: the exit status of a bad ``--certificate``, an interrupted run's
 certificate, a declining candidate's domain and the absence of ``.hypothesis/``.
 """
@@ -16,8 +16,7 @@ import numpy as np
 import pytest
 
 import mutants.gaps as gaps
-from oracle.conformance import certfile, generated, grading, hygiene, metamorphic, mistakes  # noqa: F401
-from oracle.conformance import fingerprint  # noqa: F401
+from oracle.conformance import certfile
 from oracle.conformance.candidate import Candidate
 from oracle.conformance.cases import builtin_cases
 from oracle.conformance.certificate import Ledger
@@ -28,10 +27,7 @@ from oracle.conventions import parse, preset
 from oracle.golden import GOLDEN_DIR, GoldenDataError, fmt
 from oracle.golden.cite import cite
 
-import hypothesis  # noqa: E402,F401  (imported before the inner sessions, which cannot import it twice)
-import oracle.conformance.suite  # noqa: E402,F401
 
-pytest_plugins = ["pytester"]
 
 
 # -- options and specs: range-checked, bounded cost -------------------------------------------------------
@@ -231,24 +227,23 @@ def test_certificate_page_examples_run():
 
 
 # -- what only a real session shows ---------------------------------------------------------------------------
-def _inner(pytester, *args, plugins=(), **kw):
-    return pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q", "--oracle-profile=quick", *args,
-                                        plugins=list(plugins), **kw)
+def _inner(run_session, *args, plugins=()):
+    return run_session("-q", "--oracle-profile=quick", *args, plugins=plugins)
 
 
-def test_session_bad_certificate_path_exits_4_before_any_case(pytester):
-    (pytester.path / "folder").mkdir()
-    result = _inner(pytester, "--optimizer=mutants.gaps:lr_capped", "--convention=seed",
-                    f"--certificate={pytester.path / 'folder'}")
+def test_session_bad_certificate_path_exits_4_before_any_case(run_session, tmp_path):
+    (tmp_path / "folder").mkdir()
+    result = _inner(run_session, "--optimizer=mutants.gaps:lr_capped", "--convention=seed",
+                    f"--certificate={tmp_path / 'folder'}")
     text = result.stdout.str() + result.stderr.str()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert "is a folder" in text and str(pytester.path / "folder") in text
+    assert "is a folder" in text and str(tmp_path / "folder") in text
     assert "INTERNALERROR" not in text and "Traceback" not in text and "passed" not in text
 
 
-def test_session_interrupted_replaces_an_older_certificate(pytester):
+def test_session_interrupted_replaces_an_older_certificate(run_session, tmp_path):
     """An older 'certified' certificate is replaced by 'incomplete' at once, then 'interrupted' at the end."""
-    cert = pytester.path / "cert.json"
+    cert = tmp_path / "cert.json"
     cert.write_text(json.dumps({"verdict": "certified"}))
     seen = {}
 
@@ -257,8 +252,8 @@ def test_session_interrupted_replaces_an_older_certificate(pytester):
             seen["at start"] = json.loads(cert.read_text())["verdict"]
             raise KeyboardInterrupt
 
-    result = _inner(pytester, "--optimizer=mutants.gaps:lr_capped", "--convention=seed", "--dtype=float64",
-                    f"--certificate={cert}", plugins=[Interrupt()], no_reraise_ctrlc=True)
+    result = _inner(run_session, "--optimizer=mutants.gaps:lr_capped", "--convention=seed", "--dtype=float64",
+                    f"--certificate={cert}", plugins=[Interrupt()])
     out = json.loads(cert.read_text())
     assert result.ret == pytest.ExitCode.INTERRUPTED
     assert seen["at start"] == "incomplete"
@@ -266,11 +261,11 @@ def test_session_interrupted_replaces_an_older_certificate(pytester):
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
 
 
-def test_session_declines_show_in_the_domain_and_no_hypothesis_folder(pytester):
+def test_session_declines_show_in_the_domain_and_no_hypothesis_folder(run_session, tmp_path):
     """A candidate declining every rho = 0 case: the certificate's domain shows it (declined rho [0, 0]);
     Hypothesis leaves nothing in the user's directory."""
-    cert = pytester.path / "cert.json"
-    result = _inner(pytester, "--optimizer=mutants.gaps:declines_rho_zero", "--convention=seed",
+    cert = tmp_path / "cert.json"
+    result = _inner(run_session, "--optimizer=mutants.gaps:declines_rho_zero", "--convention=seed",
                     "--dtype=float64", f"--certificate={cert}", "-k", "generated")
     out = json.loads(cert.read_text())
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()[-2000:]
@@ -278,4 +273,4 @@ def test_session_declines_show_in_the_domain_and_no_hypothesis_folder(pytester):
     assert domain["declined"]["rho"] == [0.0, 0.0] and domain["declined"]["cases"] >= 1
     assert domain["graded"]["rho"][0] > 0
     assert "1 declined" in result.stdout.str() or " declined (" in result.stdout.str()
-    assert not (pytester.path / ".hypothesis").exists()
+    assert not (tmp_path / ".hypothesis").exists()

@@ -1,7 +1,7 @@
 """Misbehaving candidates: each one fails (or is declined) with its cause named, the run goes on, nothing crashes.
 
 Every entry of ``mutants.misbehaving.CATALOGUE`` runs through the plugin in an
-inner pytest session (in process: the candidate itself runs in a worker
+inner pytest session (``run_session``, in process: the candidate itself runs in a worker
 process, so even ``os._exit`` or a segfault cannot reach this one).
 """
 
@@ -13,17 +13,6 @@ import time
 import pytest
 
 from mutants.misbehaving import CATALOGUE, OK
-
-pytest_plugins = ["pytester"]
-
-# pytester's in-process sessions drop the modules they import afterwards; numpy cannot be
-# imported twice, so everything the inner sessions need is imported here first.
-import numpy  # noqa: E402,F401
-import hypothesis  # noqa: E402,F401
-
-import oracle.conformance.suite  # noqa: E402,F401
-from oracle.conformance import fingerprint, generated, grading, hygiene, metamorphic, mistakes  # noqa: E402,F401
-from oracle.engines import interval  # noqa: E402,F401
 
 BASE = ("--convention=seed", "--dtype=float64", "--oracle-profile=quick", "-p", "no:cacheprovider")
 
@@ -47,7 +36,7 @@ def _workers() -> list:
 
 
 @pytest.mark.parametrize("spec", sorted(CATALOGUE))
-def test_misbehaving_candidate_is_handled(pytester, tmp_path, spec):
+def test_misbehaving_candidate_is_handled(run_session, tmp_path, spec):
     """The exit status is as expected, the cause is named, no INTERNALERROR, and no worker outlives the run."""
     status, cause, extra = CATALOGUE[spec]
     cert = tmp_path / "cert.json"
@@ -55,7 +44,7 @@ def test_misbehaving_candidate_is_handled(pytester, tmp_path, spec):
     args = list(BASE)
     if any(a.startswith("--dtype") for a in extra):
         args.remove("--dtype=float64")
-    result = pytester.runpytest_inprocess(f"--optimizer={spec}", f"--certificate={cert}", *args, *extra)
+    result = run_session(f"--optimizer={spec}", f"--certificate={cert}", *args, *extra)
     out = result.stdout.str() + result.stderr.str()
     assert "INTERNALERROR" not in out
     assert result.ret == status, out[-3000:]
@@ -64,20 +53,20 @@ def test_misbehaving_candidate_is_handled(pytester, tmp_path, spec):
     assert not set(_workers()) - before
 
 
-def test_candidate_traceback_is_its_own(pytester):
+def test_candidate_traceback_is_its_own(run_session):
     """A candidate's exception is shown with its own frames, the oracle's trimmed."""
-    result = pytester.runpytest_inprocess("--optimizer=mutants.misbehaving:raises_at_step_1", *BASE,
+    result = run_session("--optimizer=mutants.misbehaving:raises_at_step_1", *BASE,
                                           "-k", "test_case and docs-example-float64")
     out = result.stdout.str()
     assert 'misbehaving.py", line' in out and "in step" in out and 'raise RuntimeError("boom at step 1")' in out
     assert "oracle/conformance/worker.py" not in out
 
 
-def test_hung_candidate_stops_using_cpu(pytester):
+def test_hung_candidate_stops_using_cpu(run_session):
     """A busy-looping candidate is killed at the timeout: three cases take about three timeouts, not more."""
     start = time.monotonic()
     cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result = pytester.runpytest_inprocess("--optimizer=mutants.misbehaving:busy_loop", *BASE, "--case-timeout=1",
+    result = run_session("--optimizer=mutants.misbehaving:busy_loop", *BASE, "--case-timeout=1",
                                           "-k", "test_case and (docs-example-float64 or stream-float64 or "
                                           "sign-flips-float64)")
     elapsed = time.monotonic() - start
@@ -87,11 +76,11 @@ def test_hung_candidate_stops_using_cpu(pytester):
     assert used.ru_utime - cpu.ru_utime < 3 * 1 + 10
 
 
-def test_megabytes_of_output_cost_no_memory(pytester, tmp_path):
+def test_megabytes_of_output_cost_no_memory(run_session, tmp_path):
     """A candidate printing a megabyte per call is certified; the oracle's memory stays bounded."""
     cert = tmp_path / "cert.json"
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    result = pytester.runpytest_inprocess("--optimizer=mutants.misbehaving:chatty", *BASE, f"--certificate={cert}",
+    result = run_session("--optimizer=mutants.misbehaving:chatty", *BASE, f"--certificate={cert}",
                                           "-k", "test_case and long-run-float64")
     result.assert_outcomes(passed=1)
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -100,15 +89,15 @@ def test_megabytes_of_output_cost_no_memory(pytester, tmp_path):
     assert after - before < 200 * 1024  # kilobytes: far less than the gigabyte printed
 
 
-def test_vandal_cannot_change_the_reference(pytester):
+def test_vandal_cannot_change_the_reference(run_session):
     """A candidate that rebinds numpy functions and mpmath's precision in its process is still certified."""
-    result = pytester.runpytest_inprocess("--optimizer=mutants.misbehaving:vandal", *BASE)
+    result = run_session("--optimizer=mutants.misbehaving:vandal", *BASE)
     assert result.ret == OK, result.stdout.str()[-3000:]
 
 
-def test_sys_exit_under_auto_is_a_failed_fingerprint(pytester):
+def test_sys_exit_under_auto_is_a_failed_fingerprint(run_session):
     """Under --convention=auto a candidate calling sys.exit fails the fingerprint, with the reason."""
-    result = pytester.runpytest_inprocess("--optimizer=mutants.misbehaving:calls_sys_exit", "--dtype=float64",
+    result = run_session("--optimizer=mutants.misbehaving:calls_sys_exit", "--dtype=float64",
                                           "--oracle-profile=quick", "-p", "no:cacheprovider")
     out = result.stdout.str()
     assert "INTERNALERROR" not in out
