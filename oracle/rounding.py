@@ -188,3 +188,18 @@ def certified_decimal(lo: Fraction, hi: Fraction, digits: int, extra: int = 0) -
         if format_sci(hi, d) == text:
             return text
     return None
+
+
+def reround(dec: str, digits: int, where: str) -> str:
+    """A published correctly rounded decimal, rounded again to ``digits`` (refuses a tie)."""
+    if dec == "0":
+        return "0"
+    value = Fraction(dec)
+    have = len(dec.split("e")[0].replace("-", "").replace(".", ""))
+    if digits == have:
+        return dec
+    _, _, e = round_decimal(value, have)  # exact: the value has ``have`` digits
+    if (abs(value) * Fraction(10) ** (digits - 1 - e)).denominator == 2:
+        raise ValueError(f"{where}: the published {have}-digit value {dec} is a rounding tie at {digits} digits; "
+                         f"the exact value's {digits}-digit rounding is not certified by it")
+    return format_sci(value, digits)

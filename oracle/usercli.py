@@ -17,8 +17,11 @@ from pathlib import Path
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``run`` and ``check-table`` subcommands."""
+    raw = argparse.RawDescriptionHelpFormatter
     r = subparsers.add_parser("run", help="a user case file's certified table (docs/user-cases.md)",
-                              description=__doc__.splitlines()[0])
+                              description=__doc__.splitlines()[0], formatter_class=raw,
+                              epilog="examples:\n  python -m oracle run examples/least_squares.toml\n"
+                                     "  python -m oracle run examples/one_step.toml --digits 20 --format csv")
     r.add_argument("file", type=Path, metavar="FILE", help="a case file (.toml or .py) or a folder of them")
     r.add_argument("case", nargs="?", default=None, metavar="CASE", help="the case (default: the file's only one)")
     r.add_argument("--digits", type=int, default=None, help="significant digits shown (default: the case's)")
@@ -31,7 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c = subparsers.add_parser("check-table", help="check a published table of RMSProp values against a case",
                               description="Check each printed number of a table (CSV or Markdown: step, field, "
                                           "element, value) against the case's certified values; exit 1 if any "
-                                          "printed digit is wrong.")
+                                          "printed digit is wrong.", formatter_class=raw,
+                              epilog="example:\n  python -m oracle check-table table.csv --case cases.toml:my-case")
     c.add_argument("table", type=Path, metavar="FILE", help="the table, .csv or .md")
     c.add_argument("--case", required=True, metavar="CASE_FILE[:NAME]",
                    help="the case file (and the case's name when it holds several): cases.toml:my-case; with "

@@ -20,11 +20,10 @@ ValueError: docs-docs-decimal-5: --digits 60 asked for, but only 50 significant 
 from __future__ import annotations
 
 import json
-from fractions import Fraction
 from pathlib import Path
 from typing import Optional
 
-from ..rounding import format_sci, round_decimal
+from ..rounding import reround
 from . import store, verify
 from .cases import all_cases, unknown_case
 from .data import GoldenDataError
@@ -49,21 +48,6 @@ def load_case(case: str, golden_dir: Optional[Path] = None) -> dict:
         raise GoldenDataError(f"golden data damaged: {'; '.join(problems[:2])} (the file is not what the engine "
                               f"computes; `python -m oracle golden check` lists every difference)")
     return doc
-
-
-def reround(dec: str, digits: int, where: str) -> str:
-    """A published correctly rounded decimal, rounded again to ``digits`` (refuses a tie)."""
-    if dec == "0":
-        return "0"
-    value = Fraction(dec)
-    have = len(dec.split("e")[0].replace("-", "").replace(".", ""))
-    if digits == have:
-        return dec
-    _, _, e = round_decimal(value, have)  # exact: the value has ``have`` digits
-    if (abs(value) * Fraction(10) ** (digits - 1 - e)).denominator == 2:
-        raise ValueError(f"{where}: the published {have}-digit value {dec} is a rounding tie at {digits} digits; "
-                         f"the exact value's {digits}-digit rounding is not certified by it")
-    return format_sci(value, digits)
 
 
 def _entries(rec: dict, field: Optional[str]) -> list[tuple[str, dict]]:

@@ -28,8 +28,8 @@ from typing import Optional
 
 from ..engines.certified import CertifiedValue
 from ..problems import gluon as G
+from ..rounding import reround
 from . import data, fmt
-from .cite import reround
 from .gluon import FILE_IDS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -33,7 +33,8 @@ from ..cases.trajectory import Trajectory
 from ..cases.trajectory import certified_trajectory as _run_case
 from . import data, fmt
 from .document import HORIZON_CRITERION, document, json_exact
-from .store import Progress, compare, unchanged
+from ..progress import bar as progress_bar
+from .store import compare, unchanged
 from .verify import check_spec, differences, stale_temporaries
 
 MANIFEST = "user-cases.json"
@@ -212,11 +213,11 @@ def regen(cases: Sequence[Case], folder: Path, names: Sequence[str] = (), progre
     folder.mkdir(parents=True, exist_ok=True)
     chosen = _choose(cases, names)
     msgs = stale_temporaries(folder)
-    bar = Progress(len(chosen), enabled=progress)
+    bar = progress_bar(len(chosen), "computing cases", enabled=None if progress else False)
     for case in chosen:
         msgs += _write(case, folder, text(case))
-        bar.tick(case.name)
-    bar.done()
+        bar.advance(case.name)
+    bar.close()
     return msgs
 
 
@@ -238,11 +239,11 @@ def check(folder: Path, names: Sequence[str] = (), cases: Optional[Sequence[Case
     chosen = _choose(cases if cases is not None else manifest_cases(folder), names)
     if not names:
         problems += file_set_problems(folder, [c.name for c in chosen])
-    bar = Progress(len(chosen), enabled=progress)
+    bar = progress_bar(len(chosen), "computing cases", enabled=None if progress else False)
     for case in chosen:
         problems += compare(case.name, folder / f"{case.name}.json", text(case), limit=limit)
-        bar.tick(case.name)
-    bar.done()
+        bar.advance(case.name)
+    bar.close()
     return problems
 
 
