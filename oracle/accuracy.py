@@ -41,7 +41,7 @@ from .engines.errorbound import ErrorBoundArith
 from .engines.floating import FloatArith
 from .rounding import DTYPE_FORMAT, FORMATS
 
-DIGITS = {"float64": 15.95, "float32": 7.22, "float16": 3.31}
+DIGITS = {"float64": 15.95, "float32": 7.22, "float16": 3.31, "bfloat16": 2.41}
 """log10(2^p): the most digits a dtype can carry, the cap of LRE."""
 
 
@@ -50,7 +50,7 @@ def horizon_limit(dtype: str) -> float:
 
     Past it two thirds of the dtype's digits are gone: an implementation in that
     dtype can no longer be held to the exact trajectory (the *horizon*): 4.8e-6,
-    3.9e-3, 0.079 for float64, float32, float16.
+    3.9e-3, 0.079, 0.16 for float64, float32, float16, bfloat16.
     """
     bits, _, _ = FORMATS[DTYPE_FORMAT[dtype]]
     return 2.0 ** (-bits / 3)
@@ -109,10 +109,10 @@ def horizon(conv: Convention, dtype: str, params0: Sequence[Any], *, steps: int,
             grads: Optional[Sequence] = None, grad_fn: Optional[GradFn] = None) -> Optional[int]:
     """The last step at which every parameter element of the run is compared (None: to the end).
 
-    The bound is :class:`~oracle.engines.errorbound.ErrorBoundArith`'s in ``dtype``; the run
-    stops at the first step past the horizon.
+    The bound is :class:`~oracle.engines.errorbound.ErrorBoundArith`'s for parameters in ``dtype``
+    (state in ``conv.state_dtype(dtype)``); the run stops at the first step past the horizon.
     """
-    ar = ErrorBoundArith(dtype)
+    ar = ErrorBoundArith(conv.state_dtype(dtype), store=dtype)
     for rec in iterate(conv, ar, params0, steps=steps, grads=grads, grad_fn=grad_fn):
         for p in rec["params"]:
             hi, _, bound = ar.split(p)
@@ -133,7 +133,8 @@ def float_vs_bound(conv: Convention, dtype: str, params0: Sequence[Any], *, step
     be held to the exact trajectory; the bound stays a bound but is too wide to mean
     anything.
     """
-    far, bar = FloatArith(dtype), ErrorBoundArith(dtype)
+    state = conv.state_dtype(dtype)  # parameters in dtype, state (and the update) in this one
+    far, bar = FloatArith(state, store=dtype), ErrorBoundArith(state, store=dtype)
     with np.errstate(all="ignore"):  # IEEE semantics: overflow to inf, 0/0 to nan
         frec = list(iterate(conv, far, params0, steps=steps, grads=grads, grad_fn=grad_fn))
     brec = iterate(conv, bar, params0, steps=steps, grads=grads, grad_fn=grad_fn)

@@ -214,7 +214,9 @@ def step(conv: Convention, ar: Arith, params: Arrays, state: State, grads: Array
         b <- mu b + (eta g) / d,  p <- p - b            (lr inside the momentum buffer)
         b <- mu b + g / d,        p <- p - eta b        (lr outside)
 
-    ``stages`` swaps stages for a variant of the update (:class:`Stages`).
+    ``stages`` swaps stages for a variant of the update (:class:`Stages`).  A context
+    with a ``store_dtype`` (the convention's ``state`` wider than the parameters) computes
+    in its own dtype and rounds the new parameters to ``store_dtype`` (``ar.store``).
 
     >>> from oracle.conventions import preset
     >>> from oracle.engines.floating import FloatArith
@@ -231,6 +233,8 @@ def step(conv: Convention, ar: Arith, params: Arrays, state: State, grads: Array
     slots, s = stages.accumulate(h, state, grads)
     d = stages.denominator(h, s)
     params, more = stages.apply(h, params, state, grads, d)
+    if getattr(ar, "store_dtype", None):  # state kept wider than the parameters: round them once to theirs
+        params = [ar.store(p) for p in params]
     slots.update(more)
     # the slots in the order they came (a slot no stage updates keeps its value), then any new ones
     return params, {**{name: slots.get(name, a) for name, a in state.items()}, **slots}

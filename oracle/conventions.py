@@ -78,7 +78,7 @@ import re
 from fractions import Fraction
 from typing import Iterable, Literal, Optional, Union
 
-from .rounding import round_fraction_to_format
+from .rounding import DTYPE_FORMAT, round_fraction_to_format, widens_exactly
 
 Number = Union[float, int, str, Fraction]
 """A hyperparameter or input value: taken exactly (a float is its binary value)."""
@@ -91,7 +91,7 @@ OPTIONS = ("centered", "momentum", "weight_decay", "maximize")
 CASE_VALUES = ("lr", "rho", "eps", "momentum", "weight_decay", "centered")
 """Fields a conformance case sets itself (a ``--convention`` spec may not fix them)."""
 _FLAGS = ("centered", "lr_in_momentum", "decoupled_weight_decay", "maximize", "momentum_needs_centered")
-_ADDED_FIELDS = {"eps_placement_with_momentum": "same", "momentum_needs_centered": False}
+_ADDED_FIELDS = {"eps_placement_with_momentum": "same", "momentum_needs_centered": False, "state": "params"}
 """Fields added after golden format 1: described only when they differ from these defaults."""
 
 
@@ -129,8 +129,9 @@ def to_fraction(value: object, field: str = "value") -> Fraction:
         raise ValueError(f"{field} must be a number, got {value!r}") from None
     if not math.isfinite(f):
         raise ValueError(f"{field} must be a finite number, got {value!r}")
-    if hasattr(value, "dtype") and getattr(value.dtype, "kind", "f") in "fiu":
-        return Fraction(f)  # numpy float16/32/64 scalars are exact in binary64
+    if hasattr(value, "dtype") and (getattr(value.dtype, "kind", "f") in "fiu"
+                                    or getattr(value.dtype, "name", "") == "bfloat16"):
+        return Fraction(f)  # numpy float16/32/64 (and ml_dtypes bfloat16) scalars are exact in binary64
     if isinstance(value, float):
         return Fraction(value)
     raise ValueError(f"{field} must be a number, got {value!r}")
@@ -207,6 +208,11 @@ class Convention:
     * ``allows``: which options this convention has at all (a preset without
       momentum refuses ``momentum=0.9``); ``momentum_needs_centered``: momentum
       exists only together with centered (MXNet 1.x ``rmspropalex``).
+    * ``state``: the dtype the optimizer state is kept and the update computed in:
+      ``"params"`` (the parameters' own dtype, every preset) or a dtype name
+      (``"float32"``: bfloat16/float16 parameters with float32 "master" state; each
+      step's new parameters are rounded once to the parameters' dtype), see
+      :meth:`state_dtype`.
     """
 
     name: str = "custom"
@@ -226,6 +232,7 @@ class Convention:
     source: str = ""
     eps_placement_with_momentum: str = "same"
     momentum_needs_centered: bool = False
+    state: str = "params"
 
     def __post_init__(self) -> None:
         values = {f: to_fraction(getattr(self, f), f) for f in HYPERPARAMETERS}
@@ -246,6 +253,8 @@ class Convention:
         if self.eps_placement_with_momentum not in ("same", "inside", "outside"):
             raise ValueError("eps_placement_with_momentum must be 'same', 'inside' or 'outside', "
                              f"got {self.eps_placement_with_momentum!r}")
+        if self.state != "params" and self.state not in DTYPE_FORMAT:
+            raise ValueError(f"state must be 'params' or one of {', '.join(DTYPE_FORMAT)}, got {self.state!r}")
         rounded = rounded_names(self.hyperparameters)  # parsed once, held (``rounded``, ``exact``)
         object.__setattr__(self, "hyperparameters", rounding_mode(rounded))
         self.__dict__["_rounded"], self.__dict__["_exact"] = rounded, {}
@@ -319,6 +328,23 @@ class Convention:
             name = "-".join(n.replace("_", "-") for n, v in options.items() if v) or "plain"
             out[name] = options
         return out
+
+    def state_dtype(self, params_dtype: str) -> str:
+        """The dtype the state is kept and the update computed in, for parameters of ``params_dtype``.
+
+        >>> preset("pytorch").state_dtype("bfloat16"), preset("pytorch", state="float32").state_dtype("bfloat16")
+        ('bfloat16', 'float32')
+        >>> preset("pytorch", state="float32").state_dtype("float64")
+        Traceback (most recent call last):
+        ...
+        ValueError: state=float32 cannot hold float64 parameters exactly (state must be 'params' or a dtype at least as wide)
+        """
+        if self.state == "params" or self.state == params_dtype:
+            return params_dtype
+        if params_dtype not in DTYPE_FORMAT or not widens_exactly(params_dtype, self.state):
+            raise ValueError(f"state={self.state} cannot hold {params_dtype} parameters exactly "
+                             "(state must be 'params' or a dtype at least as wide)")
+        return self.state
 
     def state_names(self) -> tuple[str, ...]:
         """Names of the optimizer state slots: ``v``, then ``m`` and ``b`` where present."""

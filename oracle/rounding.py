@@ -9,6 +9,8 @@ golden file format, grading and the pages all round through it.
 >>> from fractions import Fraction
 >>> float(round_fraction_to_format(Fraction(1, 10), "binary32"))
 0.10000000149011612
+>>> float(round_fraction_to_format(Fraction(999, 1000), "bfloat16"))  # rho = 0.999 in bfloat16
+1.0
 >>> round_decimal(Fraction(2, 3), 5)
 (1, 66667, -1)
 >>> format_sci(Fraction(2, 3), 5)
@@ -21,17 +23,69 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import Optional
+from typing import Any, Optional
+
+import numpy as np
+
+try:  # registers numpy's "bfloat16" dtype name (ml_dtypes, which jax depends on too)
+    import ml_dtypes
+except ImportError:  # pragma: no cover - ml_dtypes is a dependency
+    ml_dtypes = None
 
 # (significand bits including the hidden one, minimum normal exponent, maximum exponent)
 FORMATS = {
     "binary64": (53, -1022, 1023),
     "binary32": (24, -126, 127),
     "binary16": (11, -14, 15),
+    "bfloat16": (8, -126, 127),
 }
-DTYPE_FORMAT = {"float64": "binary64", "float32": "binary32", "float16": "binary16"}
-DTYPES: tuple[str, ...] = tuple(DTYPE_FORMAT)
-"""The float dtypes the package computes in and certifies: ``("float64", "float32", "float16")``."""
+DTYPE_FORMAT = {"float64": "binary64", "float32": "binary32", "float16": "binary16", "bfloat16": "bfloat16"}
+DTYPES: tuple[str, ...] = ("float64", "float32", "float16")
+"""The float dtypes certified by default: ``("float64", "float32", "float16")``."""
+ALL_DTYPES: tuple[str, ...] = DTYPES + ("bfloat16",)
+"""Every dtype the package computes in and certifies: :data:`DTYPES` and ``bfloat16`` (8-bit
+significand, float32's exponent range: numpy's through ``ml_dtypes``), asked for by name."""
+
+
+def numpy_dtype(name: str) -> np.dtype:
+    """The numpy dtype of one of :data:`ALL_DTYPES` (``bfloat16`` is ``ml_dtypes.bfloat16``).
+
+    >>> numpy_dtype("bfloat16").itemsize, numpy_dtype("float16").name
+    (2, 'float16')
+    """
+    if name not in DTYPE_FORMAT:
+        raise ValueError(f"dtype must be one of {', '.join(ALL_DTYPES)}, got {name!r}")
+    if name == "bfloat16" and ml_dtypes is None:  # pragma: no cover
+        raise ImportError("bfloat16 needs ml_dtypes: pip install ml_dtypes")
+    return np.dtype(ml_dtypes.bfloat16) if name == "bfloat16" else np.dtype(name)
+
+
+def dtype_name(dtype: Any) -> Optional[str]:
+    """The name in :data:`ALL_DTYPES` of a numpy dtype (or array, or name), None for any other."""
+    try:
+        name = np.dtype(getattr(dtype, "dtype", dtype)).name
+    except TypeError:
+        return None
+    return name if name in DTYPE_FORMAT else None
+
+
+def widens_exactly(narrow: str, wide: str) -> bool:
+    """Whether every value of dtype ``narrow`` is a value of dtype ``wide``.
+
+    >>> widens_exactly("bfloat16", "float32"), widens_exactly("float16", "bfloat16")
+    (True, False)
+    """
+    (b1, lo1, hi1), (b2, lo2, hi2) = FORMATS[DTYPE_FORMAT[narrow]], FORMATS[DTYPE_FORMAT[wide]]
+    return b1 <= b2 and lo1 - b1 >= lo2 - b2 and hi1 <= hi2
+
+
+def unit_roundoff(dtype: str) -> Fraction:
+    """u = 2^-p of a dtype (p significand bits): 2^-53, 2^-24, 2^-11, 2^-8 (bfloat16).
+
+    >>> unit_roundoff("bfloat16")
+    Fraction(1, 256)
+    """
+    return Fraction(1, 2 ** FORMATS[DTYPE_FORMAT[dtype]][0])
 
 
 def _round_half_even(num: int, den: int) -> int:

@@ -15,7 +15,7 @@ from adapter_support import assert_certified  # noqa: E402
 
 
 def test_single_tensor_path_certified_in_every_dtype():
-    assert_certified("oracle.adapters.torch:rmsprop_single", ["float64", "float32", "float16"])
+    assert_certified("oracle.adapters.torch:rmsprop_single", ["float64", "float32", "float16", "bfloat16"])
 
 
 def test_foreach_path_certified_in_float32():

@@ -6,19 +6,25 @@ from typing import Sequence
 
 import numpy as np
 
-from oracle.rounding import DTYPES
+from oracle.rounding import ALL_DTYPES
 
 
-def check_params(params: Sequence[np.ndarray]) -> np.dtype:
-    """The one float dtype of a non-empty list of arrays (``ValueError`` naming what is wrong)."""
+def check_params(params: Sequence[np.ndarray], framework: str = "", bfloat16: bool = False) -> np.dtype:
+    """The one float dtype of a non-empty list of arrays (``ValueError`` naming what is wrong).
+
+    bfloat16 parameters are declined (``NotImplementedError``) unless the adapter says
+    its ``framework`` takes them (``bfloat16=True``).
+    """
     if len(params) == 0:
         raise ValueError("params must be a non-empty list of numpy arrays")
     dtypes = {np.asarray(p).dtype for p in params}
     if len(dtypes) != 1:
         raise ValueError(f"params must share one dtype, got {sorted(str(d) for d in dtypes)}")
     (dtype,) = dtypes
-    if dtype.name not in DTYPES:
-        raise ValueError(f"params dtype must be one of {DTYPES}, got {dtype.name}")
+    if dtype.name == "bfloat16" and not bfloat16:
+        raise decline(framework or "this adapter", "bfloat16", "not wired to its framework's bfloat16")
+    if dtype.name not in ALL_DTYPES:
+        raise ValueError(f"params dtype must be one of {ALL_DTYPES}, got {dtype.name}")
     return dtype
 
 

@@ -19,7 +19,7 @@ import sys
 import tempfile
 from typing import Optional, Sequence
 
-from oracle.rounding import DTYPES
+from oracle.rounding import ALL_DTYPES, DTYPES
 
 STATS = ("worst_lre", "median_lre", "worst_ulp", "median_ulp", "worst_fraction_of_bound")
 
@@ -59,7 +59,7 @@ def read_certificate(path: str) -> dict:
         doc = json.load(fh)
     (cand,) = doc["candidates"]
     dtypes = {d: {k: s.get(k) for k in ("verdict", "passed", "failed", "skipped", "declined", *STATS)}
-              for d, s in cand.get("dtypes", {}).items() if d in DTYPES}
+              for d, s in cand.get("dtypes", {}).items() if d in ALL_DTYPES}
     return {
         "verdict": cand.get("verdict"), "convention": cand.get("convention"), "versions": doc.get("versions", {}),
         "dtypes": dtypes,

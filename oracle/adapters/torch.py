@@ -62,9 +62,28 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ._common import check_grads, check_params
+from ._common import check_grads, check_params, decline
 
 CONVENTION = "pytorch"
+
+
+def _to_torch(torch, a: np.ndarray, device: str):
+    """A tensor copy of ``a`` on ``device``; bfloat16 (``ml_dtypes``) travels as its 16 bits."""
+    a = np.array(a, copy=True)
+    if a.dtype.name == "bfloat16":
+        return torch.from_numpy(a.view(np.int16)).view(torch.bfloat16).to(device)
+    return torch.from_numpy(a).to(device)
+
+
+def _to_numpy(t, dtype: np.dtype) -> np.ndarray:
+    """A fresh numpy copy of tensor ``t`` in ``dtype`` (bfloat16 bit for bit)."""
+    t = t.detach().cpu()
+    if dtype.name == "bfloat16":
+        import torch
+
+        return np.array(t.view(torch.int16).numpy(), copy=True).view(dtype)
+    return np.array(t.numpy(), copy=True)
+
 
 def rmsprop(
     params: Sequence[np.ndarray],
@@ -77,8 +96,16 @@ def rmsprop(
     weight_decay: float = 0.0,
     foreach: bool | None = None,
     device: str = "cpu",
+    capturable: bool = False,
+    fused: bool | None = None,
 ) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
-    """A protocol factory running ``torch.optim.RMSprop(alpha=rho, ...)`` on copies of ``params``."""
+    """A protocol factory running ``torch.optim.RMSprop(alpha=rho, ...)`` on copies of ``params``.
+
+    ``device`` (``"cpu"``, ``"cuda"``, ``"cuda:1"``), ``foreach``, ``capturable`` and ``fused`` are
+    passed to torch; a device torch cannot reach and a ``fused=True`` or ``capturable=True`` this
+    torch does not offer there are declined (``NotImplementedError``).  bfloat16 parameters
+    (``ml_dtypes.bfloat16``) run as ``torch.bfloat16``.
+    """
     try:
         import torch
     except ImportError as exc:  # pragma: no cover - exercised only without torch
@@ -86,12 +113,26 @@ def rmsprop(
             "oracle.adapters.torch needs PyTorch: pip install 'rmsprop-oracle[torch]' "
             "(a CPU build is enough)"
         ) from exc
+    import inspect
 
-    dtype = check_params(params)
+    dtype = check_params(params, "torch", bfloat16=True)
+    if device != "cpu":
+        kind = torch.device(device).type
+        if kind == "cuda" and not torch.cuda.is_available():
+            raise decline("torch", f"device {device}", "no CUDA device is available to this torch")
+    options: dict = {}
+    if capturable:
+        from torch.optim.optimizer import _get_capturable_supported_devices
+
+        if torch.device(device).type not in _get_capturable_supported_devices():
+            raise decline("torch", "capturable=True", f"not supported on {device}")
+        options["capturable"] = True
+    if fused is not None:
+        if "fused" not in inspect.signature(torch.optim.RMSprop.__init__).parameters:
+            raise decline("torch", "fused", f"torch {torch.__version__} has no fused RMSprop")
+        options["fused"] = bool(fused)
     shapes = [np.shape(p) for p in params]
-    tensors = [
-        torch.from_numpy(np.array(p, dtype=dtype, copy=True)).to(device) for p in params
-    ]
+    tensors = [_to_torch(torch, p, device) for p in params]
     optimizer = torch.optim.RMSprop(
         tensors,
         lr=float(lr),
@@ -101,14 +142,15 @@ def rmsprop(
         momentum=float(momentum),
         centered=bool(centered),
         foreach=foreach,
+        **options,
     )
 
     def step(grads: Sequence[np.ndarray]) -> list[np.ndarray]:
         for t, g in zip(tensors, check_grads(grads, shapes, dtype)):
-            t.grad = torch.from_numpy(g).to(device)
+            t.grad = _to_torch(torch, g, device)
         with torch.no_grad():
             optimizer.step()
-        return [np.array(t.detach().cpu().numpy(), copy=True) for t in tensors]
+        return [_to_numpy(t, dtype) for t in tensors]
 
     return step
 
@@ -125,3 +167,29 @@ def rmsprop_single(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: 
     """``torch.optim.RMSprop(..., foreach=False)``: the single-tensor path (the CPU default)."""
     return rmsprop(params, lr=lr, rho=rho, eps=eps, momentum=momentum, centered=centered,
                    weight_decay=weight_decay, foreach=False)
+
+
+def gpu_device() -> str:
+    """The device of the ``*_cuda_*`` factories: ``$ORACLE_GPU_DEVICE``, else ``"cuda"``
+    (``ORACLE_GPU_DEVICE=cpu`` runs their code path on the CPU, as a smoke test)."""
+    import os
+
+    return os.environ.get("ORACLE_GPU_DEVICE", "") or "cuda"
+
+
+def _on_gpu(**fixed: object) -> Callable[..., Callable[[Sequence[np.ndarray]], list[np.ndarray]]]:
+    def factory(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, momentum: float = 0.0,
+                centered: bool = False, weight_decay: float = 0.0) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+        return rmsprop(params, lr=lr, rho=rho, eps=eps, momentum=momentum, centered=centered,
+                       weight_decay=weight_decay, device=gpu_device(), **fixed)  # type: ignore[arg-type]
+
+    factory.__doc__ = ("``torch.optim.RMSprop(..., " + ", ".join(f"{k}={v}" for k, v in fixed.items())
+                       + ")`` on ``gpu_device()``; declined without CUDA.")
+    return factory
+
+
+rmsprop_cuda_single = _on_gpu(foreach=False)
+rmsprop_cuda_foreach = _on_gpu(foreach=True)
+rmsprop_cuda_capturable = _on_gpu(foreach=True, capturable=True)
+rmsprop_cuda_capturable_single = _on_gpu(foreach=False, capturable=True)
+rmsprop_cuda_fused = _on_gpu(fused=True)

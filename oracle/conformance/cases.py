@@ -19,7 +19,7 @@ import numpy as np
 
 from ..problems import Problem
 from ..problems.quadratic import Diagonal
-from ..rounding import DTYPES
+from ..rounding import ALL_DTYPES
 from .candidate import OpenFeed
 from .options import PROFILES
 
@@ -72,6 +72,7 @@ def scale(dtype: str) -> dict:
         "float64": {"tiny": 2.0**-60, "huge": 2.0**400, "eps": 1e-8},
         "float32": {"tiny": 2.0**-40, "huge": 2.0**50, "eps": 1e-8},
         "float16": {"tiny": 2.0**-16, "huge": 2.0**5, "eps": 2.0**-8},
+        "bfloat16": {"tiny": 2.0**-40, "huge": 2.0**50, "eps": 2.0**-8},
     }[dtype]
 
 
@@ -86,8 +87,8 @@ def builtin_cases(dtype: str, profile: str = "default") -> list:
     """The fixed cases: docs example, open-loop streams, regimes, a quadratic, long and large runs."""
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
-    if dtype not in DTYPES:
-        raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
+    if dtype not in ALL_DTYPES:
+        raise ValueError(f"dtype must be one of {ALL_DTYPES}, got {dtype!r}")
     rng = np.random.default_rng(20240613)
     sc = scale(dtype)
     cases = []

@@ -166,10 +166,10 @@ def run_job(job: Job, until: Optional[int] = None) -> dict:
                     return jitbound.run_job(job, until, _masks)
                 except trace.Decline:
                     pass
-            return _run(job, BoundArith(job.dtype), until)
+            return _run(job, BoundArith(job.conv.state_dtype(job.dtype), store=job.dtype), until)
         except OutOfRange:
             pass  # outside the vectorized engine's range: the definition below
-    return _run(job, ErrorBoundArith(job.dtype), until)
+    return _run(job, ErrorBoundArith(job.conv.state_dtype(job.dtype), store=job.dtype), until)
 
 
 def _masks(params: list, before: Optional[list], dtype: str) -> list:

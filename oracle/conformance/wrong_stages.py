@@ -27,7 +27,7 @@ import numpy as np
 
 from ..algorithm import Arrays, Hyper, State, accumulate, apply, gradient, init_state
 
-NARROWER = {"float64": np.float32, "float32": np.float16, "float16": np.float16}
+NARROWER = {"float64": np.float32, "float32": np.float16, "float16": np.float16, "bfloat16": np.float16}
 """The float a low-precision state is kept in, per dtype."""
 
 

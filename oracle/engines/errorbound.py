@@ -9,7 +9,7 @@ grows or shrinks with the dynamics.
 
 Derivation.  The standard model of IEEE arithmetic with gradual underflow
 says fl(x op y) = (x op y)(1 + delta) + eta with |delta| <= u (unit roundoff:
-2^-53, 2^-24, 2^-11 for float64, float32, float16) and |eta| <= tiny (half the
+2^-53, 2^-24, 2^-11, 2^-8 for float64, float32, float16, bfloat16) and |eta| <= tiny (half the
 smallest subnormal).  If the inputs carry errors ex, ey, then with z = x op y
 (exact) the propagated error ``prop`` is at most
 
@@ -22,6 +22,10 @@ and the computed result's error is at most prop + K u (|z| + prop) + tiny.
 Constants (hyperparameters and 1 - rho, lr*wd) not representable in the dtype
 are charged K u |c| + tiny; representable ones and the inputs are exact.
 A result beyond the dtype's largest finite value gets an infinite bound.
+
+State wider than the parameters (``Convention.state``, ``store``): every operation
+is charged in the state dtype, and each step's new parameters once more with the
+parameters' dtype, K u_p (|p| + prop) + tiny_p (``store``).
 
 K (``slack``, default 4) charges every operation of the reference evaluation
 order four roundings instead of one.  This covers implementations that
@@ -49,7 +53,7 @@ from typing import Any, Optional
 import numpy as np
 from mpmath.ctx_mp import MPContext
 
-from ..rounding import DTYPE_FORMAT, FORMATS, round_fraction_to_format
+from ..rounding import DTYPE_FORMAT, FORMATS, round_fraction_to_format, widens_exactly
 from ._objarray import exact_array, map_array, scalar
 
 
@@ -107,10 +111,13 @@ class Bounded:
 class ErrorBoundArith:
     """Exact values with forward error bounds for float arithmetic in ``dtype``."""
 
-    def __init__(self, dtype: str = "float64", slack: int = 4, prec: int = 256) -> None:
+    def __init__(self, dtype: str = "float64", slack: int = 4, prec: int = 256, store: Optional[str] = None) -> None:
         if str(dtype) not in DTYPE_FORMAT:
             raise ValueError(f"dtype must be one of {tuple(DTYPE_FORMAT)}, got {dtype!r}")
+        if store is not None and (store not in DTYPE_FORMAT or not widens_exactly(store, str(dtype))):
+            raise ValueError(f"store must be a dtype that {dtype} holds exactly, got {store!r}")
         self.dtype = str(dtype)
+        self.store_dtype = None if store in (None, self.dtype) else store
         self.fmt = DTYPE_FORMAT[self.dtype]
         bits, emin, emax = FORMATS[self.fmt]
         self.ctx = MPContext()
@@ -122,6 +129,10 @@ class ErrorBoundArith:
         self.largest = (2 - mpf(2) ** (1 - bits)) * mpf(2) ** emax
         self.own = mpf(2) ** (8 - prec)
         self.slack = slack
+        if self.store_dtype:
+            sbits, semin, semax = FORMATS[DTYPE_FORMAT[self.store_dtype]]
+            self._store = (slack * mpf(2) ** (-sbits), mpf(2) ** (semin - sbits),
+                           (2 - mpf(2) ** (1 - sbits)) * mpf(2) ** semax)
 
     # -- construction -------------------------------------------------------
     def number(self, x: Fraction) -> Bounded:
@@ -147,6 +158,18 @@ class ErrorBoundArith:
         if a + prop > self.largest:
             return Bounded(self, val, self.ctx.inf)
         return Bounded(self, val, prop + self.unit * (a + prop) + self.tiny + self.own * a)
+
+    def store(self, a: np.ndarray) -> np.ndarray:
+        """The parameters rounded to ``store`` (the parameters' dtype): one more charge, in its u."""
+        unit, tiny, largest = self._store
+
+        def f(x: Bounded) -> Bounded:
+            m = abs(x.val) + x.err
+            if m > largest:
+                return Bounded(self, x.val, self.ctx.inf)
+            return Bounded(self, x.val, x.err + unit * m + tiny + self.own * abs(x.val))
+
+        return map_array(f, a)
 
     # -- operations ---------------------------------------------------------
     def sqrt(self, a: np.ndarray) -> np.ndarray:

@@ -61,6 +61,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from ..conventions import Convention
+from ..rounding import widens_exactly
 from . import trace as T
 from .vecbound import ABS, BIG, DOWN, SPLIT, UP, BoundArith, OutOfRange
 
@@ -384,7 +385,7 @@ def _grad_inputs(ar: BoundArith, rows: list, n: int) -> tuple:
     if steps and all(isinstance(r, np.ndarray) and r.dtype.kind == "f" and r.size == n for r in rows) \
             and len({r.dtype for r in rows}) == 1:
         x = np.stack([r.reshape(-1) for r in rows])
-        if rows[0].dtype.itemsize <= ar.np_dtype.itemsize and x.dtype in (np.float32, np.float64):
+        if x.dtype in (np.float32, np.float64) and widens_exactly(x.dtype.name, ar.dtype):
             # every input representable in the dtype: BoundArith.array's err = |x| * (own * UP) + ABS
             try:
                 exact = _exact_float_inputs(x, gin, ar.own * UP)
@@ -427,6 +428,8 @@ def bound_run(conv: Convention, dtype: str, params0: Sequence[Any], *, steps: in
     """
     if numba is None:
         raise T.Decline("numba is not installed")
+    if conv.state_dtype(str(dtype)) != str(dtype):
+        raise T.Decline("state kept wider than the parameters (Convention.state): BoundArith runs it")
     ar = BoundArith(dtype, slack)
     params = [np.atleast_1d(ar.array(p)) for p in params0]
     shapes = [p.shape for p in params]

@@ -60,7 +60,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..rounding import DTYPE_FORMAT, FORMATS, round_fraction_to_format
+from ..rounding import DTYPE_FORMAT, FORMATS, dtype_name, numpy_dtype, round_fraction_to_format, widens_exactly
 from ._objarray import exact_array
 
 
@@ -202,12 +202,18 @@ class BoundArith:
     """Vectorized exact values and error bounds for float arithmetic in ``dtype`` (see module doc).
 
     ``words`` is 2 (double-double values) or 1; default 2 for float64, 1 otherwise.
+    ``store``: the parameters' dtype when the state is wider (``Convention.state``): each
+    step's new parameters are charged one more rounding, in that dtype (:meth:`store`).
     """
 
-    def __init__(self, dtype: str = "float64", slack: int = 4, words: Optional[int] = None) -> None:
+    def __init__(self, dtype: str = "float64", slack: int = 4, words: Optional[int] = None,
+                 store: Optional[str] = None) -> None:
         if str(dtype) not in DTYPE_FORMAT:
             raise ValueError(f"dtype must be one of {tuple(DTYPE_FORMAT)}, got {dtype!r}")
+        if store is not None and (store not in DTYPE_FORMAT or not widens_exactly(store, str(dtype))):
+            raise ValueError(f"store must be a dtype that {dtype} holds exactly, got {store!r}")
         self.dtype = str(dtype)
+        self.store_dtype = None if store in (None, self.dtype) else store
         self.fmt = DTYPE_FORMAT[self.dtype]
         bits, emin, emax = FORMATS[self.fmt]
         self.words = words or (2 if self.dtype == "float64" else 1)
@@ -220,8 +226,13 @@ class BoundArith:
         self._c_abs = self.tiny * UP + ABS
         self._largest_down = self.largest * DOWN
         self._fast_limit = min(self._largest_down, BIG)  # a <= this: in range and no overflow to inf
-        self.np_dtype = np.dtype(self.dtype)
+        self.np_dtype = numpy_dtype(self.dtype)
         self._consts: dict = {}
+        if self.store_dtype:
+            sbits, semin, semax = FORMATS[DTYPE_FORMAT[self.store_dtype]]
+            self._s_rel = (slack * 2.0**-sbits * UP + self.own) * UP
+            self._s_abs = 2.0 ** (semin - sbits) * UP + ABS
+            self._s_largest_down = float((2 - Fraction(2) ** (1 - sbits)) * Fraction(2) ** semax) * DOWN
 
     # -- construction --------------------------------------------------------
     def number(self, x: Fraction) -> tuple:
@@ -251,14 +262,14 @@ class BoundArith:
         """Exact inputs: a float array (of any dtype) fast, anything else element by element."""
         if isinstance(values, BoundArray):
             return values
-        if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        if isinstance(values, np.ndarray) and dtype_name(values.dtype):
             x = values.astype(np.float64)
             if not np.isfinite(x).all():
                 raise ValueError(f"value must be a finite number, got {x[~np.isfinite(x)].reshape(-1)[0]!r}")
             with np.errstate(over="ignore"):
-                rep = values.dtype.itemsize <= self.np_dtype.itemsize or None
+                rep = widens_exactly(dtype_name(values.dtype), self.dtype) or None
                 if rep is None:
-                    rep = x.astype(self.dtype).astype(np.float64) == x
+                    rep = x.astype(self.np_dtype).astype(np.float64) == x
             err = np.abs(x)
             if rep is True:  # every input representable in the dtype: only the engine's own charge
                 err *= self.own * UP
@@ -302,6 +313,13 @@ class BoundArith:
                 raise OutOfRange("a value left [-2^900, 2^900]: the vectorized bound does not cover it")
             err = np.where(a > self._largest_down, np.inf, err)
         return BoundArray(self, hi, lo, err)
+
+    @_quiet
+    def store(self, x: BoundArray) -> BoundArray:
+        """The parameters rounded to ``store``: S + K u_p (|W| + S) + tiny_p (ErrorBoundArith.store), up."""
+        a = np.abs(x.hi) * UP + x.err  # >= |V| + E (S >= E + |W - V|)
+        err = x.err * UP + a * self._s_rel + self._s_abs
+        return BoundArray(self, x.hi, x.lo, np.where(a > self._s_largest_down, np.inf, err))
 
     # -- operations ----------------------------------------------------------
     @_quiet

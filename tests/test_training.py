@@ -1,0 +1,156 @@
+"""What training runs: bfloat16, the optimizer-state dtype (``Convention.state``), the GPU script's CPU path."""
+
+from __future__ import annotations
+
+import doctest
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from oracle.algorithm import iterate
+from oracle.accuracy import abs_error
+from oracle.conventions import parse, preset
+from oracle.engines.errorbound import ErrorBoundArith
+from oracle.engines.floating import FloatArith
+from oracle.engines.vecbound import BoundArith
+from oracle.rounding import numpy_dtype, round_fraction_to_format, widens_exactly
+
+ROOT = Path(__file__).resolve().parent.parent
+BF16 = numpy_dtype("bfloat16")
+
+
+def _samples(n: int = 4000) -> np.ndarray:
+    rng = np.random.default_rng(17)
+    x = rng.standard_normal(n) * np.exp2(rng.integers(-140, 120, n))  # normals, subnormals, near-overflow
+    ties = (rng.integers(1, 255, 200) * 2 + 1) * np.exp2(rng.integers(-20, 20, 200) - 8.0)  # halfway cases
+    return np.concatenate([x, ties, -ties, [0.0, 2.0**-133, 2.0**-134, 3 * 2.0**-135]])
+
+
+def test_training_page_values_are_doctests():
+    """docs/training.md: every value quoted (horizons, the stall step) recomputed by the engines."""
+    result = doctest.testfile(str(ROOT / "docs" / "training.md"), module_relative=False,
+                              optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 10 and result.failed == 0
+
+
+def test_bfloat16_rounding_is_exact_and_agrees_with_ml_dtypes():
+    """oracle.rounding's integer rounding to bfloat16 (ties to even, subnormals) equals ml_dtypes' conversion."""
+    x = _samples()
+    ours = np.array([float(round_fraction_to_format(Fraction(v), "bfloat16")) for v in x])
+    assert np.array_equal(ours, x.astype(BF16).astype(np.float64))
+    assert widens_exactly("bfloat16", "float32") and not widens_exactly("float16", "bfloat16")
+    assert not widens_exactly("bfloat16", "float16")
+
+
+@pytest.mark.parametrize("op", ["add", "mul", "div", "sqrt"])
+def test_float_engine_bfloat16_ops_are_correctly_rounded(op):
+    """ml_dtypes' bfloat16 ufuncs (float32 inside, one rounding back) give the correctly rounded result."""
+    rng = np.random.default_rng(3)
+    a = (rng.standard_normal(3000) * np.exp2(rng.integers(-30, 30, 3000))).astype(BF16)
+    b = (rng.standard_normal(3000) * np.exp2(rng.integers(-30, 30, 3000))).astype(BF16)
+    if op == "sqrt":
+        a = np.abs(a)
+    got = {"add": lambda: a + b, "mul": lambda: a * b, "div": lambda: a / b, "sqrt": lambda: np.sqrt(a)}[op]()
+    fa, fb = [Fraction(float(v)) for v in a], [Fraction(float(v)) for v in b]
+    if op == "sqrt":  # the exact root is irrational: compare with the rounding of a 60-bit root
+        import math
+        exact = [Fraction(math.isqrt(int(x * 2**120)), 2**60) for x in fa]
+        want = [float(round_fraction_to_format(e, "bfloat16")) if e else 0.0 for e in exact]
+    else:
+        f = {"add": lambda x, y: x + y, "mul": lambda x, y: x * y, "div": lambda x, y: x / y}[op]
+        want = [float(round_fraction_to_format(f(x, y), "bfloat16")) if f(x, y) else 0.0 for x, y in zip(fa, fb)]
+    assert np.array_equal(got.astype(np.float64), np.array(want))
+
+
+def test_state_field_parses_validates_and_keeps_presets():
+    c = parse("pytorch,state=float32")
+    assert c.state == "float32" and parse(c.spec()) == c and c.describe()["state"] == "float32"
+    assert all(preset(n).state == "params" and "state" not in preset(n).describe()
+               for n in ("seed", "pytorch", "tf1", "keras", "optax"))
+    with pytest.raises(ValueError, match="state must be 'params' or one of .* got 'bf16'"):
+        preset("pytorch", state="bf16")
+    with pytest.raises(ValueError, match="state=float16 cannot hold bfloat16 parameters exactly"):
+        preset("pytorch", state="float16").state_dtype("bfloat16")
+    with pytest.raises(ValueError, match="store must be a dtype that float16 holds exactly, got 'bfloat16'"):
+        FloatArith("float16", store="bfloat16")
+
+
+CONVS = [preset("pytorch", lr=0.01, rho=0.99, momentum=0.9, centered=True, weight_decay=0.01),
+         preset("seed", lr=0.01, rho=0.9), preset("tf1", lr=0.01, rho=0.9, momentum=0.5)]
+
+
+@pytest.mark.parametrize("conv", CONVS, ids=lambda c: c.name)
+@pytest.mark.parametrize("dtype,store", [("bfloat16", None), ("float32", "bfloat16"), ("float32", "float16")])
+def test_float_engine_within_both_bounds(conv, dtype, store):
+    """bfloat16 and mixed (state float32, parameters bfloat16/float16) float runs stay inside
+    ErrorBoundArith's bound, and BoundArith's bound around its value covers ErrorBoundArith's."""
+    rng = np.random.default_rng(5)
+    pdt = store or dtype
+    p0 = [rng.uniform(-2, 2, 6).astype(numpy_dtype(pdt))]
+    grads = [[rng.standard_normal(6).astype(numpy_dtype(pdt))] for _ in range(25)]
+    far, ear, bar = (FloatArith(dtype, store=store), ErrorBoundArith(dtype, store=store),
+                     BoundArith(dtype, store=store))
+    with np.errstate(all="ignore"):
+        runs = [list(iterate(conv, ar, p0, steps=25, grads=grads)) for ar in (far, ear, bar)]
+    for f, e, b in zip(*runs):
+        for name, got, ex, bx in [("params", f["params"][0], e["params"][0], b["params"][0])] + [
+                (k, f["state"][k][0], e["state"][k][0], b["state"][k][0]) for k in f["state"]]:
+            hi, lo, err = ear.split(ex)
+            assert (abs_error(got, hi, lo) <= err).all(), (f["step"], name)
+            bhi, blo, berr = bar.split(bx)
+            assert (berr >= err + abs_error(bhi + blo, hi, lo) * (1 - 2.0**-40)).all(), (f["step"], name)
+        if store:  # parameters on the dtype's grid
+            assert np.array_equal(f["params"][0].astype(numpy_dtype(store)).astype(np.float32), f["params"][0])
+
+
+def test_state_dtype_is_observable_on_a_long_stream():
+    """Over 3,000 steps of rho = 0.999 a bfloat16-state run leaves the float32-state bound: the field matters."""
+    conv = preset("pytorch", lr=0.001, rho=0.999, eps=1e-8)
+    ones = [[np.ones(1)]] * 3000
+    mixed = ErrorBoundArith("float32", store="bfloat16")
+    *_, last_bf16 = iterate(conv, FloatArith("bfloat16"), [np.zeros(1)], steps=3000, grads=ones)
+    *_, last_mixed = iterate(conv, FloatArith("float32", store="bfloat16"), [np.zeros(1)], steps=3000, grads=ones)
+    *_, ref = iterate(conv, mixed, [np.zeros(1)], steps=3000, grads=ones)
+    hi, lo, err = mixed.split(ref["state"]["v"][0])
+    assert abs_error(last_mixed["state"]["v"][0], hi, lo) <= err
+    assert abs_error(last_bf16["state"]["v"][0], hi, lo) > 100 * err
+
+
+def test_torch_adapter_bfloat16_bit_for_bit_and_gpu_factories_on_cpu(monkeypatch):
+    """bfloat16 crosses into torch and back bit for bit; the *_cuda_* factories run on $ORACLE_GPU_DEVICE,
+    decline without CUDA, and decline fused/capturable where this torch does not offer them."""
+    torch = pytest.importorskip("torch")
+    from oracle.adapters import torch as adapter
+
+    p = [np.array([1.0, -2.0, 0.5, 3.0e-3], dtype=BF16)]
+    g = [np.array([0.3, -1.0, 2.0, 1e-30], dtype=BF16)]
+    single = adapter.rmsprop_single(p, lr=0.01, rho=0.99, eps=1e-8, momentum=0.9)
+    monkeypatch.setenv("ORACLE_GPU_DEVICE", "cpu")
+    foreach = adapter.rmsprop_cuda_foreach(p, lr=0.01, rho=0.99, eps=1e-8, momentum=0.9)
+    ref = torch.tensor([1.0, -2.0, 0.5, 3.0e-3], dtype=torch.bfloat16)
+    ref.grad = torch.tensor([0.3, -1.0, 2.0, 1e-30], dtype=torch.bfloat16)
+    opt = torch.optim.RMSprop([ref], lr=0.01, alpha=0.99, eps=1e-8, momentum=0.9, foreach=False)
+    for _ in range(3):
+        a, b = single(g)[0], foreach(g)[0]
+        opt.step()
+        assert a.dtype == BF16 and a.tobytes() == b.tobytes() == ref.detach().view(torch.int16).numpy().tobytes()
+    for name in ("rmsprop_cuda_fused", "rmsprop_cuda_capturable"):
+        with pytest.raises(NotImplementedError, match="torch (fused|capturable)"):
+            getattr(adapter, name)(p, lr=0.01, rho=0.99, eps=1e-8)
+    if not torch.cuda.is_available():
+        monkeypatch.delenv("ORACLE_GPU_DEVICE")
+        with pytest.raises(NotImplementedError, match="no CUDA device"):
+            adapter.rmsprop_cuda_single(p, lr=0.01, rho=0.99, eps=1e-8)
+
+
+def test_other_adapters_decline_bfloat16():
+    from oracle.adapters._common import check_params
+
+    with pytest.raises(NotImplementedError, match="paddle bfloat16"):
+        check_params([np.zeros(2, BF16)], "paddle")
+    assert check_params([np.zeros(2, BF16)], "torch", bfloat16=True) == BF16
