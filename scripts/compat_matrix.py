@@ -7,6 +7,8 @@ Usage::
     python scripts/compat_matrix.py paddle mxnet         # some frameworks (merged into the page)
     python scripts/compat_matrix.py --venvs DIR --jobs 2 --profile default
     python scripts/compat_matrix.py --render             # rewrite the page (and findings) from the JSON
+    python scripts/compat_matrix.py torch --dtypes bfloat16 --python .venv/bin/python   # add rows, this python
+    python scripts/compat_matrix.py --merge OUT/gpu-matrix.json   # the GPU rows of scripts/gpu_check.sh
 
 For each framework (``FRAMEWORKS``) it creates, once, the virtualenv ``DIR/fw-<name>``
 (default ``DIR`` = ``~/.cache/rmsprop-oracle/matrix``) from the pinned
@@ -51,18 +53,29 @@ MATRIX = ROOT / "scripts" / "matrix"
 JSON_PATH = ROOT / "golden" / "matrix" / "compatibility.json"  # not golden/*.json: those are golden cases (oracle/golden/store.py)
 MD_PATH = ROOT / "golden" / "compatibility.md"
 DTYPES = ("float64", "float32", "float16")
+SHOWN_DTYPES = DTYPES + ("bfloat16",)
+"""The rows of the page, in this order (bfloat16 where a framework's entry has it: ``dtypes``)."""
 
 # name -> (label, distributions whose versions are reported, adapters as MODULE:ATTR, rounding)
 FRAMEWORKS: dict[str, dict] = {
     "torch": dict(label="PyTorch torch.optim.RMSprop (CPU)", dists=["torch"], adapters=[
         "oracle.adapters.torch:rmsprop_single", "oracle.adapters.torch:rmsprop_foreach",
-        "oracle.adapters.textbook:seed_rmsprop"],
+        "oracle.adapters.textbook:seed_rmsprop"], dtypes=SHOWN_DTYPES,
         rounding="float64: exact; float32: every scalar rounded to float32; float16: kernels in float32, "
                  "alpha/momentum/1-alpha/-lr rounded to float32, eps and weight decay to float16"),
+    "torch-cuda": dict(label="PyTorch torch.optim.RMSprop (CUDA GPU)", dists=["torch"], gpu=True, adapters=[
+        "oracle.adapters.torch:rmsprop_cuda_single", "oracle.adapters.torch:rmsprop_cuda_foreach",
+        "oracle.adapters.torch:rmsprop_cuda_capturable", "oracle.adapters.torch:rmsprop_cuda_fused"],
+        dtypes=SHOWN_DTYPES, rounding="as on the CPU: every scalar rounded to the parameter dtype (float16 and "
+        "bfloat16 kernels compute in float32); capturable keeps lr and step as device tensors"),
     "jax": dict(label="optax.rmsprop and jax.example_libraries.optimizers", dists=["jax", "optax"], adapters=[
         "oracle.adapters.optax:rmsprop", "oracle.adapters.jax_example:rmsprop",
         "oracle.adapters.jax_example:rmsprop_momentum"],
+        dtypes=SHOWN_DTYPES,
         rounding="exact (Python scalars weakly typed, converted once to the parameter dtype; x64 on for float64)"),
+    "jax-gpu": dict(label="optax.rmsprop on jax's GPU", dists=["jax", "optax"], gpu=True, adapters=[
+        "oracle.adapters.optax:rmsprop_gpu", "oracle.adapters.optax:rmsprop_gpu_jit"], dtypes=SHOWN_DTYPES,
+        rounding="exact (Python scalars weakly typed, converted once to the parameter dtype)"),
     "keras": dict(label="Keras 3 keras.optimizers.RMSprop", dists=["keras", "jax", "tensorflow-cpu", "torch"], adapters=[
         "oracle.adapters.keras:rmsprop_jax", "oracle.adapters.keras:rmsprop_tensorflow",
         "oracle.adapters.keras:rmsprop_torch"],
@@ -168,6 +181,8 @@ FINDINGS: dict[str, list] = {
          "print(repr(float(v.numpy()[0])), 1-0.5*0.1, float(np.float32(1)-np.float32(0.5)*np.float32(0.1)))\""),
     ],
     "jax": [],
+    "torch-cuda": [],
+    "jax-gpu": [],
 }
 
 
@@ -269,30 +284,67 @@ def refresh(doc: dict) -> dict:
     return doc
 
 
-def run(names: list, venvs: Path, profile: str, jobs: int, log) -> dict:
-    """Certify the frameworks ``names``, merging into the existing JSON and saving after each one."""
+def run(names: list, venvs: Path, profile: str, jobs: int, log, dtypes: Optional[list] = None,
+        python: Optional[str] = None) -> dict:
+    """Certify the frameworks ``names``, merging into the existing JSON and saving after each one.
+
+    ``dtypes``: only those rows, merged into the framework's existing entry; ``python``: that
+    interpreter instead of the framework's virtualenv (it must have the pinned versions).
+    """
     doc = json.loads(JSON_PATH.read_text()) if JSON_PATH.exists() else {"frameworks": {}}
     started = time.time()
     for name in names:
         fw = FRAMEWORKS[name]
-        py = ensure_venv(venvs, name, log)
+        if fw.get("gpu"):
+            raise SystemExit(f"{name} runs on a CUDA machine: bash scripts/gpu_check.sh there, then --merge")
+        py = Path(python) if python else ensure_venv(venvs, name, log)
         entry = {"label": fw["label"], "versions": versions(py, fw["dists"]), "rounding": fw["rounding"],
                  "findings": [{"finding": f, "reproduce": r} for f, r in FINDINGS.get(name, [])],
                  "adapters": []}
-        tasks = [(a, d) for a in fw["adapters"] for d in DTYPES]
+        old = doc["frameworks"].get(name)
+        if dtypes and old is not None:
+            if old["versions"] != entry["versions"]:
+                raise SystemExit(f"{name}: {py} has {entry['versions']}, the matrix {old['versions']}")
+            entry = old
+        todo = [d for d in fw.get("dtypes", DTYPES) if not dtypes or d in dtypes]
+        tasks = [(a, d) for a in fw["adapters"] for d in todo]
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(lambda ad: run_adapter(py, ad[0], ad[1], profile), tasks))
         for adapter in fw["adapters"]:
             rows = [r for (a, _), r in zip(tasks, results) if a == adapter]
-            entry["adapters"].append({"adapter": adapter, "convention": adapter_convention(adapter),
-                                      "dtypes": {r["dtype"]: r for r in rows}})
+            slot = next((x for x in entry["adapters"] if x["adapter"] == adapter), None)
+            if slot is None:
+                slot = {"adapter": adapter, "convention": adapter_convention(adapter), "dtypes": {}}
+                entry["adapters"].append(slot)
+            slot["dtypes"].update({r["dtype"]: r for r in rows})
+            slot["dtypes"] = {d: slot["dtypes"][d] for d in SHOWN_DTYPES if d in slot["dtypes"]}
             log(f"[{name}] {adapter}: " + ", ".join(f"{r['dtype']} {r['verdict']}" for r in rows))
+        if dtypes and old is not None:
+            entry["seconds"] = entry.get("seconds", 0) + sum(r["seconds"] for r in results)
+            doc["frameworks"][name] = entry
+            save(doc)
+            continue
         entry["seconds"] = sum(r["seconds"] for r in results)
         entry["figure"] = figure(py, name, fw["adapters"][0], log)
         doc["frameworks"][name] = entry
         doc["generated"] = {"date": datetime.date.today().isoformat(), "profile": profile,
                             "python": sys.version.split()[0], "last_run_seconds": round(time.time() - started)}
         save(doc)
+    return doc
+
+
+def merge(path: Path) -> dict:
+    """Put the GPU frameworks of ``scripts/gpu_check.py``'s JSON into the matrix and save it."""
+    gpu = json.loads(path.read_text())
+    if (gpu.get("generated") or {}).get("device") == "cpu":
+        raise SystemExit(f"{path}: a smoke run on the CPU (ORACLE_GPU_DEVICE=cpu), not merged")
+    doc = json.loads(JSON_PATH.read_text())
+    for name, entry in gpu.get("frameworks", {}).items():
+        if not FRAMEWORKS.get(name, {}).get("gpu"):
+            raise SystemExit(f"{path}: {name!r} is not a GPU framework of this script")
+        entry["generated"] = {k: v for k, v in gpu["generated"].items() if k != "found"}
+        doc["frameworks"][name] = entry
+    save(doc)
     return doc
 
 
@@ -325,7 +377,7 @@ def render(doc: dict) -> str:
                   "| adapter | convention spec | dtype | verdict | passed/failed/declined | LRE worst / median "
                   "| ULP worst / median | × bound |", "|---|---|---|---|---|---|---|---|"]
         for a in fw["adapters"]:
-            for dtype in DTYPES:
+            for dtype in SHOWN_DTYPES:
                 r = a["dtypes"].get(dtype)
                 if r is None:
                     continue
@@ -338,7 +390,7 @@ def render(doc: dict) -> str:
                              f"{_num(r.get('worst_fraction_of_bound'), '.3g')} |")
         notes = []
         for a in fw["adapters"]:
-            for dtype in DTYPES:
+            for dtype in SHOWN_DTYPES:
                 r = a["dtypes"].get(dtype) or {}
                 for f in r.get("failures", []):
                     notes.append(f"- `{a['adapter']}` {dtype}: failed `{f['test']}`: {f['detail']}")
@@ -371,15 +423,24 @@ def main(argv: Optional[list] = None) -> int:
     ap.add_argument("--jobs", type=int, default=1, help="certifications run at once (default 1)")
     ap.add_argument("--render", action="store_true",
                     help="only rewrite the page from the JSON (labels, rounding and findings from this script)")
+    ap.add_argument("--dtypes", help="only these dtypes (comma-separated), merged into the existing entries")
+    ap.add_argument("--python", help="certify with this interpreter instead of the framework's virtualenv")
+    ap.add_argument("--merge", metavar="GPU_JSON", help="merge the frameworks of scripts/gpu_check.sh's "
+                                                        "gpu-matrix.json into the matrix (no certification)")
     args = ap.parse_args(argv)
     bad = [n for n in args.frameworks if n not in FRAMEWORKS]
     if bad:
         ap.error(f"unknown framework {bad[0]!r}; choose from {', '.join(FRAMEWORKS)}")
-    if args.render:
+    if args.merge:
+        merge(Path(args.merge))
+    elif args.render:
         save(refresh(json.loads(JSON_PATH.read_text())))
     else:
-        run(args.frameworks or list(FRAMEWORKS), Path(args.venvs), args.profile, args.jobs,
-            lambda m: print(m, flush=True))
+        names = args.frameworks or [n for n in FRAMEWORKS if not FRAMEWORKS[n].get("gpu")]
+        dtypes = [d.strip() for d in args.dtypes.split(",")] if args.dtypes else None
+        if dtypes and any(d not in SHOWN_DTYPES for d in dtypes):
+            ap.error(f"--dtypes must name dtypes from {', '.join(SHOWN_DTYPES)}, got {args.dtypes!r}")
+        run(names, Path(args.venvs), args.profile, args.jobs, lambda m: print(m, flush=True), dtypes, args.python)
     print(f"wrote {JSON_PATH.relative_to(ROOT)} and {MD_PATH.relative_to(ROOT)}")
     return 0
 

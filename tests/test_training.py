@@ -154,3 +154,41 @@ def test_other_adapters_decline_bfloat16():
     with pytest.raises(NotImplementedError, match="paddle bfloat16"):
         check_params([np.zeros(2, BF16)], "paddle")
     assert check_params([np.zeros(2, BF16)], "torch", bfloat16=True) == BF16
+
+
+# -- scripts/gpu_check.sh ---------------------------------------------------------------------------
+
+def test_gpu_check_refuses_without_cuda_or_out(tmp_path):
+    """Without CUDA (and without ORACLE_GPU_DEVICE=cpu) the script says so and exits 2; without $OUT too."""
+    import shutil
+
+    env = {k: v for k, v in os.environ.items() if k not in ("ORACLE_GPU_DEVICE", "OUT")}
+    no_out = subprocess.run(["bash", str(ROOT / "scripts" / "gpu_check.sh")], capture_output=True, text=True, env=env)
+    assert no_out.returncode == 2 and "set OUT" in no_out.stderr
+    if shutil.which("nvidia-smi") or os.path.exists("/dev/nvidia0"):
+        pytest.skip("this machine has CUDA")
+    proc = subprocess.run(["bash", str(ROOT / "scripts" / "gpu_check.sh")], capture_output=True, text=True,
+                          env={**env, "OUT": str(tmp_path)})
+    assert proc.returncode == 2 and "no CUDA device" in proc.stderr and not list(tmp_path.iterdir())
+
+
+@pytest.mark.slow  # about 15 s on an idle 2-core machine (torch and jax imported by the CUDA probe)
+def test_gpu_check_python_part_on_cpu(tmp_path):
+    """ORACLE_GPU_DEVICE=cpu: one configuration end to end (certify, rows, page, summary); a CPU run is
+    never merged into the matrix."""
+    pytest.importorskip("torch")
+    env = {**os.environ, "ORACLE_GPU_DEVICE": "cpu", "OUT": str(tmp_path)}
+    proc = subprocess.run(["bash", str(ROOT / "scripts" / "gpu_check.sh"), "--only", "torch", "--adapter",
+                           "rmsprop_cuda_fused", "--dtype", "float32", "--jobs", "1"],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "rmsprop_cuda_fused               float32   declined" in proc.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gpu-check.log", "gpu-matrix.json", "gpu-matrix.md",
+                                                            "summary.txt"]
+    doc = __import__("json").loads((tmp_path / "gpu-matrix.json").read_text())
+    row = doc["frameworks"]["torch-cuda"]["adapters"][0]["dtypes"]["float32"]
+    assert row["verdict"] == "declined" and "no fused RMSprop" in row["declined_reasons"][0]
+    assert "rmsprop_cuda_fused" in (tmp_path / "gpu-matrix.md").read_text()
+    merge = subprocess.run([sys.executable, str(ROOT / "scripts" / "compat_matrix.py"), "--merge",
+                            str(tmp_path / "gpu-matrix.json")], capture_output=True, text=True)
+    assert merge.returncode != 0 and "not merged" in merge.stderr

@@ -75,7 +75,7 @@ def rmsprop(
             "oracle.adapters.optax needs jax and optax: pip install 'rmsprop-oracle[optax]'"
         ) from exc
 
-    dtype = check_params(params)
+    dtype = check_params(params, "optax", bfloat16=True)  # jax's bfloat16 is ml_dtypes.bfloat16
     if dtype == np.float64 and not jax.config.jax_enable_x64:
         jax.config.update("jax_enable_x64", True)
     dev = jax.devices(device)[0]
@@ -110,3 +110,28 @@ def rmsprop(
         return [np.array(p, dtype=dtype, copy=True) for p in current]
 
     return step
+
+
+def _gpu(jit: bool) -> Callable[..., Callable[[Sequence[np.ndarray]], list[np.ndarray]]]:
+    def factory(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, momentum: float = 0.0,
+                centered: bool = False) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+        import os
+
+        device = "cpu" if os.environ.get("ORACLE_GPU_DEVICE", "") == "cpu" else "gpu"
+        try:
+            import jax
+
+            jax.devices(device)
+        except ImportError:
+            raise
+        except RuntimeError as exc:  # no GPU backend in this jax
+            raise NotImplementedError(f"optax device {device}: jax has no such backend here ({exc})") from None
+        return rmsprop(params, lr=lr, rho=rho, eps=eps, momentum=momentum, centered=centered, jit=jit, device=device)
+
+    factory.__doc__ = (f"``optax.rmsprop`` on jax's GPU (``jit={jit}``; ``ORACLE_GPU_DEVICE=cpu``: on the CPU); "
+                       "declined where jax has no GPU backend.")
+    return factory
+
+
+rmsprop_gpu = _gpu(jit=False)
+rmsprop_gpu_jit = _gpu(jit=True)

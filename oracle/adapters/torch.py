@@ -2,7 +2,7 @@
 
 ``rmsprop(params, *, lr, rho, eps, momentum=0.0, centered=False, weight_decay=0.0,
 foreach=None, device="cpu")`` builds one ``torch.optim.RMSprop`` over copies of
-``params`` (``alpha=rho``, ``maximize=False``, ``capturable=False``,
+``params`` (``alpha=rho``, ``maximize`` passed through, ``capturable=False``,
 ``differentiable=False``) and returns ``step(grads)``, which stores the gradients in
 ``.grad``, calls ``optimizer.step()`` once and returns fresh numpy copies of the
 parameters. torch is imported inside the factory; without it the factory raises
@@ -25,6 +25,15 @@ decay, by a numpy emulation of the rounding model below). Update, in this order:
 
 ``rmsprop_foreach`` and ``rmsprop_single`` are the same factory with ``foreach=True`` /
 ``foreach=False`` fixed, so that each path can be named as ``MODULE:ATTR``.
+``rmsprop_cuda_single``, ``rmsprop_cuda_foreach``, ``rmsprop_cuda_capturable`` (foreach) and
+``rmsprop_cuda_fused`` run on :func:`gpu_device` (``$ORACLE_GPU_DEVICE``, default ``cuda``:
+``scripts/gpu_check.sh``); without CUDA, and for a ``fused``/``capturable`` this torch does not
+offer on the device (torch 2.13: no fused RMSprop; capturable is CUDA-only), they decline.
+
+bfloat16 (``ml_dtypes.bfloat16`` arrays, passed to torch as their 16 bits and viewed as
+``torch.bfloat16``): the CPU kernels compute in float32 and round each result to bfloat16,
+as for float16; the state is bfloat16 (``zeros_like(p)``), the convention ``pytorch`` with
+``state=params``.  Certified by ``tests/test_adapters_torch.py`` (single-tensor path).
 
 No bias correction, no Nesterov; ``step`` is counted but unused.  The foreach
 path has the same sequence with ``_foreach_*`` ops (``foreach=None`` on CPU tensors
@@ -94,6 +103,7 @@ def rmsprop(
     momentum: float = 0.0,
     centered: bool = False,
     weight_decay: float = 0.0,
+    maximize: bool = False,
     foreach: bool | None = None,
     device: str = "cpu",
     capturable: bool = False,
@@ -141,6 +151,7 @@ def rmsprop(
         weight_decay=float(weight_decay),
         momentum=float(momentum),
         centered=bool(centered),
+        maximize=bool(maximize),
         foreach=foreach,
         **options,
     )
@@ -156,17 +167,19 @@ def rmsprop(
 
 
 def rmsprop_foreach(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, momentum: float = 0.0,
-                    centered: bool = False, weight_decay: float = 0.0) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+                    centered: bool = False, weight_decay: float = 0.0,
+                    maximize: bool = False) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
     """``torch.optim.RMSprop(..., foreach=True)``: the multi-tensor (``_foreach_*``) path."""
     return rmsprop(params, lr=lr, rho=rho, eps=eps, momentum=momentum, centered=centered,
-                   weight_decay=weight_decay, foreach=True)
+                   weight_decay=weight_decay, maximize=maximize, foreach=True)
 
 
 def rmsprop_single(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, momentum: float = 0.0,
-                   centered: bool = False, weight_decay: float = 0.0) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+                   centered: bool = False, weight_decay: float = 0.0,
+                   maximize: bool = False) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
     """``torch.optim.RMSprop(..., foreach=False)``: the single-tensor path (the CPU default)."""
     return rmsprop(params, lr=lr, rho=rho, eps=eps, momentum=momentum, centered=centered,
-                   weight_decay=weight_decay, foreach=False)
+                   weight_decay=weight_decay, maximize=maximize, foreach=False)
 
 
 def gpu_device() -> str:
@@ -179,9 +192,11 @@ def gpu_device() -> str:
 
 def _on_gpu(**fixed: object) -> Callable[..., Callable[[Sequence[np.ndarray]], list[np.ndarray]]]:
     def factory(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, momentum: float = 0.0,
-                centered: bool = False, weight_decay: float = 0.0) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+                centered: bool = False, weight_decay: float = 0.0,
+                maximize: bool = False) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
         return rmsprop(params, lr=lr, rho=rho, eps=eps, momentum=momentum, centered=centered,
-                       weight_decay=weight_decay, device=gpu_device(), **fixed)  # type: ignore[arg-type]
+                       weight_decay=weight_decay, maximize=maximize, device=gpu_device(),
+                       **fixed)  # type: ignore[arg-type]
 
     factory.__doc__ = ("``torch.optim.RMSprop(..., " + ", ".join(f"{k}={v}" for k, v in fixed.items())
                        + ")`` on ``gpu_device()``; declined without CUDA.")
@@ -191,5 +206,4 @@ def _on_gpu(**fixed: object) -> Callable[..., Callable[[Sequence[np.ndarray]], l
 rmsprop_cuda_single = _on_gpu(foreach=False)
 rmsprop_cuda_foreach = _on_gpu(foreach=True)
 rmsprop_cuda_capturable = _on_gpu(foreach=True, capturable=True)
-rmsprop_cuda_capturable_single = _on_gpu(foreach=False, capturable=True)
 rmsprop_cuda_fused = _on_gpu(fused=True)

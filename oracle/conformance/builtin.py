@@ -24,13 +24,13 @@ from ..algorithm import init_state, step as update
 from ..conventions import PRESET_NAMES, preset
 from ..engines.floating import FloatArith
 
-_OPTION_DEFAULTS = {"momentum": 0.0, "centered": False, "weight_decay": 0.0}
+_OPTION_DEFAULTS = {"momentum": 0.0, "centered": False, "weight_decay": 0.0, "maximize": False}
 
 
 def factory(name: str) -> Callable:
     """The protocol factory of preset ``name`` (plain float, the dtype of the params)."""
     conv0 = preset(name)
-    allowed = [o for o in ("momentum", "centered", "weight_decay") if o in conv0.allows]
+    allowed = [o for o in _OPTION_DEFAULTS if o in conv0.allows]
 
     def make(params, *, lr, rho, eps, **options):
         unknown = set(options) - set(allowed)

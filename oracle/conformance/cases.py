@@ -105,7 +105,8 @@ def builtin_cases(dtype: str, profile: str = "default") -> list:
     stream = _stream(rng, shapes, n, dtype)
     for suffix, opts in [("", {}), ("-momentum", {"momentum": 0.9}), ("-centered", {"centered": True}),
                          ("-centered-momentum", {"centered": True, "momentum": 0.5}),
-                         ("-weight-decay", {"weight_decay": 0.1})]:
+                         ("-weight-decay", {"weight_decay": 0.1}), ("-maximize", {"maximize": True}),
+                         ("-maximize-weight-decay", {"maximize": True, "weight_decay": 0.1})]:
         cases.append(Case("stream" + suffix, dtype, p0, hyper, n, opts, grads=stream, tags=("open",)))
     small = [arr([0.0, 0.0, 2.0**-3, -(2.0**-3)], dtype)]
     tiny = [[arr(sc["tiny"] * np.array([1.0, -3.0, 0.5, 2.0]) * (1 + (t % 3)), dtype)] for t in range(12)]

@@ -15,10 +15,14 @@ probe                       question                                         hyp
 ``momentum-rounding``       momentum exactly or rounded                      momentum = 0.9
 ``weight-decay-coupling``   weight decay coupled or decoupled                wd = 0.25
 ``weight-decay-rounding``   weight decay exactly or rounded                  wd = 0.1
+``maximize``                maximize=True ascends: g <- -g before the        wd = 0.25
+                            coupled weight decay (PyTorch), so only the
+                            gradient's sign flips, not the decay's
 ==========================  ===============================================  ==================
 
-(the momentum and weight-decay probes only when the factory accepts the
-option and does not decline it).  Every answer is graded against the error
+(the momentum, weight-decay and maximize probes only when the factory accepts the
+option and does not decline it; ``maximize`` asks no switch: a candidate that ignores
+the option, or negates the whole update, agrees with no convention).  Every answer is graded against the error
 bound in every dtype being certified (the candidate's declined dtypes left
 out); the answers that pass all of them are kept.  A convention *agrees* with
 the candidate when it passes every probe in every such dtype.  The suite
@@ -87,6 +91,8 @@ PROBES = (
           lambda k: [{"decoupled_weight_decay": False}, {"decoupled_weight_decay": True}], needs="weight_decay"),
     Probe("weight-decay-rounding", EXACT, {"weight_decay": 0.1}, False, _rounding("weight_decay"),
           needs="weight_decay"),
+    Probe("maximize", dict(EXACT, eps=2.0**-14), {"maximize": True, "weight_decay": 0.25}, False,
+          lambda k: [{}], needs="maximize"),
 )
 
 

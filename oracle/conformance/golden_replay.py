@@ -94,7 +94,7 @@ def golden_files(profile: str, golden_dir: Optional[Path] = None) -> list:
 def _options(conv: dict) -> dict:
     """The options a candidate is given: every one, explicitly (a target's own defaults must not leak in)."""
     return {"momentum": float(Fraction(conv["momentum"])), "weight_decay": float(Fraction(conv["weight_decay"])),
-            "centered": bool(conv["centered"])}
+            "centered": bool(conv["centered"]), "maximize": bool(conv.get("maximize", False))}
 
 
 def golden_cases(dtype: str, profile: str = "default", golden_dir: Optional[Path] = None) -> list:

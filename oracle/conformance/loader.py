@@ -22,6 +22,9 @@ import sys
 from typing import Any, Callable, Optional, Sequence
 
 OPTIONS = ("momentum", "centered", "weight_decay")
+NAMED_OPTIONS = ("maximize",)
+"""Options passed only to a factory whose signature names them (``**kwargs`` takes the three above only,
+so a candidate written before an option existed never receives it)."""
 """The protocol options a factory may accept."""
 
 
@@ -93,9 +96,10 @@ def accepted_options(factory: Callable) -> frozenset:
     except TypeError as err:
         raise UsageError(f"the factory's signature {sig} cannot be called as factory(params, lr=, rho=, eps=): "
                          f"{err}") from None
+    named = frozenset(p.name for p in params if p.name in NAMED_OPTIONS)
     if inspect.Parameter.VAR_KEYWORD in kinds:
-        return frozenset(OPTIONS)
-    return frozenset(p.name for p in params if p.name in OPTIONS)
+        return frozenset(OPTIONS) | named
+    return frozenset(p.name for p in params if p.name in OPTIONS) | named
 
 
 def declared_convention(factory: Callable) -> Optional[str]:

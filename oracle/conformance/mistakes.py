@@ -50,6 +50,7 @@ from .wrong_stages import (
     gradient_scaled,
     numerator_scaled,
     state_lost_at,
+    weight_decay_negated_when_maximizing,
     weight_decay_of_abs,
 )
 
@@ -68,11 +69,11 @@ class Mistake:
     stages: dict = dataclasses.field(default_factory=dict)
     needs: tuple = ()
     """What the case's convention must have for the mistake to show: ``momentum``, ``centered``,
-    ``weight_decay`` (on), ``eps`` (not 0)."""
+    ``weight_decay``, ``maximize`` (on), ``eps`` (not 0)."""
 
     def variant(self, conv: Convention) -> Optional[tuple[Convention, Stages]]:
         """(convention, stages) of the mistake under ``conv``, or None if it cannot show there."""
-        have = {"momentum": conv.has_momentum, "centered": conv.centered,
+        have = {"momentum": conv.has_momentum, "centered": conv.centered, "maximize": conv.maximize,
                 "weight_decay": conv.exact("weight_decay") != 0, "eps": conv.exact("eps") != 0}
         if not all(have[n] for n in self.needs):
             return None
@@ -151,6 +152,9 @@ def catalogue(conv: Convention, reset_at: int = 1) -> list[Mistake]:
         Mistake("low-precision-state", "lower-precision internal state (v rounded to a narrower float)",
                 stages={"accumulate": accumulate_in_narrower_float}),
         Mistake("no-sqrt", "square root missing: divides by v + eps", stages={"denominator": denominator_without_sqrt}),
+        # before "sign": with maximize on, ignoring it is the likelier reading of the same trajectory
+        Mistake("maximize-ignored", "maximize option ignored (descends)", edit=lambda c: c.replace(maximize=False),
+                needs=("maximize",)),
         Mistake("sign", "update added instead of subtracted (gradient ascent)", stages={"apply": apply_ascent}),
         Mistake("no-lr", "learning rate not applied", stages={"apply": apply_without_lr}),
         Mistake("abs-grad", "|g| accumulated instead of g^2", stages={"accumulate": accumulate_abs}),
@@ -175,6 +179,9 @@ def catalogue(conv: Convention, reset_at: int = 1) -> list[Mistake]:
                 edit=lambda c: c.replace(centered=False, momentum_needs_centered=False), needs=("centered",)),
         Mistake("centered-unsquared", "centered: mean gradient not squared (v - m)",
                 stages={"accumulate": accumulate_centered_unsquared}, needs=("centered",)),
+        Mistake("maximize-whole-update", "maximize negates the decayed gradient -(g + wd p), not g alone "
+                "(the weight decay ascends too)", stages={"weight_decay": weight_decay_negated_when_maximizing},
+                needs=("maximize", "weight_decay")),
         Mistake("state-lost", f"optimizer state lost (re-initialized) at step {reset_at}",
                 stages={"carry": state_lost_at(reset_at)}),
     ]

@@ -25,9 +25,10 @@ from typing import Callable
 
 import numpy as np
 
-from ..algorithm import Arrays, Hyper, State, accumulate, apply, gradient, init_state
+from ..algorithm import Arrays, Hyper, State, accumulate, apply, gradient, init_state, weight_decay
+from ..rounding import numpy_dtype
 
-NARROWER = {"float64": np.float32, "float32": np.float16, "float16": np.float16, "bfloat16": np.float16}
+NARROWER = {"float64": np.float32, "float32": np.float16, "float16": np.float16, "bfloat16": numpy_dtype("bfloat16")}
 """The float a low-precision state is kept in, per dtype."""
 
 
@@ -146,3 +147,13 @@ def state_lost_at(step: int) -> Callable:
         return init_state(h.conv, h.ar, params) if h.t == step else state
 
     return carry
+
+
+def weight_decay_negated_when_maximizing(h: Hyper, params: Arrays, grads: Arrays) -> tuple[Arrays, Arrays]:
+    """maximize negating the decayed gradient, g <- -(g + lambda p), instead of g alone (PyTorch: -g + lambda p).
+
+    The ``gradient`` stage has negated g already, so the coupled decay is subtracted here.
+    """
+    if h.wd is None or h.conv.decoupled_weight_decay or not h.conv.maximize:
+        return weight_decay(h, params, grads)
+    return list(params), [g - h.wd * p for p, g in zip(params, grads)]

@@ -47,7 +47,11 @@ def variants(name: str) -> dict[str, dict]:
           "weight_decay": conv.exact("weight_decay") != 0}
     own = "-".join(n.replace("_", "-") for n, v in on.items() if v)
     names = ["plain", "centered", "momentum" if "momentum" in sets else "centered-momentum", own, "weight-decay"]
-    return {n: sets[n] for n in dict.fromkeys(names) if n in sets}
+    out = {n: sets[n] for n in dict.fromkeys(names) if n in sets}
+    if "maximize" in conv.allows:  # g <- -g before the coupled weight decay is added (PyTorch)
+        out["maximize"] = {**sets["plain"], "maximize": True}
+        out["maximize-weight-decay"] = {**sets["weight-decay"], "maximize": True}
+    return out
 
 
 def docs_problem(form: str, inputs: str) -> dict:

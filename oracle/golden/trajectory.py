@@ -104,7 +104,7 @@ def _show(val: Any) -> str:
     return mpmath.nstr(val, 25)
 
 
-HYPER, OPTIONS = ("lr", "rho", "eps"), ("momentum", "weight_decay", "centered")
+HYPER, OPTIONS = ("lr", "rho", "eps"), ("momentum", "weight_decay", "centered", "maximize")
 
 
 class Closed(NamedTuple):

@@ -33,6 +33,9 @@ MUTANTS = {
     "flush_tiny_gradients": ("seed", "not updated", ("--dtype=float64",)),
     "chunk_tail_skipped": ("seed", "not updated", ("--dtype=float32",)),
     "state_reset_after_500": ("seed", "state lost", ("--dtype=float64", "-k", "long-run")),  # only long runs see it
+    "maximize_ignored": ("pytorch", "maximize option ignored", ("--dtype=float64", "-k", "maximize")),
+    "maximize_whole_update": ("pytorch", "maximize negates the decayed gradient", ("--dtype=float64", "-k",
+                                                                                    "maximize-weight-decay")),
     # broken protocol or hygiene
     "raises": ("seed", "step 1 raised RuntimeError: boom", ()),
     "wrong_count": ("seed", "returned 2 arrays for 1 parameters", ()),
@@ -52,4 +55,5 @@ CORRECT = {
     "float32_careful": "seed",
     "torch_style": "pytorch",
     "kwargs_class": "pytorch",
+    "torch_maximize": "pytorch",
 }

@@ -67,3 +67,15 @@ class kwargs_class:
 
     def __call__(self, grads):
         return self.inner(grads)
+
+
+class torch_maximize(PyTorchStyle):
+    """PyTorch's maximize: g <- -g, then the coupled decay g + wd p."""
+
+    def __init__(self, params, *, lr, rho, eps, momentum=0.0, centered=False, weight_decay=0.0, maximize=False):
+        super().__init__(params, lr=lr, rho=rho, eps=eps, momentum=momentum, centered=centered,
+                         weight_decay=weight_decay)
+        self.maximize = maximize
+
+    def decay(self, p, g):
+        return super().decay(p, -g if self.maximize else g)

@@ -228,3 +228,24 @@ class class_level_state(RMSProp):
         old = self.store.get(key, np.zeros_like(g))
         self.store[key] = super().accumulate(old, g)
         return self.store[key]
+
+
+class _Maximizing(PyTorchStyle):
+    """PyTorch style with a ``maximize`` option (the base class has none)."""
+
+    def __init__(self, params, *, lr, rho, eps, momentum=0.0, centered=False, weight_decay=0.0, maximize=False):
+        super().__init__(params, lr=lr, rho=rho, eps=eps, momentum=momentum, centered=centered,
+                         weight_decay=weight_decay)
+        self.maximize = maximize
+
+
+class maximize_ignored(_Maximizing):
+    """Accepts maximize=True and descends anyway."""
+
+
+class maximize_whole_update(_Maximizing):
+    """Negates the decayed gradient, -(g + wd p): right without weight decay, the decay ascends with it."""
+
+    def decay(self, p, g):
+        g = super().decay(p, g)
+        return -g if self.maximize else g
