@@ -77,7 +77,8 @@ class Hyper:
     ``rho``, ``one_minus_rho`` (1 - rho formed exactly), ``lr`` (eta), ``eps``,
     ``mu`` (momentum), and where the convention has weight decay ``wd`` (lambda) and
     ``lr_wd`` (eta lambda formed exactly), else None; ``t`` is the step number
-    (1 for the first update, None when the caller does not count).
+    (1 for the first update, None when the caller does not count; a convention with an
+    ``lr_schedule`` needs it: eta is then the schedule's value for step t).
     """
 
     conv: Convention
@@ -93,7 +94,7 @@ class Hyper:
 
     @classmethod
     def of(cls, conv: Convention, ar: Arith, t: Optional[int] = None) -> "Hyper":
-        rho, lr, wd = conv.exact("rho"), conv.exact("lr"), conv.exact("weight_decay")
+        rho, lr, wd = conv.exact("rho"), conv.lr_at(t), conv.exact("weight_decay")  # lr: step t's (schedule)
         c_rho, c_one_minus_rho = ar.const(rho), ar.const(1 - rho)
         c_lr, c_eps = ar.const(lr), ar.const(conv.exact("eps"))
         c_mu = ar.const(conv.exact("momentum"))

@@ -88,10 +88,11 @@ EpsPlacement = Literal["inside", "outside"]
 HYPERPARAMETERS = ("lr", "rho", "eps", "v0", "momentum", "weight_decay")
 OPTIONS = ("centered", "momentum", "weight_decay", "maximize")
 """The options a convention may allow (``Convention.allows``)."""
-CASE_VALUES = ("lr", "rho", "eps", "momentum", "weight_decay", "centered")
+CASE_VALUES = ("lr", "rho", "eps", "momentum", "weight_decay", "centered", "lr_schedule")
 """Fields a conformance case sets itself (a ``--convention`` spec may not fix them)."""
 _FLAGS = ("centered", "lr_in_momentum", "decoupled_weight_decay", "maximize", "momentum_needs_centered")
-_ADDED_FIELDS = {"eps_placement_with_momentum": "same", "momentum_needs_centered": False, "state": "params"}
+_ADDED_FIELDS = {"eps_placement_with_momentum": "same", "momentum_needs_centered": False, "state": "params",
+                 "lr_schedule": ()}
 """Fields added after golden format 1: described only when they differ from these defaults."""
 
 
@@ -213,6 +214,10 @@ class Convention:
       (``"float32"``: bfloat16/float16 parameters with float32 "master" state; each
       step's new parameters are rounded once to the parameters' dtype), see
       :meth:`state_dtype`.
+    * ``lr_schedule``: the learning rate of each step (step 1 first), exact numbers like
+      ``lr``; empty (the default): ``lr`` at every step (:meth:`lr_at`).  Where lr enters
+      relative to the momentum buffer (``lr_in_momentum``) changes the exact trajectory only
+      under a schedule.
     """
 
     name: str = "custom"
@@ -233,6 +238,7 @@ class Convention:
     eps_placement_with_momentum: str = "same"
     momentum_needs_centered: bool = False
     state: str = "params"
+    lr_schedule: tuple = ()
 
     def __post_init__(self) -> None:
         values = {f: to_fraction(getattr(self, f), f) for f in HYPERPARAMETERS}
@@ -253,6 +259,14 @@ class Convention:
         if self.eps_placement_with_momentum not in ("same", "inside", "outside"):
             raise ValueError("eps_placement_with_momentum must be 'same', 'inside' or 'outside', "
                              f"got {self.eps_placement_with_momentum!r}")
+        schedule = self.lr_schedule.split("+") if isinstance(self.lr_schedule, str) and self.lr_schedule else \
+            self.lr_schedule or ()
+        if not isinstance(schedule, (tuple, list)):
+            raise ValueError(f"lr_schedule must be a sequence of learning rates, got {self.lr_schedule!r}")
+        object.__setattr__(self, "lr_schedule", tuple(schedule))
+        for k, x in enumerate(self.lr_schedule):
+            if to_fraction(x, f"lr_schedule[{k}]") < 0:
+                raise ValueError(f"lr_schedule[{k}] must be >= 0, got {x!r}")
         if self.state != "params" and self.state not in DTYPE_FORMAT:
             raise ValueError(f"state must be 'params' or one of {', '.join(DTYPE_FORMAT)}, got {self.state!r}")
         rounded = rounded_names(self.hyperparameters)  # parsed once, held (``rounded``, ``exact``)
@@ -329,6 +343,19 @@ class Convention:
             out[name] = options
         return out
 
+    def lr_at(self, t: Optional[int]) -> Fraction:
+        """The exact learning rate of step ``t`` (1 first): ``lr_schedule[t - 1]``, or ``lr`` without a schedule.
+
+        >>> preset("pytorch", lr_schedule=("0.1", "0.05")).lr_at(2), preset("pytorch", lr="0.1").lr_at(7)
+        (Fraction(1, 20), Fraction(1, 10))
+        """
+        if not self.lr_schedule:
+            return self.exact("lr")
+        if t is None or not 1 <= t <= len(self.lr_schedule):
+            raise ValueError(f"lr_schedule has {len(self.lr_schedule)} steps, got step t={t!r}")
+        value = to_fraction(self.lr_schedule[t - 1], f"lr_schedule[{t - 1}]")
+        return round_to_float32(value) if "lr" in rounded_names(self.hyperparameters) else value
+
     def state_dtype(self, params_dtype: str) -> str:
         """The dtype the state is kept and the update computed in, for parameters of ``params_dtype``.
 
@@ -368,6 +395,9 @@ class Convention:
                 continue
             if f.name == "allows":
                 value = sorted(value)
+            elif f.name == "lr_schedule":
+                value = [str(x) if isinstance(x, Fraction) else {"float": x.hex(), "repr": repr(x)}
+                         if isinstance(x, float) else x for x in value]
             elif isinstance(value, Fraction):
                 value = str(value)
             elif isinstance(value, float):
@@ -418,6 +448,8 @@ def _render(field: str, value: object) -> str:
         return f"float32={text}"
     if isinstance(value, bool):
         return f"{field}={'true' if value else 'false'}"
+    if field == "lr_schedule":
+        return f"{field}={'+'.join(str(x) for x in value)}"
     return f"{field}={value}"
 
 

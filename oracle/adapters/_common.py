@@ -22,7 +22,7 @@ def check_params(params: Sequence[np.ndarray], framework: str = "", bfloat16: bo
         raise ValueError(f"params must share one dtype, got {sorted(str(d) for d in dtypes)}")
     (dtype,) = dtypes
     if dtype.name == "bfloat16" and not bfloat16:
-        raise decline(framework or "this adapter", "bfloat16", "not wired to its framework's bfloat16")
+        raise NotImplementedError(f"bfloat16: this adapter does not pass bfloat16 to {framework or 'its framework'}")
     if dtype.name not in ALL_DTYPES:
         raise ValueError(f"params dtype must be one of {ALL_DTYPES}, got {dtype.name}")
     return dtype

@@ -30,6 +30,11 @@ decay, by a numpy emulation of the rounding model below). Update, in this order:
 ``scripts/gpu_check.sh``); without CUDA, and for a ``fused``/``capturable`` this torch does not
 offer on the device (torch 2.13: no fused RMSprop; capturable is CUDA-only), they decline.
 
+``lr_schedule`` (the protocol's per-step learning rates): before step t the adapter sets
+every ``param_groups[i]["lr"]`` to the schedule's value, as ``torch.optim.lr_scheduler`` does;
+torch keeps lr outside the momentum buffer (``p -= lr b``), so a schedule shows it.
+``maximize`` is passed to torch (g <- -g before the coupled weight decay).
+
 bfloat16 (``ml_dtypes.bfloat16`` arrays, passed to torch as their 16 bits and viewed as
 ``torch.bfloat16``): the CPU kernels compute in float32 and round each result to bfloat16,
 as for float16; the state is bfloat16 (``zeros_like(p)``), the convention ``pytorch`` with
@@ -104,6 +109,7 @@ def rmsprop(
     centered: bool = False,
     weight_decay: float = 0.0,
     maximize: bool = False,
+    lr_schedule: Sequence[float] = (),
     foreach: bool | None = None,
     device: str = "cpu",
     capturable: bool = False,
@@ -156,9 +162,15 @@ def rmsprop(
         **options,
     )
 
+    schedule, count = [float(x) for x in lr_schedule], [0]
+
     def step(grads: Sequence[np.ndarray]) -> list[np.ndarray]:
         for t, g in zip(tensors, check_grads(grads, shapes, dtype)):
             t.grad = _to_torch(torch, g, device)
+        if schedule:  # what torch.optim.lr_scheduler does: the group's lr before the step
+            for group in optimizer.param_groups:
+                group["lr"] = schedule[count[0]]
+        count[0] += 1
         with torch.no_grad():
             optimizer.step()
         return [_to_numpy(t, dtype) for t in tensors]
@@ -168,18 +180,20 @@ def rmsprop(
 
 def rmsprop_foreach(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, momentum: float = 0.0,
                     centered: bool = False, weight_decay: float = 0.0,
-                    maximize: bool = False) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+                    maximize: bool = False,
+                    lr_schedule: Sequence[float] = ()) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
     """``torch.optim.RMSprop(..., foreach=True)``: the multi-tensor (``_foreach_*``) path."""
     return rmsprop(params, lr=lr, rho=rho, eps=eps, momentum=momentum, centered=centered,
-                   weight_decay=weight_decay, maximize=maximize, foreach=True)
+                   weight_decay=weight_decay, maximize=maximize, lr_schedule=lr_schedule, foreach=True)
 
 
 def rmsprop_single(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, momentum: float = 0.0,
                    centered: bool = False, weight_decay: float = 0.0,
-                   maximize: bool = False) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+                   maximize: bool = False,
+                   lr_schedule: Sequence[float] = ()) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
     """``torch.optim.RMSprop(..., foreach=False)``: the single-tensor path (the CPU default)."""
     return rmsprop(params, lr=lr, rho=rho, eps=eps, momentum=momentum, centered=centered,
-                   weight_decay=weight_decay, maximize=maximize, foreach=False)
+                   weight_decay=weight_decay, maximize=maximize, lr_schedule=lr_schedule, foreach=False)
 
 
 def gpu_device() -> str:
@@ -193,9 +207,10 @@ def gpu_device() -> str:
 def _on_gpu(**fixed: object) -> Callable[..., Callable[[Sequence[np.ndarray]], list[np.ndarray]]]:
     def factory(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, momentum: float = 0.0,
                 centered: bool = False, weight_decay: float = 0.0,
-                maximize: bool = False) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+                maximize: bool = False,
+                lr_schedule: Sequence[float] = ()) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
         return rmsprop(params, lr=lr, rho=rho, eps=eps, momentum=momentum, centered=centered,
-                       weight_decay=weight_decay, maximize=maximize, device=gpu_device(),
+                       weight_decay=weight_decay, maximize=maximize, lr_schedule=lr_schedule, device=gpu_device(),
                        **fixed)  # type: ignore[arg-type]
 
     factory.__doc__ = ("``torch.optim.RMSprop(..., " + ", ".join(f"{k}={v}" for k, v in fixed.items())

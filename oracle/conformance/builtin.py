@@ -33,6 +33,7 @@ def factory(name: str) -> Callable:
     allowed = [o for o in _OPTION_DEFAULTS if o in conv0.allows]
 
     def make(params, *, lr, rho, eps, **options):
+        schedule = options.pop("lr_schedule", None) or ()
         unknown = set(options) - set(allowed)
         if unknown:
             raise TypeError(f"the {name} preset has no option {sorted(unknown)[0]!r}")
@@ -40,18 +41,19 @@ def factory(name: str) -> Callable:
         if len(dtypes) != 1:
             raise ValueError(f"params must share one dtype, got {sorted(dtypes)}")
         try:  # an option given as 0/False is honoured
-            conv = preset(name, lr=lr, rho=rho, eps=eps, **options)
+            conv = preset(name, lr=lr, rho=rho, eps=eps, lr_schedule=tuple(schedule), **options)
         except ValueError as err:  # an option combination the preset does not have: declined
             raise NotImplementedError(str(err)) from None
         ar = FloatArith(dtypes.pop())
         shapes = [np.shape(p) for p in params]
         box = {"p": [np.atleast_1d(np.array(p, copy=True)) for p in params]}
-        box["s"] = init_state(conv, ar, box["p"])
+        box["s"], box["t"] = init_state(conv, ar, box["p"]), 0
 
         def step(grads):
             g = [np.atleast_1d(np.asarray(x, dtype=ar.dtype)) for x in grads]
+            box["t"] += 1
             with np.errstate(all="ignore"):
-                box["p"], box["s"] = update(conv, ar, box["p"], box["s"], g)
+                box["p"], box["s"] = update(conv, ar, box["p"], box["s"], g, t=box["t"])
             return [p.reshape(s).copy() for p, s in zip(box["p"], shapes)]
 
         return step
@@ -60,6 +62,7 @@ def factory(name: str) -> Callable:
     sig = [inspect.Parameter("params", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     sig += [inspect.Parameter(n, kw) for n in ("lr", "rho", "eps")]
     sig += [inspect.Parameter(o, kw, default=_OPTION_DEFAULTS[o]) for o in allowed]
+    sig += [inspect.Parameter("lr_schedule", kw, default=())]
     make.__signature__ = inspect.Signature(sig)
     make.__name__ = make.__qualname__ = name
     make.__doc__ = f"The package's plain float implementation of the {name!r} preset."

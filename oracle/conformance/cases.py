@@ -76,6 +76,23 @@ def scale(dtype: str) -> dict:
     }[dtype]
 
 
+def schedules(n: int, lr: float = 0.01) -> dict:
+    """Learning-rate schedules of ``n`` steps (Python floats, step 1 first): ``step`` decay (x0.1 at
+    half-way), ``cosine`` decay, linear ``warmup`` over 5 steps, and linear decay ``to-zero``.
+
+    >>> {k: v[:3] for k, v in schedules(4).items()}["warmup"]
+    (0.002, 0.004, 0.006)
+    """
+    import math
+
+    return {
+        "step": tuple(lr if t <= n // 2 else lr * 0.1 for t in range(1, n + 1)),
+        "cosine": tuple(lr * 0.5 * (1 + math.cos(math.pi * (t - 1) / n)) for t in range(1, n + 1)),
+        "warmup": tuple(lr * min(1.0, t / 5) for t in range(1, n + 1)),
+        "to-zero": tuple(lr * (n - t) / (n - 1) for t in range(1, n + 1)),
+    }
+
+
 def _stream(rng: np.random.Generator, shapes: list, steps: int, dtype: str, mag: float = 1.0) -> list:
     out = []
     for t in range(steps):
@@ -108,6 +125,9 @@ def builtin_cases(dtype: str, profile: str = "default") -> list:
                          ("-weight-decay", {"weight_decay": 0.1}), ("-maximize", {"maximize": True}),
                          ("-maximize-weight-decay", {"maximize": True, "weight_decay": 0.1})]:
         cases.append(Case("stream" + suffix, dtype, p0, hyper, n, opts, grads=stream, tags=("open",)))
+    for kind, schedule in schedules(n).items():  # lr per step; lr_in_momentum shows only here
+        cases.append(Case(f"schedule-{kind}", dtype, p0, dict(hyper, lr=schedule[0]), n,
+                          {"momentum": 0.9, "lr_schedule": schedule}, grads=stream, tags=("open", "schedule")))
     small = [arr([0.0, 0.0, 2.0**-3, -(2.0**-3)], dtype)]
     tiny = [[arr(sc["tiny"] * np.array([1.0, -3.0, 0.5, 2.0]) * (1 + (t % 3)), dtype)] for t in range(12)]
     cases.append(Case("tiny-gradients", dtype, small, dict(lr=0.01, rho=0.9, eps=sc["eps"]), 12,

@@ -15,6 +15,8 @@ probe                       question                                         hyp
 ``momentum-rounding``       momentum exactly or rounded                      momentum = 0.9
 ``weight-decay-coupling``   weight decay coupled or decoupled                wd = 0.25
 ``weight-decay-rounding``   weight decay exactly or rounded                  wd = 0.1
+``lr-in-momentum``          lr inside the momentum buffer or outside          momentum = 0.5,
+                            (seen only when lr changes: a schedule)           lr 0.5, 0.125, 0.25
 ``maximize``                maximize=True ascends: g <- -g before the        wd = 0.25
                             coupled weight decay (PyTorch), so only the
                             gradient's sign flips, not the decay's
@@ -32,7 +34,8 @@ never against one that does not agree: then the fingerprint fails, naming the
 closest preset, the probes where it differs, and the ``--convention=`` spec the
 probes determine, if any.  In float32 and float16 the rounding of
 hyperparameters to float32 cannot be seen; lr inside or outside the momentum
-buffer gives the same exact trajectory and is never asked.
+buffer gives the same exact trajectory at constant lr: it is asked (``lr-in-momentum``)
+only of a factory that takes ``lr_schedule``.
 """
 
 from __future__ import annotations
@@ -91,8 +94,10 @@ PROBES = (
           lambda k: [{"decoupled_weight_decay": False}, {"decoupled_weight_decay": True}], needs="weight_decay"),
     Probe("weight-decay-rounding", EXACT, {"weight_decay": 0.1}, False, _rounding("weight_decay"),
           needs="weight_decay"),
+    Probe("lr-in-momentum", EXACT, {"momentum": 0.5, "lr_schedule": (0.5, 0.125, 0.25)}, False,
+          lambda k: [{"lr_in_momentum": False}, {"lr_in_momentum": True}], needs="momentum+lr_schedule"),
     Probe("maximize", dict(EXACT, eps=2.0**-14), {"maximize": True, "weight_decay": 0.25}, False,
-          lambda k: [{}], needs="maximize"),
+          lambda k: [{}], needs="maximize+weight_decay"),
 )
 
 
@@ -113,6 +118,7 @@ def answers_of(conv: Convention, asked: set) -> dict:
     if out["eps_placement_with_momentum"] == conv.eps_placement:
         out["eps_placement_with_momentum"] = "same"
     out["decoupled_weight_decay"] = conv.decoupled_weight_decay
+    out["lr_in_momentum"] = conv.lr_in_momentum
     return {k: v for k, v in out.items() if k in asked}
 
 
@@ -202,7 +208,7 @@ def identify(candidate: Candidate, dtypes: tuple = ("float64",), rounding: str =
             return Fingerprint(None, False, note=f"the candidate declined every dtype probed "
                                f"({'; '.join(sorted(set(runs.declined.values())))})")
         runs.dtypes = tuple(usable)
-        probes = [p for p in PROBES if not p.needs or p.needs in candidate.options]
+        probes = [p for p in PROBES if all(n in candidate.options for n in p.needs.split("+") if n)]
         probes = [p for p in probes if all(runs.traj(p, d) is not None for d in usable)]
         hypotheses = _answer(runs, probes)
         return _conclude(candidate, runs, probes, hypotheses, rounding)

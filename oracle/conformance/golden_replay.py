@@ -94,7 +94,9 @@ def golden_files(profile: str, golden_dir: Optional[Path] = None) -> list:
 def _options(conv: dict) -> dict:
     """The options a candidate is given: every one, explicitly (a target's own defaults must not leak in)."""
     return {"momentum": float(Fraction(conv["momentum"])), "weight_decay": float(Fraction(conv["weight_decay"])),
-            "centered": bool(conv["centered"]), "maximize": bool(conv.get("maximize", False))}
+            "centered": bool(conv["centered"]), "maximize": bool(conv.get("maximize", False)),
+            **({"lr_schedule": tuple(float(Fraction(x)) for x in conv["lr_schedule"])} if conv.get("lr_schedule")
+               else {})}
 
 
 def golden_cases(dtype: str, profile: str = "default", golden_dir: Optional[Path] = None) -> list:
@@ -115,6 +117,7 @@ def golden_cases(dtype: str, profile: str = "default", golden_dir: Optional[Path
         exact_hyper = {k: conv[k] for k in HYPER}
         options = _options(conv)
         exact_hyper.update({k: conv[k] for k in trajectory.OPTIONS})
+        exact_hyper.update({k: tuple(conv[k]) for k in trajectory.ADDED_OPTIONS if k in conv})
         out.append(Case(
             f"golden-{path.stem}", dtype,
             [arr([float(Fraction(x)) for x in p0], dtype)],

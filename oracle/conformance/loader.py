@@ -9,7 +9,7 @@ Traceback (most recent call last):
 ...
 oracle.conformance.loader.UsageError: module 'oracle.conformance.builtin' has no attribute 'seedd'; did you mean: seed?
 >>> sorted(accepted_options(load("oracle.conformance.builtin:pytorch")))
-['centered', 'momentum', 'weight_decay']
+['centered', 'lr_schedule', 'maximize', 'momentum', 'weight_decay']
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import sys
 from typing import Any, Callable, Optional, Sequence
 
 OPTIONS = ("momentum", "centered", "weight_decay")
-NAMED_OPTIONS = ("maximize",)
+NAMED_OPTIONS = ("maximize", "lr_schedule")
 """Options passed only to a factory whose signature names them (``**kwargs`` takes the three above only,
 so a candidate written before an option existed never receives it)."""
 """The protocol options a factory may accept."""

@@ -69,11 +69,12 @@ class Mistake:
     stages: dict = dataclasses.field(default_factory=dict)
     needs: tuple = ()
     """What the case's convention must have for the mistake to show: ``momentum``, ``centered``,
-    ``weight_decay``, ``maximize`` (on), ``eps`` (not 0)."""
+    ``weight_decay``, ``maximize``, ``lr_schedule`` (on), ``eps`` (not 0)."""
 
     def variant(self, conv: Convention) -> Optional[tuple[Convention, Stages]]:
         """(convention, stages) of the mistake under ``conv``, or None if it cannot show there."""
         have = {"momentum": conv.has_momentum, "centered": conv.centered, "maximize": conv.maximize,
+                "lr_schedule": bool(conv.lr_schedule),
                 "weight_decay": conv.exact("weight_decay") != 0, "eps": conv.exact("eps") != 0}
         if not all(have[n] for n in self.needs):
             return None
@@ -152,6 +153,13 @@ def catalogue(conv: Convention, reset_at: int = 1) -> list[Mistake]:
         Mistake("low-precision-state", "lower-precision internal state (v rounded to a narrower float)",
                 stages={"accumulate": accumulate_in_narrower_float}),
         Mistake("no-sqrt", "square root missing: divides by v + eps", stages={"denominator": denominator_without_sqrt}),
+        Mistake("lr-cached", "learning rate cached at construction (the schedule's later values never used)",
+                edit=lambda c: c.replace(lr_schedule=(c.lr_schedule[0],) * len(c.lr_schedule)),
+                needs=("lr_schedule",)),
+        Mistake("lr-side", "lr on the wrong side of the momentum buffer "
+                + ("(b = mu b + lr g / d; p -= b: TF style, the convention has p -= lr b)" if not conv.lr_in_momentum
+                   else "(b = mu b + g / d; p -= lr b: PyTorch style, the convention has b = mu b + lr g / d)"),
+                edit=lambda c: c.replace(lr_in_momentum=not c.lr_in_momentum), needs=("momentum", "lr_schedule")),
         # before "sign": with maximize on, ignoring it is the likelier reading of the same trajectory
         Mistake("maximize-ignored", "maximize option ignored (descends)", edit=lambda c: c.replace(maximize=False),
                 needs=("maximize",)),

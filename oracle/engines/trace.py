@@ -250,6 +250,8 @@ def trace(conv: Convention, shapes: Sequence[tuple], grad_fn: Optional[Callable]
     computed by ``grad_fn`` from the parameters (it is called once, on traced
     values: it must be a pure function of them).  Raises :class:`Decline`.
     """
+    if conv.lr_schedule:
+        raise Decline("a learning-rate schedule: the constants change from step to step")
     tape = Tape()
     ar = TraceArith(tape)
     names = conv.state_names()

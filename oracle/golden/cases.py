@@ -12,7 +12,10 @@ per-dtype horizons from the propagated error bound
 
 Variants: ``plain``, ``centered``, ``momentum``, ``weight-decay`` where the
 convention has the option (MXNet's momentum exists only centered, so
-``centered-momentum`` there; Graves 2013's own form is ``centered-momentum``).
+``centered-momentum`` there; Graves 2013's own form is ``centered-momentum``);
+``maximize`` and ``maximize-weight-decay`` (PyTorch); ``momentum-schedule`` (PyTorch, lr
+outside the buffer, and optax, lr inside): momentum with the learning-rate schedule
+:func:`schedule` (warm-up, step decay, decay to 0).
 
 >>> names = list(all_cases())
 >>> names[:2], len(names) > 50
@@ -22,6 +25,7 @@ convention has the option (MXNet's momentum exists only centered, so
 from __future__ import annotations
 
 import difflib
+from fractions import Fraction
 from typing import Callable, Optional
 
 from ..conventions import PRESET_NAMES, Convention, preset
@@ -35,6 +39,24 @@ from .document import DIGITS, GoldenCase, document, horizons, json_exact
 STREAM_STEPS, STREAM_SEED, STREAM_SIZE = 120, 1, 3
 QUAD_STEPS = 100
 MOMENTUM, WEIGHT_DECAY = "0.9", "0.01"
+
+
+SCHEDULED = ("pytorch", "optax")
+"""The presets with a ``momentum-schedule`` variant: lr outside the momentum buffer, and inside."""
+
+
+def schedule(lr: str, steps: int = STREAM_STEPS) -> tuple:
+    """Exact learning rates of ``steps`` steps (exact rational strings): linear warm-up over 10
+    steps, ``lr`` to step 60, lr/10 to step 100, then linearly to 0 at step 120.
+
+    >>> s = schedule("0.01")
+    >>> s[0], s[9], s[60], s[110], s[119]
+    ('1/1000', '1/100', '1/1000', '9/20000', '0')
+    """
+    base = Fraction(lr)
+    factors = [Fraction(min(t, 10), 10) if t <= 60 else Fraction(1, 10) if t <= 100 else
+               Fraction(120 - t, 200) for t in range(1, steps + 1)]
+    return tuple(str(base * f) for f in factors)
 
 
 def variants(name: str) -> dict[str, dict]:
@@ -51,6 +73,9 @@ def variants(name: str) -> dict[str, dict]:
     if "maximize" in conv.allows:  # g <- -g before the coupled weight decay is added (PyTorch)
         out["maximize"] = {**sets["plain"], "maximize": True}
         out["maximize-weight-decay"] = {**sets["weight-decay"], "maximize": True}
+    if name in SCHEDULED:
+        out["momentum-schedule"] = {**sets["momentum"],
+                                    "lr_schedule": schedule(str(conv.lr), max(STREAM_STEPS, QUAD_STEPS))}
     return out
 
 

@@ -105,6 +105,8 @@ def _show(val: Any) -> str:
 
 
 HYPER, OPTIONS = ("lr", "rho", "eps"), ("momentum", "weight_decay", "centered", "maximize")
+ADDED_OPTIONS = ("lr_schedule",)
+"""Options a file has only where they are set (``Convention.describe`` leaves defaults out)."""
 
 
 class Closed(NamedTuple):
@@ -151,7 +153,8 @@ def _verify(path: Path, closed: Optional[Closed]) -> Verified:
     conv = doc["convention"]
     names = sorted(doc["initial_params"]) if closed is None else list(closed.names)
     try:
-        c = preset(conv["name"]).replace(**{k: conv[k] for k in (*HYPER, *OPTIONS)})
+        c = preset(conv["name"]).replace(**{k: conv[k] for k in (*HYPER, *OPTIONS)},
+                                         **{k: tuple(conv[k]) for k in ADDED_OPTIONS if k in conv})
     except (KeyError, TypeError, ValueError) as err:
         raise GoldenDataError(f"{path}: convention is not a preset with valid hyperparameters: {err}") from None
     params0 = [doc["initial_params"][n] for n in names]

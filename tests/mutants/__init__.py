@@ -34,6 +34,8 @@ MUTANTS = {
     "chunk_tail_skipped": ("seed", "not updated", ("--dtype=float32",)),
     "state_reset_after_500": ("seed", "state lost", ("--dtype=float64", "-k", "long-run")),  # only long runs see it
     "maximize_ignored": ("pytorch", "maximize option ignored", ("--dtype=float64", "-k", "maximize")),
+    "lr_cached": ("pytorch", "cached at construction", ("--dtype=float64", "-k", "schedule")),
+    "lr_inside_buffer": ("pytorch", "wrong side of the momentum buffer", ("--dtype=float64", "-k", "schedule")),
     "maximize_whole_update": ("pytorch", "maximize negates the decayed gradient", ("--dtype=float64", "-k",
                                                                                     "maximize-weight-decay")),
     # broken protocol or hygiene
@@ -56,4 +58,5 @@ CORRECT = {
     "torch_style": "pytorch",
     "kwargs_class": "pytorch",
     "torch_maximize": "pytorch",
+    "torch_scheduled": "pytorch",
 }

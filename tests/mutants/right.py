@@ -79,3 +79,17 @@ class torch_maximize(PyTorchStyle):
 
     def decay(self, p, g):
         return super().decay(p, -g if self.maximize else g)
+
+
+class torch_scheduled(PyTorchStyle):
+    """PyTorch's update with a per-step learning rate (param_groups' lr set before each step)."""
+
+    def __init__(self, params, *, lr, rho, eps, momentum=0.0, centered=False, weight_decay=0.0, lr_schedule=()):
+        super().__init__(params, lr=lr, rho=rho, eps=eps, momentum=momentum, centered=centered,
+                         weight_decay=weight_decay)
+        self.schedule = list(lr_schedule)
+
+    def __call__(self, grads):
+        if self.schedule:
+            self.lr = self.schedule[self.t]
+        return super().__call__(grads)

@@ -249,3 +249,34 @@ class maximize_whole_update(_Maximizing):
     def decay(self, p, g):
         g = super().decay(p, g)
         return -g if self.maximize else g
+
+
+class _Scheduled(PyTorchStyle):
+    """PyTorch style with an ``lr_schedule`` option: lr of step t is ``lr_schedule[t - 1]``."""
+
+    def __init__(self, params, *, lr, rho, eps, momentum=0.0, centered=False, weight_decay=0.0, lr_schedule=()):
+        super().__init__(params, lr=lr, rho=rho, eps=eps, momentum=momentum, centered=centered,
+                         weight_decay=weight_decay)
+        self.schedule = list(lr_schedule)
+
+    def __call__(self, grads):
+        if self.schedule:
+            self.lr = self.schedule[self.t]
+        return super().__call__(grads)
+
+
+class lr_cached(_Scheduled):
+    """Takes the schedule and keeps the learning rate it was constructed with."""
+
+    def __call__(self, grads):
+        return PyTorchStyle.__call__(self, grads)
+
+
+class lr_inside_buffer(_Scheduled):
+    """Declares PyTorch but scales inside the momentum buffer (TF style): equal at constant lr."""
+
+    def apply(self, i, p, g, d):
+        if not self.mu:
+            return super().apply(i, p, g, d)
+        self.b[i] = self.c(self.mu) * self.b[i] + (self.c(self.lr) * g) / d
+        return p - self.b[i]
