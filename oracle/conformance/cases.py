@@ -19,7 +19,7 @@ import numpy as np
 
 from ..problems import Problem
 from ..problems.quadratic import Diagonal
-from ..rounding import ALL_DTYPES
+from ..rounding import ALL_DTYPES, DTYPE_FORMAT, FORMATS
 from .candidate import OpenFeed
 from .options import PROFILES
 
@@ -151,7 +151,7 @@ def builtin_cases(dtype: str, profile: str = "default") -> list:
     cases.append(Case("quadratic", dtype, q0, qh, 30, problem=Diagonal(a, c), tags=("closed",)))
     cases.append(Case("quadratic-momentum", dtype, q0, qh, 30, {"momentum": 0.9}, problem=Diagonal(a, c),
                       tags=("closed",)))
-    long_n = LONG_RUN[profile] if dtype != "float16" else 1000  # float16's horizon ends near step 30
+    long_n = LONG_RUN[profile] if dtype not in ("float16", "bfloat16") else 1000  # their horizons end early
     width = 1 if profile == "quick" else 2
     lg = [[arr([np.sin(0.1 * t) + 0.1, -0.5 * (-1) ** t][:width], dtype)] for t in range(long_n)]
     cases.append(Case("long-run", dtype, [arr([0.5, -0.25][:width], dtype)], dict(lr=1e-3, rho=0.99, eps=sc["eps"]),
@@ -198,7 +198,7 @@ def wide_cases(dtype: str) -> list:
             h["eps"] = max(h["eps"], 2.0**-8 + 2.0**-20)
         out.append(Case("wide-hyperparameters" + suffix, dtype, p0, h, 24, WIDE_OPTIONS[suffix], grads=stream,
                         tags=("open", "wide")))
-    tiny = float(np.finfo(dtype).tiny)  # the smallest normal number: everything below is subnormal
+    tiny = 2.0 ** FORMATS[DTYPE_FORMAT[dtype]][1]  # the smallest normal number: everything below is subnormal
     sub = tiny * np.array([0.5, -0.25, 0.75, -(2.0**-6), 0.0, 0.375])
     p_sub = [arr(tiny * np.array([0.0, 0.625, -0.5, 0.125, -0.875, 0.25]), dtype)]
     g_sub = [[arr(sub * (-1) ** t * (1 + (t % 3)), dtype)] for t in range(12)]
