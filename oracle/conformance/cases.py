@@ -89,7 +89,7 @@ def schedules(n: int, lr: float = 0.01) -> dict:
         "step": tuple(lr if t <= n // 2 else lr * 0.1 for t in range(1, n + 1)),
         "cosine": tuple(lr * 0.5 * (1 + math.cos(math.pi * (t - 1) / n)) for t in range(1, n + 1)),
         "warmup": tuple(lr * min(1.0, t / 5) for t in range(1, n + 1)),
-        "to-zero": tuple(lr * (n - t) / (n - 1) for t in range(1, n + 1)),
+        "to-zero": tuple(lr * (n - t) / max(n - 1, 1) if n > 1 else lr for t in range(1, n + 1)),
     }
 
 

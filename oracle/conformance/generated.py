@@ -8,7 +8,8 @@ gradients, or a closed-loop quadratic.  Hyperparameters are drawn among
 common values or as arbitrary binary64 values (:func:`arbitrary`: lr from 1e-6
 to 10, rho in [0, 1), ...), option values likewise.  (Centered with rho = 0 is replaced by rho = 0.5: see the comment below.)  Options are drawn
 only among the combinations the target's convention allows (MXNet's momentum
-only with centered) and the candidate's factory accepts.  Values come from a numpy generator seeded by
+only with centered) and the candidate's factory accepts; a factory taking ``lr_schedule``
+gets, in some cases, one of the schedules of :func:`.cases.schedules` (step, cosine, warm-up, to zero).  Values come from a numpy generator seeded by
 a drawn integer (hypothesis explores the seeds and the discrete choices).
 """
 
@@ -19,7 +20,8 @@ import itertools
 import numpy as np
 
 from ..problems.quadratic import Diagonal
-from .cases import Case, arr, scale
+from ..rounding import DTYPE_FORMAT, FORMATS
+from .cases import Case, arr, scale, schedules
 
 SHAPES = [(), (0,), (1,), (3,), (2, 3), (4, 1)]
 CHOICES = {"momentum": (0.0, 0.5, 0.9), "centered": (False, True), "weight_decay": (0.0, 0.01, 0.5)}
@@ -72,12 +74,16 @@ def draw_case(data, dtype: str, target) -> Case:
     options = data.draw(st.sampled_from(option_sets(target, hyper)), label="options")
     options = {k: arbitrary(k, rng, dtype) if isinstance(v, float) and data.draw(st.booleans(), label=k) else v
                for k, v in options.items()}
+    if "lr_schedule" in target.candidate.options and data.draw(st.booleans(), label="scheduled"):
+        kind = data.draw(st.sampled_from(sorted(schedules(1))), label="schedule")
+        options["lr_schedule"] = schedules(steps, hyper["lr"])[kind]
+        hyper["lr"] = options["lr_schedule"][0]
     if options.get("centered") and hyper["rho"] == 0.0:
         # rho = 0 makes the centered variance v - m^2 exactly 0, where an fma-based v - m^2
         # takes the root of a negative rounding residue (torch gives NaN): a degenerate
         # configuration, left out rather than failed.
         hyper["rho"] = 0.5
-    mag = {"tiny": sc["tiny"], "huge": sc["huge"], "subnormal": float(np.finfo(dtype).tiny) / 4}.get(regime, 1.0)
+    mag = {"tiny": sc["tiny"], "huge": sc["huge"], "subnormal": 2.0 ** FORMATS[DTYPE_FORMAT[dtype]][1] / 4}.get(regime, 1.0)
     params0 = [arr(rng.uniform(-2, 2, s), dtype) for s in shapes]
     name = f"generated-{regime}"
     if regime == "closed":
