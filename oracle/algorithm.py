@@ -318,3 +318,53 @@ def _reshaped(rec: dict, shapes: list) -> dict:
         "params": fix(rec["params"]),
         "state": {k: fix(v) for k, v in rec["state"].items()},
     }
+
+
+# -- complex parameters ---------------------------------------------------------------------------
+
+def to_pairs(a: Any) -> np.ndarray:
+    """A complex array as real pairs of shape (..., 2), real part first (torch's ``view_as_real``; exact)."""
+    a = np.asarray(a)
+    return np.stack([a.real, a.imag], axis=-1)
+
+
+def from_pairs(a: Any) -> np.ndarray:
+    """Real pairs (..., 2) back to a complex array (float64 pairs give complex128)."""
+    a = np.asarray(a)
+    return a[..., 0] + 1j * a[..., 1]
+
+
+def _modulus2(x: np.ndarray) -> np.ndarray:
+    """|x|^2 = re^2 + im^2 of pairs, shape (..., 1) (broadcasts over the pair)."""
+    return x[..., 0:1] * x[..., 0:1] + x[..., 1:2] * x[..., 1:2]
+
+
+def accumulate_modulus(h: Hyper, state: State, grads: Arrays) -> tuple[State, Arrays]:
+    """The accumulators of complex parameters held as pairs, modulus reading: one v per complex element.
+
+    v <- rho v + (1 - rho) |g|^2 (both entries of a pair hold it); centered: m <- rho m + (1 - rho) g
+    (complex) and s = max(v - |m|^2, 0).
+    """
+    v = [h.rho * v_ + h.one_minus_rho * _modulus2(g) for v_, g in zip(state["v"], grads)]
+    if not h.conv.centered:
+        return {"v": v}, v
+    m = [h.rho * m_ + h.one_minus_rho * g for m_, g in zip(state["m"], grads)]
+    return {"v": v, "m": m}, [h.ar.nonneg(v_ - _modulus2(m_)) for v_, m_ in zip(v, m)]
+
+
+def complex_stages(conv: Convention) -> Stages:
+    """The update of complex parameters run as real pairs (:func:`to_pairs`) under ``conv.complex_reading``.
+
+    ``split`` (PyTorch): the pairs are independent real parameters, :data:`RMSPROP` itself.
+    ``modulus``: the accumulator takes |g|^2 (:func:`accumulate_modulus`), so the step of both
+    parts is divided by the same sqrt(v).
+
+    >>> from oracle.conventions import preset
+    >>> from oracle.engines.floating import FloatArith
+    >>> conv = preset("seed", lr="0.5", rho="0.5", eps=0)
+    >>> p0, g = [to_pairs(np.array([1 + 1j]))], [[to_pairs(np.array([3 + 4j]))]]
+    >>> [from_pairs(simulate(c, FloatArith(), p0, grads=g, steps=1, stages=complex_stages(c))[1]["params"][0])
+    ...  for c in (conv, conv.replace(complex_reading="modulus"))]  # split: 1 - 0.5 * g / |g| per part
+    [array([0.29289322+0.29289322j]), array([0.57573593+0.43431458j])]
+    """
+    return RMSPROP if conv.complex_reading == "split" else dataclasses.replace(RMSPROP, accumulate=accumulate_modulus)

@@ -92,7 +92,7 @@ CASE_VALUES = ("lr", "rho", "eps", "momentum", "weight_decay", "centered", "lr_s
 """Fields a conformance case sets itself (a ``--convention`` spec may not fix them)."""
 _FLAGS = ("centered", "lr_in_momentum", "decoupled_weight_decay", "maximize", "momentum_needs_centered")
 _ADDED_FIELDS = {"eps_placement_with_momentum": "same", "momentum_needs_centered": False, "state": "params",
-                 "lr_schedule": ()}
+                 "lr_schedule": (), "complex_reading": "split"}
 """Fields added after golden format 1: described only when they differ from these defaults."""
 
 
@@ -214,6 +214,10 @@ class Convention:
       (``"float32"``: bfloat16/float16 parameters with float32 "master" state; each
       step's new parameters are rounded once to the parameters' dtype), see
       :meth:`state_dtype`.
+    * ``complex_reading``: how a complex parameter is updated: ``"split"`` (PyTorch: its real
+      and imaginary parts as independent real parameters, ``view_as_real``) or ``"modulus"``
+      (one accumulator per complex element, v = rho v + (1 - rho) |g|^2); see
+      :func:`oracle.algorithm.complex_stages`.
     * ``lr_schedule``: the learning rate of each step (step 1 first), exact numbers like
       ``lr``; empty (the default): ``lr`` at every step (:meth:`lr_at`).  Where lr enters
       relative to the momentum buffer (``lr_in_momentum``) changes the exact trajectory only
@@ -239,6 +243,7 @@ class Convention:
     momentum_needs_centered: bool = False
     state: str = "params"
     lr_schedule: tuple = ()
+    complex_reading: str = "split"
 
     def __post_init__(self) -> None:
         values = {f: to_fraction(getattr(self, f), f) for f in HYPERPARAMETERS}
@@ -267,6 +272,8 @@ class Convention:
         for k, x in enumerate(self.lr_schedule):
             if to_fraction(x, f"lr_schedule[{k}]") < 0:
                 raise ValueError(f"lr_schedule[{k}] must be >= 0, got {x!r}")
+        if self.complex_reading not in ("split", "modulus"):
+            raise ValueError(f"complex_reading must be 'split' or 'modulus', got {self.complex_reading!r}")
         if self.state != "params" and self.state not in DTYPE_FORMAT:
             raise ValueError(f"state must be 'params' or one of {', '.join(DTYPE_FORMAT)}, got {self.state!r}")
         rounded = rounded_names(self.hyperparameters)  # parsed once, held (``rounded``, ``exact``)

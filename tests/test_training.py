@@ -242,3 +242,36 @@ def test_torch_adapter_schedule_is_torch_lr_scheduler():
         opt.step()
         lam.step()
         assert got.tobytes() == w.detach().numpy().tobytes()
+
+
+
+# -- complex parameters ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype,real", [("complex64", "float32"), ("complex128", "float64")])
+def test_torch_complex_follows_the_split_reading(dtype, real):
+    """A real torch run on complex parameters (momentum, centered, weight decay) is inside the split
+    reading's bound at every step and far outside the modulus reading's (torch: view_as_real)."""
+    pytest.importorskip("torch")
+    from oracle.adapters import torch as adapter
+    from oracle.algorithm import complex_stages, from_pairs, to_pairs
+
+    rng = np.random.default_rng(11)
+    p0 = (rng.standard_normal(4) + 1j * rng.standard_normal(4)).astype(dtype)
+    grads = [(rng.standard_normal(4) + 1j * rng.standard_normal(4)).astype(dtype) for _ in range(8)]
+    step = adapter.rmsprop_single([p0], lr=0.01, rho=0.9, eps=1e-8, momentum=0.5, centered=True, weight_decay=0.1)
+    got = [p0] + [step([g])[0] for g in grads]
+    assert got[-1].dtype == np.dtype(dtype)
+    worst = {}
+    for reading in ("split", "modulus"):
+        conv = preset("pytorch", lr=0.01, rho=0.9, eps=1e-8, momentum=0.5, centered=True, weight_decay=0.1,
+                      complex_reading=reading)
+        ar = ErrorBoundArith(real)
+        recs = iterate(conv, ar, [to_pairs(p0)], steps=8, grads=[[to_pairs(g)] for g in grads],
+                       stages=complex_stages(conv))
+        ratios = []
+        for rec, p in zip(recs, got):
+            hi, lo, err = ar.split(rec["params"][0])
+            ratios.append(float(np.max(abs_error(to_pairs(p), hi, lo) / np.maximum(err, 1e-300))))
+        worst[reading] = max(ratios)
+    assert worst["split"] <= 1 < 1000 < worst["modulus"], worst
+    assert np.array_equal(from_pairs(to_pairs(p0)).astype(dtype), p0)

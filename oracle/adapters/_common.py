@@ -9,11 +9,12 @@ import numpy as np
 from oracle.rounding import ALL_DTYPES
 
 
-def check_params(params: Sequence[np.ndarray], framework: str = "", bfloat16: bool = False) -> np.dtype:
+def check_params(params: Sequence[np.ndarray], framework: str = "", bfloat16: bool = False,
+                 complex_: bool = False) -> np.dtype:
     """The one float dtype of a non-empty list of arrays (``ValueError`` naming what is wrong).
 
     bfloat16 parameters are declined (``NotImplementedError``) unless the adapter says
-    its ``framework`` takes them (``bfloat16=True``).
+    its ``framework`` takes them (``bfloat16=True``); complex64/complex128 pass where ``complex_``.
     """
     if len(params) == 0:
         raise ValueError("params must be a non-empty list of numpy arrays")
@@ -23,6 +24,8 @@ def check_params(params: Sequence[np.ndarray], framework: str = "", bfloat16: bo
     (dtype,) = dtypes
     if dtype.name == "bfloat16" and not bfloat16:
         raise NotImplementedError(f"bfloat16: this adapter does not pass bfloat16 to {framework or 'its framework'}")
+    if complex_ and dtype.name in ("complex64", "complex128"):
+        return dtype
     if dtype.name not in ALL_DTYPES:
         raise ValueError(f"params dtype must be one of {ALL_DTYPES}, got {dtype.name}")
     return dtype

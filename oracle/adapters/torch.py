@@ -35,6 +35,12 @@ every ``param_groups[i]["lr"]`` to the schedule's value, as ``torch.optim.lr_sch
 torch keeps lr outside the momentum buffer (``p -= lr b``), so a schedule shows it.
 ``maximize`` is passed to torch (g <- -g before the coupled weight decay).
 
+Complex parameters (complex64/complex128 arrays; not yet fed by the conformance suite): torch
+updates ``view_as_real(p)`` with ``view_as_real(g)``, each real and imaginary part an independent
+real parameter (weight decay and maximize applied to the complex gradient first, which is the same
+componentwise): the convention's ``complex_reading="split"`` (``tests/test_training.py`` checks a
+real run against the split and the modulus readings' bounds).
+
 bfloat16 (``ml_dtypes.bfloat16`` arrays, passed to torch as their 16 bits and viewed as
 ``torch.bfloat16``): the CPU kernels compute in float32 and round each result to bfloat16,
 as for float16; the state is bfloat16 (``zeros_like(p)``), the convention ``pytorch`` with
@@ -131,7 +137,7 @@ def rmsprop(
         ) from exc
     import inspect
 
-    dtype = check_params(params, "torch", bfloat16=True)
+    dtype = check_params(params, "torch", bfloat16=True, complex_=True)
     if device != "cpu":
         kind = torch.device(device).type
         if kind == "cuda" and not torch.cuda.is_available():
