@@ -412,7 +412,8 @@ class Candidate:
         iid = next(self._ids)
         params = [plain(p) for p in params]
         msg = {"op": "make", "iid": iid, "params": params, "hyper": {k: float(hyper[k]) for k in ("lr", "rho", "eps")},
-               "options": {k: (v if isinstance(v, bool) else float(v)) for k, v in options.items()}, "audit": audit}
+               "options": {k: (v if isinstance(v, bool) else [float(x) for x in v] if isinstance(v, (tuple, list))
+                               else float(v)) for k, v in options.items()}, "audit": audit}
         self._call(msg)
         self._instances[iid] = Record(params, audit)
         return iid

@@ -37,6 +37,8 @@ from typing import Any, Optional
 
 import numpy as np
 
+from ..rounding import numpy_dtype
+
 MAGIC = b"RMS1"
 PREFIX = struct.Struct(">4sIQ")
 MAX_HEADER = 1 << 20
@@ -48,6 +50,7 @@ DTYPES: dict = {
     "float16": np.dtype("float16"),
     "float32": np.dtype("float32"),
     "float64": np.dtype("float64"),
+    "bfloat16": numpy_dtype("bfloat16"),
 }
 """The only dtypes an array may have on the channel (one line per dtype; native byte order)."""
 

@@ -62,10 +62,10 @@ def reply(value: Any) -> tuple:
 
 def is_load(value: Any) -> bool:
     """A well-formed answer to ``load``: options from the protocol's list, a convention str or None."""
-    from .loader import OPTIONS
+    from .loader import NAMED_OPTIONS, OPTIONS
 
     return (isinstance(value, dict) and set(value) == {"options", "convention"}
-            and isinstance(value["options"], list) and all(o in OPTIONS for o in value["options"])
+            and isinstance(value["options"], list) and all(o in OPTIONS + NAMED_OPTIONS for o in value["options"])
             and (value["convention"] is None or (type(value["convention"]) is str and len(value["convention"]) < 500)))
 
 
