@@ -27,11 +27,6 @@ from typing import Any, Optional
 
 import numpy as np
 
-try:  # registers numpy's "bfloat16" dtype name (ml_dtypes, which jax depends on too)
-    import ml_dtypes
-except ImportError:  # pragma: no cover - ml_dtypes is a dependency
-    ml_dtypes = None
-
 # (significand bits including the hidden one, minimum normal exponent, maximum exponent)
 FORMATS = {
     "binary64": (53, -1022, 1023),
@@ -50,18 +45,25 @@ significand, float32's exponent range: numpy's through ``ml_dtypes``), asked for
 def numpy_dtype(name: str) -> np.dtype:
     """The numpy dtype of one of :data:`ALL_DTYPES` (``bfloat16`` is ``ml_dtypes.bfloat16``).
 
+    ml_dtypes is imported here, when bfloat16 is first asked for (its import takes most of a
+    second; it also registers numpy's dtype name ``"bfloat16"``).
+
     >>> numpy_dtype("bfloat16").itemsize, numpy_dtype("float16").name
     (2, 'float16')
     """
     if name not in DTYPE_FORMAT:
         raise ValueError(f"dtype must be one of {', '.join(ALL_DTYPES)}, got {name!r}")
-    if name == "bfloat16" and ml_dtypes is None:  # pragma: no cover
-        raise ImportError("bfloat16 needs ml_dtypes: pip install ml_dtypes")
-    return np.dtype(ml_dtypes.bfloat16) if name == "bfloat16" else np.dtype(name)
+    if name == "bfloat16":
+        import ml_dtypes
+
+        return np.dtype(ml_dtypes.bfloat16)
+    return np.dtype(name)
 
 
 def dtype_name(dtype: Any) -> Optional[str]:
     """The name in :data:`ALL_DTYPES` of a numpy dtype (or array, or name), None for any other."""
+    if isinstance(dtype, str):
+        return dtype if dtype in DTYPE_FORMAT else None
     try:
         name = np.dtype(getattr(dtype, "dtype", dtype)).name
     except TypeError:

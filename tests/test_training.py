@@ -275,3 +275,14 @@ def test_torch_complex_follows_the_split_reading(dtype, real):
         worst[reading] = max(ratios)
     assert worst["split"] <= 1 < 1000 < worst["modulus"], worst
     assert np.array_equal(from_pairs(to_pairs(p0)).astype(dtype), p0)
+
+
+def test_ml_dtypes_imported_only_for_bfloat16():
+    """ml_dtypes takes most of a second to import: the oracle and its worker import it only when bfloat16
+    is asked for (the worker's import counts against a candidate's per-case timeout)."""
+    code = ("import sys, oracle.conformance.worker, oracle.conformance.suite, oracle.engines.floating, "
+            "oracle.conformance.frames as f, oracle.rounding as r; a = 'ml_dtypes' in sys.modules; "
+            "import numpy as np; assert f.dtype_name(np.dtype('float32')) == 'float32'; "
+            "b = f.dtype_name(r.numpy_dtype('bfloat16')); print(a, b)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.split() == ["False", "bfloat16"], out.stderr

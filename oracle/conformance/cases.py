@@ -19,7 +19,7 @@ import numpy as np
 
 from ..problems import Problem
 from ..problems.quadratic import Diagonal
-from ..rounding import ALL_DTYPES, DTYPE_FORMAT, FORMATS
+from ..rounding import ALL_DTYPES, DTYPE_FORMAT, FORMATS, numpy_dtype
 from .candidate import OpenFeed
 from .options import PROFILES
 
@@ -63,7 +63,7 @@ class Case:
 def arr(values: Any, dtype: str) -> np.ndarray:
     """Values rounded to ``dtype`` (the candidate's inputs; the reference takes them exactly)."""
     with np.errstate(all="ignore"):
-        return np.asarray(values, dtype=np.float64).astype(dtype)
+        return np.asarray(values, dtype=np.float64).astype(numpy_dtype(dtype))
 
 
 def scale(dtype: str) -> dict:

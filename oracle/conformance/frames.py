@@ -50,7 +50,7 @@ DTYPES: dict = {
     "float16": np.dtype("float16"),
     "float32": np.dtype("float32"),
     "float64": np.dtype("float64"),
-    "bfloat16": numpy_dtype("bfloat16"),
+    "bfloat16": None,  # ml_dtypes.bfloat16, imported when first met (numpy_dtype): its import takes ~1 s
 }
 """The only dtypes an array may have on the channel (one line per dtype; native byte order)."""
 
@@ -61,10 +61,14 @@ class FrameError(Exception):
 
 def dtype_name(dt: Any) -> Optional[str]:
     """The :data:`DTYPES` name of a dtype, or None when it is not on the whitelist."""
-    for name, allowed in DTYPES.items():
-        if dt == allowed and dt.byteorder in ("=", "|") and dt.isnative:
+    for name in DTYPES:
+        if getattr(dt, "name", None) == name and dt == _allowed(name) and dt.byteorder in ("=", "|") and dt.isnative:
             return name
     return None
+
+
+def _allowed(name: str) -> np.dtype:
+    return DTYPES[name] if DTYPES[name] is not None else numpy_dtype(name)
 
 
 def _flatten(value: Any, buffers: list, depth: int = 0) -> Any:
@@ -218,7 +222,7 @@ def _collect(value: Any, refs: dict, depth: int) -> None:
             raise FrameError(f"an array of dtype {str(name)[:40]!r}, not one of {', '.join(DTYPES)}")
         if not (type(shape) is list and len(shape) <= 32 and all(type(n) is int and n >= 0 for n in shape)):
             raise FrameError(f"an array of shape {str(shape)[:80]}")
-        refs[k] = (DTYPES[name], shape)
+        refs[k] = (_allowed(name), shape)
 
 
 def _rebuild(value: Any, arrays: dict) -> Any:

@@ -46,7 +46,7 @@ from .frames import DTYPES, FrameError, dtype_name, read_frame, write_frame
 from .loader import UsageError, accepted_options, declared_convention, load
 
 _ndarray, _view, _copy_nd = np.ndarray, np.ndarray.view, np.ndarray.copy
-_SCALARS = {dt.type: dt for dt in DTYPES.values()}
+_SCALARS = {dt.type: dt for dt in DTYPES.values() if dt is not None}  # bfloat16 (lazy): arrays only
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 

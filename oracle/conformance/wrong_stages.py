@@ -28,7 +28,7 @@ import numpy as np
 from ..algorithm import Arrays, Hyper, State, accumulate, apply, gradient, init_state, weight_decay
 from ..rounding import numpy_dtype
 
-NARROWER = {"float64": np.float32, "float32": np.float16, "float16": np.float16, "bfloat16": numpy_dtype("bfloat16")}
+NARROWER = {"float64": "float32", "float32": "float16", "float16": "float16", "bfloat16": "bfloat16"}
 """The float a low-precision state is kept in, per dtype."""
 
 
@@ -68,7 +68,7 @@ def accumulate_shared(h: Hyper, state: State, grads: Arrays) -> tuple[State, Arr
 def accumulate_in_narrower_float(h: Hyper, state: State, grads: Arrays) -> tuple[State, Arrays]:
     """v kept in a narrower float (float64 -> float32, float32 -> float16)."""
     slots, _ = accumulate(h, state, grads)
-    return _with_v(h, state, grads, [v.astype(NARROWER[v.dtype.name]).astype(v.dtype) for v in slots["v"]])
+    return _with_v(h, state, grads, [v.astype(numpy_dtype(NARROWER[v.dtype.name])).astype(v.dtype) for v in slots["v"]])
 
 
 def accumulate_bias_corrected(h: Hyper, state: State, grads: Arrays) -> tuple[State, Arrays]:

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..algorithm import GradFn
 from ..conventions import to_fraction
-from ..rounding import DTYPE_FORMAT, to_float_exact
+from ..rounding import DTYPE_FORMAT, numpy_dtype, to_float_exact
 
 
 class Problem(Protocol):
@@ -58,7 +58,7 @@ class ContextProblem:
 
     def exact_grads(self, params: list, dtype: str) -> list:
         if not all(np.all(np.isfinite(p)) for p in params):  # a broken candidate: feed NaN
-            return [np.full(np.shape(p), np.nan, dtype=dtype) for p in params]
+            return [np.full(np.shape(p), np.nan, dtype=numpy_dtype(dtype)) for p in params]
         ar = ExactArith()
         grads = self._grad_fn(ar, [np.atleast_1d(ar.array(p)) for p in params])  # type: ignore[arg-type]
         return [round_exact(g, dtype).reshape(np.shape(p)) for g, p in zip(grads, params)]
@@ -77,4 +77,4 @@ def round_exact(values: Any, dtype: str) -> np.ndarray:
     """Exact values (Fractions, object array) rounded once to ``dtype``."""
     fmt = DTYPE_FORMAT[dtype]
     a = np.asarray(values, dtype=object)
-    return np.array([to_float_exact(Fraction(x), fmt) for x in a.reshape(-1)], dtype=dtype).reshape(a.shape)
+    return np.array([to_float_exact(Fraction(x), fmt) for x in a.reshape(-1)], dtype=numpy_dtype(dtype)).reshape(a.shape)

@@ -27,6 +27,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..algorithm import Arith, Arrays, GradFn
+from ..rounding import numpy_dtype
 from . import round_exact
 
 H = ((Fraction(101, 2), Fraction(99, 2)), (Fraction(99, 2), Fraction(101, 2)))
@@ -66,7 +67,7 @@ class Diagonal:
         out = []
         for p, a, c in zip(params, self.a, self.c):
             if not np.all(np.isfinite(p)):  # a broken candidate: no gradient, feed NaN
-                out.append(np.full(p.shape, np.nan, dtype=dtype))
+                out.append(np.full(p.shape, np.nan, dtype=numpy_dtype(dtype)))
                 continue
             exact = [Fraction(float(a_)) * (Fraction(float(p_)) - Fraction(float(c_)))
                      for p_, a_, c_ in zip(p.reshape(-1), a.reshape(-1), c.reshape(-1))]
