@@ -179,7 +179,8 @@ def _summary(doc: dict, results: dict) -> str:
         stats = "" if not r.get("passed") else \
             f" {r['passed']}/{r['failed']}/{r['declined']} worst LRE {r.get('worst_lre') or 0:.2f} " \
             f"x bound {r.get('worst_fraction_of_bound') or 0:.3g}"
-        why = r.get("error") or "; ".join(r.get("declined_reasons", [])[:1]) if r["verdict"] != "certified" else ""
+        why = (r.get("error") or "; ".join(r.get("declined_reasons", [])[:1])
+               or ", ".join(f["test"] for f in r.get("failures", [])[:3])) if r["verdict"] != "certified" else ""
         lines.append(f"  {adapter.split(':')[1]:<32} {dtype:<9} {r['verdict']:<18}{stats}"
                      + (f"  [{why[:120]}]" if why else ""))
     counts: dict = {}
