@@ -90,6 +90,17 @@ def unit_roundoff(dtype: str) -> Fraction:
     return Fraction(1, 2 ** FORMATS[DTYPE_FORMAT[dtype]][0])
 
 
+def limits(dtype: str) -> tuple[float, float]:
+    """The smallest normal and the largest finite value of a dtype of :data:`ALL_DTYPES`, from
+    :data:`FORMATS` (no ``np.finfo``: it refuses ``ml_dtypes.bfloat16`` in ml_dtypes < 0.7).
+
+    >>> limits("float16"), limits("bfloat16")[0] == limits("float32")[0]
+    ((6.103515625e-05, 65504.0), True)
+    """
+    bits, emin, emax = FORMATS[DTYPE_FORMAT[dtype_name(dtype) or str(dtype)]]
+    return 2.0**emin, float((2 - Fraction(1, 2 ** (bits - 1))) * Fraction(2) ** emax)
+
+
 def _round_half_even(num: int, den: int) -> int:
     """Nearest integer to num/den (den > 0), ties to even."""
     q, r = divmod(num, den)

@@ -28,6 +28,8 @@ from typing import Any, Optional
 
 import numpy as np
 
+from ..rounding import limits
+
 KEY = "rmsprop_oracle_domain"
 """The user property holding ``{status: Domain.to_json()}`` of one suite test."""
 HYPER = ("lr", "rho", "eps", "momentum", "weight_decay")
@@ -38,7 +40,7 @@ NEAR_OVERFLOW = 2.0**-8
 def regimes(case: Any) -> set:
     """The regimes the case's inputs reach in its dtype (open loop: its gradients; closed: the loop)."""
     out = set()
-    info = np.finfo(case.dtype)
+    tiny, big = limits(case.dtype)
     arrays = [np.asarray(p) for p in case.params0]
     if case.grads is not None:
         arrays_g = [np.asarray(g) for step in case.grads[: case.steps] for g in step]
@@ -46,14 +48,14 @@ def regimes(case: Any) -> set:
         mag = np.abs(flat)
         if np.any(flat == 0):
             out.add("exact zero gradients")
-        if np.any((mag > 0) & (mag < float(info.tiny))):
+        if np.any((mag > 0) & (mag < tiny)):
             out.add("subnormal gradients")
-        if np.any(mag * mag > float(info.max) * NEAR_OVERFLOW):
+        if np.any(mag * mag > big * NEAR_OVERFLOW):
             out.add("near-overflow gradients")
     else:
         out.add("closed loop")
     pflat = np.concatenate([a.reshape(-1).astype(np.float64) for a in arrays]) if arrays else np.zeros(0)
-    if np.any((np.abs(pflat) > 0) & (np.abs(pflat) < float(info.tiny))):
+    if np.any((np.abs(pflat) > 0) & (np.abs(pflat) < tiny)):
         out.add("subnormal parameters")
     return out
 
