@@ -101,6 +101,42 @@ PROBES = (
 )
 
 
+QUESTIONS = {
+    "eps-and-v0": "is eps inside or outside the root, and does the accumulator start at 0 or 1?",
+    "lr-rounding": "is lr used exactly or rounded to float32?",
+    "rho-rounding": "is rho used exactly or rounded to float32?",
+    "eps-rounding": "is eps used exactly or rounded to float32?",
+    "momentum-eps": "with momentum on, does eps stay on the same side of the root?",
+    "momentum-rounding": "is momentum used exactly or rounded to float32?",
+    "weight-decay-coupling": "is weight decay coupled (added to the gradient) or decoupled (p -= lr wd p)?",
+    "weight-decay-rounding": "is weight decay used exactly or rounded to float32?",
+}
+"""The question each probe asks, in words."""
+
+
+def in_words(answer: dict) -> str:
+    """One probe's answer in words (``{"eps_placement": "outside", "v0": 0}`` -> ``eps outside the root, v0 = 0``).
+
+    >>> in_words({"eps_placement": "outside", "v0": 0}), in_words({"round_lr": True})
+    ('eps outside the root, v0 = 0', 'lr rounded to float32')
+    """
+    words = []
+    for k, v in answer.items():
+        if k == "eps_placement":
+            words.append(f"eps {v} the root")
+        elif k == "v0":
+            words.append(f"v0 = {v}")
+        elif k.startswith("round_"):
+            words.append(f"{k[len('round_'):]} {'rounded to float32' if v else 'exact'}")
+        elif k == "eps_placement_with_momentum":
+            words.append("eps on the same side with momentum" if v == "same" else f"eps {v} the root with momentum")
+        elif k == "decoupled_weight_decay":
+            words.append("weight decay decoupled" if v else "weight decay coupled")
+        else:
+            words.append(f"{k} = {v}")
+    return ", ".join(words)
+
+
 def convention_of(answers: dict) -> Convention:
     """A convention with the answered switches (everything else as the seed documents)."""
     rounded = [n for n in HYPERPARAMETERS if answers.get("round_" + n)]
@@ -134,9 +170,22 @@ class Fingerprint:
     dtypes: tuple = ()  # the dtypes probed
     rounding: Optional[str] = None  # the hyperparameter rounding identified, if determined
     note: str = ""
+    declared: Optional[str] = None  # the candidate's CONVENTION, when the probes disagree with it
+    behaves: Optional[str] = None  # what the probes say instead (an agreeing preset, a determined spec)
+    disagreements: tuple = ()  # (probe, question, the convention's answer, the candidate's answer), in words
+
+    def questions(self) -> str:
+        """The disagreeing probes as questions with both answers."""
+        against = self.declared or self.closest
+        return "; ".join(f"probe {p} asked: {q} {against} answers: {mine}; the candidate answers: {theirs}"
+                         for p, q, mine, theirs in self.disagreements)
 
     def header(self) -> str:
         where = f"probed in {', '.join(self.dtypes)}" if self.dtypes else "not probed"
+        if self.declared:
+            behaves = self.behaves or "no known convention"
+            out = f"declares {self.declared} but behaves as {behaves} ({where})"
+            return out + (f"; {self.questions()}" if self.disagreements else "")
         if self.matched:
             eq = [e for e in self.equivalent if e != self.spec]
             also = f"; presets agreeing on every probe: {', '.join(self.equivalent)}" if eq else ""
@@ -147,8 +196,10 @@ class Fingerprint:
             if len(self.differing) > 3:
                 diff += f" and {len(self.differing) - 3} more"
             lines.append(f"closest preset: {self.closest} (differs on {diff or 'no probe'})")
-        if self.spec:
+        if self.spec and self.spec != self.closest:
             lines.append(f"the probes determine --convention={self.spec}")
+        if self.disagreements:
+            lines.append(self.questions())
         return "; ".join(lines)
 
 
@@ -258,12 +309,87 @@ def _conclude(candidate: Candidate, runs: _Runs, probes: list, hypotheses: list,
     declared = scores.get(("declared", candidate.convention or ""))
     if declared and declared[0] <= 1.0:
         return Fingerprint(declared[2].spec(), True, **base)
-    if agreeing:
-        fits = [n for n in agreeing if candidate.options <= preset(n).allows] or agreeing
+    fits = [n for n in agreeing if candidate.options <= preset(n).allows] or agreeing
+    ranked = sorted(PRESET_NAMES, key=lambda n: _distance(scores[("preset", n)], candidate.options, n))
+    closest = ranked[0] if fits else next((n for n in ranked if _explained(runs, probes, scores[("preset", n)])),
+                                          ranked[0])
+    determined = None if fits else _determined(closest, hypotheses, asked, runs, probes)
+    if declared:  # a declared convention is binding: certify against it, and say how the candidate behaves
+        conv = declared[2]
+        behaves = scores[("preset", fits[0])][2].spec() if fits else determined
+        return Fingerprint(conv.spec(), False, closest=closest, differing=tuple(declared[1]),
+                           declared=candidate.convention, behaves=behaves,
+                           disagreements=_disagreements(runs, probes, conv, declared[1], hypotheses), **base)
+    if fits:
         return Fingerprint(scores[("preset", fits[0])][2].spec(), True, **base)
-    closest = min(PRESET_NAMES, key=lambda n: (scores[("preset", n)][0], PRESET_NAMES.index(n)))
-    spec = _determined(closest, hypotheses, asked, runs, probes)
-    return Fingerprint(spec, False, closest=closest, differing=tuple(scores[("preset", closest)][1]), **base)
+    worst = scores[("preset", closest)]
+    # nothing agrees: the spec the probes determine, else the closest preset, so the whole suite (and its
+    # diagnosis) still runs
+    return Fingerprint(determined or worst[2].spec(), False, closest=closest, differing=tuple(worst[1]),
+                       disagreements=_disagreements(runs, probes, worst[2], worst[1], hypotheses), **base)
+
+
+def _distance(score: tuple, options: frozenset, name: str) -> tuple:
+    """How far a preset is from the candidate: the share of probes it fails, then their mean log ratio,
+    then order (a preset allowing the factory's options first)."""
+    _, bad, conv = score
+    logs = [math.log2(r) if math.isfinite(r) else 2048.0 for _, _, r in bad]
+    return (round(len(bad) / max(len(PROBES) if conv.allows >= set(options) else len(bad) or 1, 1), 3),
+            sum(logs) / max(len(logs), 1), not options <= preset(name).allows, PRESET_NAMES.index(name))
+
+
+def _explained(runs: _Runs, probes: list, score: tuple) -> bool:
+    """Whether the catalogue names a mistake reproducing the candidate on the first probe ``score`` fails
+    (the closest convention is the first, in order of distance, under which a catalogued mistake explains
+    the candidate)."""
+    _, bad, conv = score
+    if not bad:
+        return False
+    name, dtype, _ = bad[0]
+    probe = next(p for p in probes if p.name == name)
+    case = probe.case(dtype)
+    try:
+        g = grade(runs.candidate, conv.replace(**case.hyper, **case.options), case, traj=runs.traj(probe, dtype))
+    except ValueError:
+        return False
+    return g.cause.startswith("most likely cause")
+
+
+def _disagreements(runs: _Runs, probes: list, conv: Convention, bad: list, hypotheses: list) -> tuple:
+    """The probes ``conv`` fails, each as (probe, question, ``conv``'s answer, the candidate's answer) in words."""
+    out = []
+    failed = {p for p, _, _ in bad}
+    for probe in probes:
+        if probe.name not in failed:
+            continue
+        known = answers_of(conv, {"eps_placement", "v0"})
+        options = probe.answers(known)
+        keys = set().union(*(o.keys() for o in options))
+        mine = answers_of(conv, keys)
+        theirs = []
+        for option in options:
+            try:
+                trial = _with_answer(conv, option)
+            except ValueError:
+                continue
+            if trial is not None and runs.worst(trial, [probe])[0] <= 1.0:
+                theirs.append(in_words(option))
+        out.append((probe.name, QUESTIONS[probe.name], in_words(mine),
+                    " or ".join(theirs) if theirs else "none of these (no answer fits within the bound)"))
+    return tuple(out)
+
+
+def _with_answer(conv: Convention, answer: dict) -> Optional[Convention]:
+    """``conv`` with one probe's answer applied."""
+    fields = {k: v for k, v in answer.items() if not k.startswith("round_")}
+    names = set(rounded_names(conv.hyperparameters))
+    for k, v in answer.items():
+        if k.startswith("round_"):
+            (names.add if v else names.discard)(k[len("round_"):])
+    if fields.get("eps_placement_with_momentum") not in (None, "same") and \
+            fields["eps_placement_with_momentum"] == fields.get("eps_placement", conv.eps_placement):
+        fields["eps_placement_with_momentum"] = "same"
+    return conv.replace(**fields, hyperparameters=rounding_mode(names))
 
 
 def _identified_rounding(hypotheses: list) -> Optional[str]:
@@ -297,3 +423,28 @@ def _determined(closest: str, hypotheses: list, asked: set, runs: _Runs, probes:
     except ValueError:
         return None
     return conv.spec() if runs.worst(conv, probes)[0] <= 1.0 else None
+
+
+def first_failure(candidate: Candidate, spec: str, dtypes: tuple, cases: Callable[[str], list]) -> Optional[str]:
+    """Where the candidate first fails against ``spec`` and the diagnosis there, in one line (None: nowhere).
+
+    The probes are graded first (short, and they are where a convention shows), then ``cases(dtype)``
+    in order; the first failure's divergence and the catalogue's verdict on it are returned.
+    """
+    base = parse(spec)
+    for dtype in dtypes:
+        items = [p.case(dtype) for p in PROBES if not p.needs or p.needs in candidate.options] + list(cases(dtype))
+        for case in items:
+            try:
+                conv = base.replace(**case.hyper, **case.options)
+            except ValueError:
+                continue
+            g = grade(candidate, conv, case)
+            if g.status != "failed":
+                continue
+            lines = g.message.splitlines()
+            where = next((x.split(":", 1)[1].strip() for x in lines if x.startswith("first divergence:")), "")
+            text = f"first divergence at {case.id}" + (f", {where}" if where else f": {lines[0] if lines else ''}")
+            cause = g.cause or "no catalogued mistake explains this"
+            return f"{text}; {cause}"
+    return None

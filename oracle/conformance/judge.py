@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterator, Optional
 
 from . import domain, hygiene, metamorphic
 from .certificate import Ledger
-from .fingerprint import identify
+from .fingerprint import first_failure, identify
 from .generated import draw_case
 from .grading import grade
 from .options import BY_NAME
@@ -159,8 +159,13 @@ def hygiene_outcome(target: Target, dtypes: tuple, check: str) -> Outcome:
     return out if out is not None else oracle_error(target, f"hygiene-{check}", None)
 
 
-def fingerprint_outcome(target: Target, dtypes: tuple) -> Outcome:
-    """The probes identify a convention agreeing with the candidate (its own preset for a built-in)."""
+def fingerprint_outcome(target: Target, dtypes: tuple, cases: Optional[Callable] = None) -> Outcome:
+    """The probes identify a convention agreeing with the candidate (its own preset for a built-in).
+
+    When they do not (or disagree with a declared ``CONVENTION``), the failure names what the candidate
+    behaves as, and the first divergence against the convention the other tests ran against with its
+    most likely cause (:func:`.fingerprint.first_failure` over the probes, then ``cases(dtype)``).
+    """
     fp = target.fingerprint or identify(target.candidate, dtypes)
     if target.builtin:
         ok = fp.matched and target.builtin in fp.equivalent
@@ -168,8 +173,17 @@ def fingerprint_outcome(target: Target, dtypes: tuple) -> Outcome:
     else:
         ok = fp.matched
         detail = fp.header()
-        if not ok and fp.spec:
-            detail += f"; the other tests ran against {fp.spec}"
+        if not ok and target.spec:
+            found = first_failure(target.candidate, target.spec, dtypes, cases or (lambda dtype: []))
+            what = "behaves as no known convention"
+            if target.spec != fp.closest:  # the probes determine a spec (a preset with fields changed)
+                what = f"behaves as no preset but as {target.spec} (determined by the probes)"
+            if fp.declared:
+                what = f"declares {fp.declared} but behaves as {fp.behaves or 'no known convention'}"
+            if found is None and not fp.declared:
+                found = f"no case fails: certify with --convention={target.spec}"
+            detail = (f"{what}; against {target.spec}: {found or 'no case fails'}\n  fingerprint: {detail}"
+                      f"\n  the other tests ran against {target.spec}")
     return _outcome(target, "fingerprint", None, "passed" if ok else "failed", detail)
 
 
@@ -249,7 +263,7 @@ def run_test(session: Session, test: SuiteTest, domains: Optional[dict] = None) 
         elif test.kind == "hygiene":
             out = hygiene_outcome(target, session.dtypes, test.item)
         else:
-            out = fingerprint_outcome(target, session.dtypes)
+            out = fingerprint_outcome(target, session.dtypes, session.cases)
     except Exception as exc:
         out = oracle_error(target, test.name, test.dtype, exc)
     return attach_output(target, out)

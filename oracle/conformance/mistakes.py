@@ -16,10 +16,15 @@ from the correct update are replayed on it -- not those whose option the case
 does not use (weight-decay mistakes need weight decay), whose edit changes
 nothing here, or whose trajectory equals the correct float run's -- and each
 trajectory is compared with the candidate's over the steps up to a little past
-the first divergence, in units of the reference error bound.  The mistake that
-reproduces the candidate (distance <= 2 bounds, and less than half the
-distance to the reference) is named as the most likely cause; otherwise the
-closest one is named as such.
+the first divergence, in units of the reference error bound.
+
+The criterion for naming a mistake (:data:`WITHIN`, :data:`RATIO`): a mistake
+is named as the most likely cause only when it reproduces the candidate
+*markedly* better than the correct update -- its distance to the candidate is
+at most ``WITHIN`` (2) bounds **and** at most ``RATIO`` (1/4) of the correct
+update's distance.  Otherwise the diagnosis says that no catalogued mistake
+explains the failure (the failure text shows the first divergence and the
+reference state there); a closest-but-unconvincing mistake is never named.
 """
 
 from __future__ import annotations
@@ -43,6 +48,11 @@ from .wrong_stages import (
     accumulate_shared,
     accumulate_swapped_rho,
     accumulate_without_one_minus_rho,
+    accumulate_rho_in_dtype,
+    accumulate_stale_gradient,
+    apply_momentum_from_first_update,
+    apply_stale_gradient,
+    denominator_eps_squared,
     apply_ascent,
     apply_damped_momentum,
     apply_without_lr,
@@ -53,6 +63,11 @@ from .wrong_stages import (
     weight_decay_negated_when_maximizing,
     weight_decay_of_abs,
 )
+
+WITHIN = 2.0
+"""A mistake is named only if it reproduces the candidate to at most this many bounds ..."""
+RATIO = 0.25
+"""... and at most this fraction of the correct update's distance to the candidate."""
 
 SCALES = tuple(2.0**k for k in range(-12, 13) if k) + (10.0, 100.0, 1000.0, 0.1, 0.01, 0.001)
 
@@ -70,6 +85,8 @@ class Mistake:
     needs: tuple = ()
     """What the case's convention must have for the mistake to show: ``momentum``, ``centered``,
     ``weight_decay``, ``maximize``, ``lr_schedule`` (on), ``eps`` (not 0)."""
+    compute: str = ""
+    """The dtype the arithmetic runs in when it is not the parameters' (float32 on float64 storage)."""
 
     def variant(self, conv: Convention) -> Optional[tuple[Convention, Stages]]:
         """(convention, stages) of the mistake under ``conv``, or None if it cannot show there."""
@@ -89,7 +106,9 @@ class Mistake:
     def trajectory(self, conv: Convention, case: Case, steps: int) -> Optional[list]:
         """The mistake's parameters at steps 0..steps on ``case``, in its dtype (None if it cannot show)."""
         found = self.variant(conv)
-        return None if found is None else float_trajectory(*found, case, steps)
+        if found is None or (self.compute and np.dtype(self.compute).itemsize >= np.dtype(case.dtype).itemsize):
+            return None
+        return float_trajectory(*found, case, steps, compute=self.compute or None)
 
 
 def _same_update(a: Convention, b: Convention) -> bool:
@@ -99,13 +118,22 @@ def _same_update(a: Convention, b: Convention) -> bool:
     return all(a.exact(f) == b.exact(f) if f in HYPERPARAMETERS else getattr(a, f) == getattr(b, f) for f in fields)
 
 
-def float_trajectory(conv: Convention, stages: Stages, case: Case, steps: int) -> list:
-    """Parameters at steps 0..steps of ``stages`` under ``conv`` on ``case``, in the case's dtype (full shapes)."""
+def float_trajectory(conv: Convention, stages: Stages, case: Case, steps: int,
+                     compute: Optional[str] = None) -> list:
+    """Parameters at steps 0..steps of ``stages`` under ``conv`` on ``case``, in the case's dtype (full shapes).
+
+    ``compute``: run the arithmetic in that (narrower) dtype, the parameters and gradients rounded to it on
+    entry and the gradient of a closed loop computed in the case's dtype, as storage in the case's dtype does.
+    """
     grad_fn = case.problem.grad_fn() if case.closed else None
+    ar = FloatArith(compute or case.dtype)
+    if grad_fn is not None and compute:
+        wide, inner = FloatArith(case.dtype), grad_fn
+        grad_fn = lambda _ar, params: [g.astype(compute) for g in inner(wide, [p.astype(case.dtype) for p in params])]  # noqa: E731
     with np.errstate(all="ignore"):
-        records = simulate(conv, FloatArith(case.dtype), case.params0, steps=steps, grad_fn=grad_fn,
+        records = simulate(conv, ar, case.params0, steps=steps, grad_fn=grad_fn,
                            grads=None if case.closed else case.grads[:steps], stages=stages)
-    return [rec["params"] for rec in records]
+    return [[p.astype(case.dtype) for p in rec["params"]] for rec in records]
 
 
 def _other(place: str) -> str:
@@ -192,6 +220,18 @@ def catalogue(conv: Convention, reset_at: int = 1) -> list[Mistake]:
                 needs=("maximize", "weight_decay")),
         Mistake("state-lost", f"optimizer state lost (re-initialized) at step {reset_at}",
                 stages={"carry": state_lost_at(reset_at)}),
+        Mistake("stale-gradient", "stale gradient: each step applies the previous step's gradient (zeros at "
+                "step 1)", stages={"accumulate": accumulate_stale_gradient, "apply": apply_stale_gradient}),
+        Mistake("compute-float32", "float32 arithmetic on float64 storage (every operation rounded to float32; "
+                "certify with --convention=...,compute=float32 if intended)", compute="float32"),
+        Mistake("hyper-param-dtype", "hyperparameters rounded to the parameters' dtype (1 - rho formed from rho "
+                "rounded to it; certify with --convention=...,hyper_dtype=param if intended)",
+                stages={"accumulate": accumulate_rho_in_dtype}),
+        Mistake("momentum-first-update", "momentum buffer initialised from the first update and then updated "
+                "again (b_1 = (1 + mu) u_1: the missing else)", stages={"apply": apply_momentum_from_first_update},
+                needs=("momentum",)),
+        Mistake("eps-squared", "eps squared (eps^2 used where eps belongs)", stages={"denominator":
+                denominator_eps_squared}, needs=("eps",)),
     ]
     for s in SCALES:
         items.append(Mistake(f"numerator-scale-{s:g}", f"gradient divided by the batch size twice (the update's "
@@ -221,10 +261,10 @@ class Diagnosis:
         if not self.name:
             return "no catalogued mistake differs from the convention on this case"
         if self.explained:
-            return (f"most likely cause: {self.cause} [reproduces the candidate to {self.distance:.2g} x bound"
-                    f"{self._also()}]")
-        return (f"no catalogued mistake reproduces the candidate; closest: {self.cause} "
-                f"({self.distance:.3g} x bound, the reference is at {self.ref_distance:.3g} x bound)")
+            return (f"most likely cause: {self.cause} [reproduces the candidate to {self.distance:.2g} x bound, "
+                    f"the correct update is at {self.ref_distance:.3g} x bound{self._also()}]")
+        return (f"no catalogued mistake explains this (none reproduces the candidate within {WITHIN:g} x bound "
+                f"and {1 / RATIO:g} times closer than the correct update, at {self.ref_distance:.3g} x bound)")
 
 
 def distance(traj: list, got: list, ref: Reference, masks: list, t_end: int) -> float:
@@ -265,9 +305,14 @@ def diagnose(conv: Convention, case: Case, got: list, ref: Reference, masks: lis
             best, ties = Diagnosis(mistake.cause, mistake.name, False, d, ref_d), 0
     if best is None:
         return Diagnosis("", "", False, ref_d, ref_d)
-    best.explained = best.distance <= 2.0 and best.distance < ref_d / 2
+    best.explained = explains(best.distance, ref_d)
     best.ties = ties
     return best
+
+
+def explains(d: float, ref_d: float) -> bool:
+    """The naming criterion: within ``WITHIN`` bounds and at most ``RATIO`` of the correct update's distance."""
+    return d <= WITHIN and d <= RATIO * ref_d
 
 
 def _followed(case: Case, traj: list) -> list:

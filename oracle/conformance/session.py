@@ -125,7 +125,14 @@ class Session:
             fp = t.fingerprint
             if fp.spec is not None:
                 t.spec = with_rounding(fp.spec, mode)
-                t.how = "identified by probes" if fp.matched else "determined by probes; no preset agrees"
+                if fp.declared:
+                    t.how = "declared by the candidate (binding); the probes disagree"
+                elif fp.matched:
+                    t.how = "identified by probes"
+                elif fp.spec == fp.closest:
+                    t.how = "the closest preset; no convention agrees with the probes"
+                else:
+                    t.how = "determined by probes; no preset agrees"
             else:
                 t.how = "nothing agrees with the probes"
 

@@ -175,4 +175,4 @@ def test_fingerprint(cfinger, request):
     s = Session.of(request.config)
     target = s.target(cfinger)
     with Verdict(request, target, "fingerprint", None) as v:
-        v.outcome = J.fingerprint_outcome(target, s.dtypes)
+        v.outcome = J.fingerprint_outcome(target, s.dtypes, s.cases)

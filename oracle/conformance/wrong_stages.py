@@ -157,3 +157,41 @@ def weight_decay_negated_when_maximizing(h: Hyper, params: Arrays, grads: Arrays
     if h.wd is None or h.conv.decoupled_weight_decay or not h.conv.maximize:
         return weight_decay(h, params, grads)
     return list(params), [g - h.wd * p for p, g in zip(params, grads)]
+
+
+def _stale(state: State, grads: Arrays) -> Arrays:
+    """The gradient of the previous step (zeros before the first): the slot ``g_prev``."""
+    return state.get("g_prev", [g * 0 for g in grads])
+
+
+def accumulate_stale_gradient(h: Hyper, state: State, grads: Arrays) -> tuple[State, Arrays]:
+    """v <- rho v + (1 - rho) g_{t-1}^2 (the previous step's gradient; zeros at step 1); keeps g_t as ``g_prev``."""
+    slots, s = accumulate(h, state, _stale(state, grads))
+    return {**slots, "g_prev": list(grads)}, s
+
+
+def apply_stale_gradient(h: Hyper, params: Arrays, state: State, grads: Arrays, d: Arrays) -> tuple[Arrays, State]:
+    """p <- p - eta g_{t-1} / d: the update of the previous step's gradient (with :func:`accumulate_stale_gradient`)."""
+    return apply(h, params, state, _stale(state, grads), d)
+
+
+def accumulate_rho_in_dtype(h: Hyper, state: State, grads: Arrays) -> tuple[State, Arrays]:
+    """1 - rho formed in the parameters' dtype from rho rounded to it (a hyperparameter cast to the dtype)."""
+    return accumulate(dataclasses.replace(h, one_minus_rho=h.ar.const(Fraction(1)) - h.rho), state, grads)
+
+
+def denominator_eps_squared(h: Hyper, s: Arrays) -> Arrays:
+    """eps^2 in place of eps: sqrt(s + eps^2) (inside) or sqrt(s) + eps^2 (outside)."""
+    eps2 = h.ar.const(h.conv.exact("eps") ** 2)
+    if h.conv.effective_eps_placement == "inside":
+        return [h.ar.sqrt(x + eps2) for x in s]
+    return [h.ar.sqrt(x) + eps2 for x in s]
+
+
+def apply_momentum_from_first_update(h: Hyper, params: Arrays, state: State, grads: Arrays,
+                                     d: Arrays) -> tuple[Arrays, State]:
+    """The buffer initialised to the first update, then updated again: b_1 = mu u_1 + u_1 (the missing ``else``)."""
+    if h.t == 1 and "b" in state:
+        lr_in = h.conv.lr_in_momentum
+        state = {**state, "b": [(h.lr * g) / d_ if lr_in else g / d_ for g, d_ in zip(grads, d)]}
+    return apply(h, params, state, grads, d)
