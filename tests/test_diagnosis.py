@@ -74,3 +74,50 @@ def test_unexplained_failure_names_no_mistake():
 def test_criterion():
     assert mistakes.explains(0.5, 10.0) and not mistakes.explains(3.0, 100.0)
     assert not mistakes.explains(1.0, 3.0)  # within the bound but not markedly closer than the correct update
+
+
+def test_declared_convention_is_binding():
+    """A CONVENTION the candidate declares is what it is held to, even when a preset agrees (issue 14, 4)."""
+    c = Candidate("mutants.declares_seed:rmsprop", isolation="inline")
+    assert c.convention == "seed"
+    fp = identify(c, ("float64",))
+    assert fp.spec == "seed" and not fp.matched and fp.declared == "seed" and fp.behaves == "pytorch"
+    assert fp.header().startswith("declares seed but behaves as pytorch")
+    found = first_failure(c, fp.spec, ("float64",), _cases)
+    assert "most likely cause: eps on the wrong side of the root" in found, found
+
+
+# -- what only a real session shows: the verdict line and the certificate (two inner sessions) ---------
+
+pytest_plugins = ["pytester"]
+
+
+def _session(pytester, spec):
+    import json
+
+    cert = pytester.path / "cert.json"
+    result = pytester.runpytest_inprocess(f"--optimizer={spec}", "--oracle-profile=quick", "--dtype=float64",
+                                          f"--certificate={cert}", "-p", "no:cacheprovider", "-q",
+                                          "-k", "fingerprint or docs-example")
+    out = result.stdout.str()
+    assert "INTERNALERROR" not in out + result.stderr.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, out[-3000:]
+    return out, json.loads(cert.read_text())
+
+
+def test_auto_verdict_line(pytester):
+    out, cert = _session(pytester, "mutants.realistic:bias_correction")
+    line = next(x for x in out.splitlines() if "FAILED fingerprint:" in x)
+    assert "behaves as no known convention; against pytorch: first divergence at probe-" in line, line
+    assert "most likely cause: Adam-style bias correction" in line, line
+    (target,) = cert["candidates"]
+    assert target["convention"] == "pytorch" and "no convention agrees" in target["how"]
+
+
+def test_declared_convention_in_certificate(pytester):
+    out, cert = _session(pytester, "mutants.declares_seed:rmsprop")
+    line = next(x for x in out.splitlines() if "FAILED fingerprint:" in x)
+    assert "declares seed but behaves as pytorch; against seed: first divergence" in line, line
+    (target,) = cert["candidates"]
+    assert target["convention"] == "seed" and "declared by the candidate" in target["how"]
+    assert "declares seed" in target["fingerprint"]

@@ -177,8 +177,10 @@ class Fingerprint:
     def questions(self) -> str:
         """The disagreeing probes as questions with both answers."""
         against = self.declared or self.closest
-        return "; ".join(f"probe {p} asked: {q} {against} answers: {mine}; the candidate answers: {theirs}"
-                         for p, q, mine, theirs in self.disagreements)
+        shown = "; ".join(f"probe {p} asked: {q} {against} answers: {mine}; the candidate answers: {theirs}"
+                          for p, q, mine, theirs in self.disagreements[:3])
+        more = len(self.disagreements) - 3
+        return shown + (f"; {more} more probe{'s' * (more > 1)} disagree" if more > 0 else "")
 
     def header(self) -> str:
         where = f"probed in {', '.join(self.dtypes)}" if self.dtypes else "not probed"
@@ -237,6 +239,7 @@ class _Runs:
     def worst(self, conv: Convention, probes: list) -> tuple:
         """(worst ratio, the (probe, dtype, ratio) that exceed the bound) over probes and dtypes."""
         worst, bad = 0.0, []
+        self.graded = 0  # how many (probe, dtype) said something about ``conv``
         for probe in probes:
             for dtype in self.dtypes:
                 if self.traj(probe, dtype) is None:
@@ -244,6 +247,7 @@ class _Runs:
                 r = self.ratio(conv, probe, dtype)
                 if r is None:
                     continue
+                self.graded += 1
                 worst = max(worst, r)
                 if r > 1.0:
                     bad.append((probe.name, dtype, r))
@@ -303,7 +307,7 @@ def _conclude(candidate: Candidate, runs: _Runs, probes: list, hypotheses: list,
     for kind, label, conv in named:
         conv = adjusted(conv)
         worst, bad = runs.worst(conv, probes)
-        scores[(kind, label)] = (worst, bad, conv)
+        scores[(kind, label)] = (worst, bad, conv, runs.graded)
     agreeing = [n for n in PRESET_NAMES if scores[("preset", n)][0] <= 1.0]
     base = dict(dtypes=runs.dtypes, equivalent=tuple(agreeing), rounding=identified)
     declared = scores.get(("declared", candidate.convention or ""))
@@ -330,19 +334,20 @@ def _conclude(candidate: Candidate, runs: _Runs, probes: list, hypotheses: list,
 
 
 def _distance(score: tuple, options: frozenset, name: str) -> tuple:
-    """How far a preset is from the candidate: the share of probes it fails, then their mean log ratio,
-    then order (a preset allowing the factory's options first)."""
-    _, bad, conv = score
+    """How far a preset is from the candidate: the share of probes it fails; then a preset allowing the
+    factory's options, one using hyperparameters exactly, first; then the mean log ratio; then order."""
+    _, bad, _, graded = score
     logs = [math.log2(r) if math.isfinite(r) else 2048.0 for _, _, r in bad]
-    return (round(len(bad) / max(len(PROBES) if conv.allows >= set(options) else len(bad) or 1, 1), 3),
-            sum(logs) / max(len(logs), 1), not options <= preset(name).allows, PRESET_NAMES.index(name))
+    conv = preset(name)
+    return (round(len(bad) / max(graded, 1), 3), not options <= conv.allows, conv.hyperparameters != "exact",
+            sum(logs) / max(len(logs), 1), PRESET_NAMES.index(name))
 
 
 def _explained(runs: _Runs, probes: list, score: tuple) -> bool:
     """Whether the catalogue names a mistake reproducing the candidate on the first probe ``score`` fails
     (the closest convention is the first, in order of distance, under which a catalogued mistake explains
     the candidate)."""
-    _, bad, conv = score
+    _, bad, conv, _ = score
     if not bad:
         return False
     name, dtype, _ = bad[0]

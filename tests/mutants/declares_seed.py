@@ -1,0 +1,9 @@
+"""Declares the seed documents' convention (eps inside the root) but adds eps after the root (PyTorch's)."""
+
+from .base import PyTorchStyle
+
+CONVENTION = "seed"
+
+
+class rmsprop(PyTorchStyle):
+    pass
