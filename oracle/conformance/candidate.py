@@ -309,7 +309,8 @@ ISOLATIONS = ("process", "inline")
 class Candidate:
     """A candidate factory ``MODULE:ATTR`` running in a worker, with its options and a per-case time limit."""
 
-    def __init__(self, spec: str, timeout: float = 60.0, isolation: str = "process") -> None:
+    def __init__(self, spec: str, timeout: float = 60.0, isolation: str = "process",
+                 names: Optional[dict] = None) -> None:
         check_spec(spec)
         if not (isinstance(timeout, (int, float)) and 0 < timeout < float("inf")):
             raise ValueError(f"timeout must be a finite number of seconds > 0, got {timeout!r}")
@@ -325,15 +326,18 @@ class Candidate:
         self.strays_killed = 0
         if isolation == "process":
             containment.guard_signals()
+        self.names = dict(names or {})  # --hyperparameter-names for a native optimizer (oracle.conformance.native)
         info = self._load()
         self.options: frozenset = frozenset(info["options"])
         self.convention: Optional[str] = info["convention"]
+        self.native: Optional[dict] = info.get("native")  # validated plain data (replies.is_load)
 
     # -- the worker ---------------------------------------------------------
     def _load(self) -> dict:
         try:
             self._worker = ProcessWorker(self.timeout) if self.isolation == "process" else InlineWorker(self.timeout)
-            reply_ = self._worker.call({"op": "load", "spec": self.spec}, self.timeout)
+            msg = {"op": "load", "spec": self.spec, **({"names": self.names} if self.names else {})}
+            reply_ = self._worker.call(msg, self.timeout)
             if reply_ is None:
                 raise CandidateError(f"importing it took longer than the per-case timeout of {self.timeout:g} s")
         except CandidateError as exc:

@@ -69,6 +69,9 @@ OPTIONS = (
            "compute the reference of large cases in element chunks on N local processes (default: 1)"),
     Option("scheduler", None, "ADDRESS",
            "compute those chunks on the Dask distributed scheduler at ADDRESS (extra 'dask')"),
+    Option("hyperparameter_names", None, "NATIVE=PROTOCOL,...",
+           "for a native optimizer class or factory (torch, keras, tf1, optax): native hyperparameter names "
+           "the signature aliases do not cover, e.g. beta=rho,tiny=eps (see docs/frameworks.md)"),
     Option("isolation", "process", "process|inline",
            "run the candidate in a worker process (default; killed on timeout, crashes contained) or inline "
            "in this process (for debugging with pdb: no protection)"),
@@ -153,6 +156,9 @@ def validate(opts: dict) -> dict:
         raise ValueError(f"--case-timeout must be at most {CASE_TIMEOUT_MAX:g} seconds (the longest wait this "
                          f"platform's poll can express), got {out['case_timeout']!r}")
     out["case_timeout"] = timeout
+    from .native import parse_names
+
+    out["names"] = parse_names(out["hyperparameter_names"])
     if out["certificate"] is not None:
         check_path(out["certificate"])
     return out

@@ -64,9 +64,12 @@ def is_load(value: Any) -> bool:
     """A well-formed answer to ``load``: options from the protocol's list, a convention str or None."""
     from .loader import NAMED_OPTIONS, OPTIONS
 
-    return (isinstance(value, dict) and set(value) == {"options", "convention"}
+    from .native import is_native
+
+    return (isinstance(value, dict) and set(value) - {"native"} == {"options", "convention"}
             and isinstance(value["options"], list) and all(o in OPTIONS + NAMED_OPTIONS for o in value["options"])
-            and (value["convention"] is None or (type(value["convention"]) is str and len(value["convention"]) < 500)))
+            and (value["convention"] is None or (type(value["convention"]) is str and len(value["convention"]) < 500))
+            and ("native" not in value or is_native(value["native"])))
 
 
 def _same(a: Any, b: np.ndarray) -> bool:

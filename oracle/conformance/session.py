@@ -78,7 +78,7 @@ class Session:
         timeout, isolation = self.opts["case_timeout"], self.opts["isolation"]
         if self.opts["optimizer"]:
             spec = self.opts["optimizer"]
-            self.targets = [Target(spec, Candidate(spec, timeout, isolation))]
+            self.targets = [Target(spec, Candidate(spec, timeout, isolation, names=self.opts["names"]))]
         else:
             names = PRESET_NAMES if self.opts["convention_spec"] is None else (parse(self.opts["convention"]).name,)
             self.targets = [Target(f"builtin:{n}", Candidate(f"oracle.conformance.builtin:{n}", timeout, isolation),
@@ -118,23 +118,32 @@ class Session:
             if t.builtin:
                 continue
             given = self.opts["convention_spec"]
+            if given is not None and mode == "auto":  # the rounding probes run under any convention
+                t.fingerprint = identify(t.candidate, self.dtypes, "auto")
+                rounding = t.fingerprint.rounding
+                t.spec = parse(given).replace(hyperparameters=rounding).spec() if rounding else given
+                t.how = (f"given by --convention; hyperparameter rounding {rounding} identified by probes" if rounding
+                         else "given by --convention; the probes identify no hyperparameter rounding")
+                continue
             if given is not None:
                 t.spec, t.how = with_rounding(given, mode), "given by --convention"
                 continue
             t.fingerprint = identify(t.candidate, self.dtypes, "auto" if mode == "auto" else "convention")
             fp = t.fingerprint
+            if t.candidate.native:
+                t.how = f"{t.candidate.native['framework']} optimizer {t.candidate.native['native']} (bridge); "
             if fp.spec is not None:
                 t.spec = with_rounding(fp.spec, mode)
                 if fp.declared:
-                    t.how = "declared by the candidate (binding); the probes disagree"
+                    t.how += "declared by the candidate (binding); the probes disagree"
                 elif fp.matched:
-                    t.how = "identified by probes"
+                    t.how += "identified by probes"
                 elif fp.spec == fp.closest:
-                    t.how = "the closest preset; no convention agrees with the probes"
+                    t.how += "the closest preset; no convention agrees with the probes"
                 else:
-                    t.how = "determined by probes; no preset agrees"
+                    t.how += "determined by probes; no preset agrees"
             else:
-                t.how = "nothing agrees with the probes"
+                t.how += "nothing agrees with the probes"
 
     def describe(self, resolve: bool = True) -> dict:
         """Per target: the convention certified against, how it was chosen, the fingerprint.

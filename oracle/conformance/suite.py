@@ -28,7 +28,7 @@ import shlex
 import pytest
 
 from . import domain, judge as J
-from .options import argv
+from .options import BY_NAME, argv
 from .outcome import KEY, Outcome
 from .session import Session
 
@@ -92,11 +92,12 @@ def conclude(request, target, outcome: Outcome) -> None:
 def rerun_command(request, target, dtype) -> str:
     """A command that reruns exactly this test (the convention pinned unless it is the fingerprint test)."""
     s = Session.of(request.config)
-    opts = {k: s.opts[k] for k in ("optimizer", "oracle_profile", "case_timeout", "isolation")}
+    keep = ("convention", "hyperparameters", "dtype", "certificate")  # set below (a rerun writes no certificate)
+    opts = {k: v for k, v in s.opts.items() if k in BY_NAME and k not in keep}  # every other option kept
     if s.opts["optimizer"]:
         fingerprint = request.node.originalname == "test_fingerprint"
         opts["convention"] = s.opts["convention"] if fingerprint or not target.spec else target.spec
-        if fingerprint and s.opts["hyperparameters"]:
+        if s.opts["hyperparameters"]:  # kept even where target.spec holds the rounding: the same spec results
             opts["hyperparameters"] = s.opts["hyperparameters"]
     elif not target.builtin:
         opts["convention"] = target.spec

@@ -188,10 +188,18 @@ class Executor:
             return {"status": "usage", "value": str(err)}
 
     def do_load(self, msg: dict) -> dict:
-        self.factory = load(msg["spec"])
+        from .native import wrap  # native framework optimizers (torch, keras, tf1, optax) behind a bridge
+
+        loaded = load(msg["spec"])
+        try:
+            self.factory, native = wrap(loaded, msg.get("names") or None)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
         self.options = accepted_options(self.factory)
-        return {"status": "ok", "value": {"options": sorted(self.options),
-                                          "convention": declared_convention(self.factory)}}
+        value = {"options": sorted(self.options), "convention": declared_convention(loaded)}
+        if native is not None:  # plain data describing the framework optimizer found
+            value["native"] = native
+        return {"status": "ok", "value": value}
 
     def do_make(self, msg: dict) -> dict:
         kwargs = {k: v for k, v in msg["options"].items() if k in self.options}
