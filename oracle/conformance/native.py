@@ -26,8 +26,9 @@ names **by signature** (the first of :data:`ALIASES` the native signature has:
 ``lr``/``learning_rate``), passes the options the signature takes (momentum,
 centered, weight_decay) and leaves every operation to the framework.  Names
 the aliases do not cover are given as ``--hyperparameter-names NATIVE=PROTOCOL,...``
-(e.g. ``beta=rho,tiny=eps``).  A native signature without an eps is allowed:
-certify it with a convention whose ``fixed_eps`` is the framework's constant.
+(e.g. ``beta=rho,tiny=eps``).  A native signature without an eps (and with no
+other float parameter it could be) is allowed: certify it with a convention
+whose ``fixed_eps`` is the framework's constant.
 
 >>> names_for(lambda params, lr=0.01, alpha=0.99, eps=1e-8, momentum=0: None, {})
 {'lr': 'lr', 'rho': 'alpha', 'eps': 'eps', 'momentum': 'momentum'}
@@ -118,6 +119,9 @@ def names_for(native: Callable, given: dict) -> dict:
             if found:
                 out[proto] = found
     missing = [p for p in REQUIRED if p not in out]
+    floats = [n for n, p in params.items() if isinstance(p.default, float) and n not in out.values()]
+    if "eps" not in out and floats:  # an eps under a name we do not know: never silently left at its default
+        missing.append("eps")
     if missing:
         raise ValueError(f"the signature ({', '.join(params)}) has no name for {', '.join(missing)}: give "
                          f"--hyperparameter-names NATIVE={missing[0]}")

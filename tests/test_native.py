@@ -1,0 +1,103 @@
+"""Native candidates (issue 16, deliverable 3): framework optimizers certified without an adapter.
+
+Recognition and the bridges run in the worker; these tests call them directly (``isolation="inline"``)
+except one subprocess that checks the oracle's process imports no framework.  torch is tested for real;
+optax, Keras and TensorFlow where importable.
+"""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from oracle.conformance.candidate import Candidate
+from oracle.conformance.cases import builtin_cases
+from oracle.conformance.fingerprint import identify
+from oracle.conformance.grading import grade
+from oracle.conformance.loader import UsageError
+from oracle.conformance.native import names_for, parse_names, recognise
+from oracle.conformance.worker import check_output
+from oracle.conventions import parse
+
+
+def _certify_directly(spec, convention, dtype="float32", names=None, n=4):
+    c = Candidate(spec, isolation="inline", names=names)
+    fp = identify(c, (dtype,))
+    graded = [grade(c, parse(fp.spec).replace(**case.hyper, **case.options), case)
+              for case in builtin_cases(dtype, "quick")[:n]]
+    return c, fp, graded
+
+
+def test_torch_rmsprop_without_adapter():
+    pytest.importorskip("torch")
+    c, fp, graded = _certify_directly("torch.optim:RMSprop", "pytorch")
+    assert c.native["framework"] == "torch" and c.native["names"]["rho"] == "alpha"
+    assert c.options == {"momentum", "centered", "weight_decay"}
+    assert fp.matched and fp.spec == "pytorch", fp.header()
+    assert {g.status for g in graded} == {"passed"}, [g.message for g in graded]
+
+
+def test_users_own_subclass_with_hyperparameter_names():
+    pytest.importorskip("torch")
+    with pytest.raises(UsageError, match="no name for eps: give --hyperparameter-names NATIVE=eps"):
+        Candidate("mutants.native_user:MyRMSprop", isolation="inline")
+    c, fp, graded = _certify_directly("mutants.native_user:MyRMSprop", "pytorch",
+                                      names=parse_names("tiny=eps"))
+    assert c.native["names"] == {"lr": "lr", "rho": "beta", "eps": "tiny"} and c.options == frozenset()
+    assert fp.matched and fp.spec == "pytorch", fp.header()
+    assert {g.status for g in graded} == {"passed", "skipped"}, [g.message for g in graded]
+    c, fp, _ = _certify_directly("mutants.native_user:Standard", "pytorch", n=0)
+    assert fp.spec == "pytorch" and c.native["names"]["rho"] == "alpha"
+
+
+def test_recognised_without_importing_the_framework_here():
+    """The oracle's process imports no framework: recognition happens in the worker, which sends plain data."""
+    pytest.importorskip("torch")
+    code = ("import sys; from oracle.conformance.candidate import Candidate; c = Candidate('torch.optim:RMSprop'); "
+            "print(c.native['framework'], 'torch' in sys.modules); c.close()")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["torch", "False"], out.stderr[-2000:]
+
+
+def test_names_by_signature_and_errors():
+    assert recognise(lambda params, lr, rho, eps: None) is None
+    assert names_for(lambda learning_rate=0.1, decay=0.9, epsilon=1e-7, centered=False: None, {}) == {
+        "lr": "learning_rate", "rho": "decay", "eps": "epsilon", "centered": "centered"}
+    with pytest.raises(ValueError, match="has no parameter 'beta'"):
+        names_for(lambda lr, rho: None, {"beta": "rho"})
+    with pytest.raises(ValueError, match="must be NATIVE=PROTOCOL"):
+        parse_names("alpha")
+
+
+def test_numpy_scalar_accepted_for_0d_parameters_only():
+    ok, out = check_output([np.float32(1.5)], [()], [np.dtype(np.float32)], 1)
+    assert ok is None and out[0].shape == () and out[0].dtype == np.float32 and type(out[0]) is np.ndarray
+    for bad in ([1.5], [np.float64(1.5)]):  # a Python float; a scalar of another dtype
+        problem, _ = check_output(bad, [()], [np.dtype(np.float32)], 1)
+        assert problem
+    problem, _ = check_output([np.float32(1.5)], [(1,)], [np.dtype(np.float32)], 1)
+    assert problem and "numpy scalar" in problem
+
+
+def test_optax_factory_without_adapter():
+    pytest.importorskip("optax")
+    c, fp, graded = _certify_directly("optax:rmsprop", "optax", dtype="float32")
+    assert c.native["framework"] == "optax" and c.native["names"]["rho"] == "decay"
+    assert fp.matched and fp.spec.startswith("optax"), fp.header()
+    assert {g.status for g in graded} <= {"passed", "skipped"}, [g.message for g in graded]
+
+
+def test_keras_optimizer_without_adapter():
+    pytest.importorskip("keras")
+    c, fp, graded = _certify_directly("keras.optimizers:RMSprop", "keras", dtype="float32")
+    assert c.native["framework"] == "keras" and c.native["names"]["eps"] == "epsilon"
+    assert fp.matched, fp.header()
+    assert {g.status for g in graded} <= {"passed", "skipped"}, [g.message for g in graded]
+
+
+def test_tf1_optimizer_without_adapter():
+    pytest.importorskip("tensorflow")
+    c, fp, graded = _certify_directly("tensorflow.compat.v1.train:RMSPropOptimizer", "tf1", dtype="float32")
+    assert c.native["framework"] == "tf1" and c.native["names"]["rho"] == "decay"
+    assert fp.matched and fp.spec.startswith("tf1"), fp.header()
