@@ -92,7 +92,11 @@ CASE_VALUES = ("lr", "rho", "eps", "momentum", "weight_decay", "centered", "lr_s
 """Fields a conformance case sets itself (a ``--convention`` spec may not fix them)."""
 _FLAGS = ("centered", "lr_in_momentum", "decoupled_weight_decay", "maximize", "momentum_needs_centered")
 _ADDED_FIELDS = {"eps_placement_with_momentum": "same", "momentum_needs_centered": False, "state": "params",
-                 "lr_schedule": (), "complex_reading": "split"}
+                 "lr_schedule": (), "complex_reading": "split", "fixed_eps": None, "compute": "", "hyper_dtype": ""}
+COMPUTE_DTYPES = ("", "float16", "float32", "float64")
+"""``compute``: the dtype every operation rounds to ("" = the parameters' own)."""
+HYPER_DTYPES = ("", "param")
+"""``hyper_dtype``: "param" rounds lr, rho, eps, momentum and weight decay to the parameters' dtype first."""
 """Fields added after golden format 1: described only when they differ from these defaults."""
 
 
@@ -222,6 +226,14 @@ class Convention:
       ``lr``; empty (the default): ``lr`` at every step (:meth:`lr_at`).  Where lr enters
       relative to the momentum buffer (``lr_in_momentum``) changes the exact trajectory only
       under a schedule.
+    * ``fixed_eps``: an eps the framework does not take as a parameter (None: eps is
+      a hyperparameter); when set, it replaces every case's and probe's eps.
+    * ``compute``: the dtype the arithmetic runs in when it is narrower than the
+      parameters' (``float32`` on float64 storage: every operation rounds to float32,
+      the stored values are float32 numbers); ``""`` is the parameters' own dtype.
+    * ``hyper_dtype``: ``"param"`` rounds lr, rho, eps, momentum and weight decay to
+      the parameters' dtype before use (a framework casting them to float16 for
+      float16 parameters); see :meth:`for_dtype`.
     """
 
     name: str = "custom"
@@ -244,6 +256,9 @@ class Convention:
     state: str = "params"
     lr_schedule: tuple = ()
     complex_reading: str = "split"
+    fixed_eps: Optional[Number] = None
+    compute: str = ""
+    hyper_dtype: str = ""
 
     def __post_init__(self) -> None:
         values = {f: to_fraction(getattr(self, f), f) for f in HYPERPARAMETERS}
@@ -279,6 +294,13 @@ class Convention:
         rounded = rounded_names(self.hyperparameters)  # parsed once, held (``rounded``, ``exact``)
         object.__setattr__(self, "hyperparameters", rounding_mode(rounded))
         self.__dict__["_rounded"], self.__dict__["_exact"] = rounded, {}
+        if self.fixed_eps is not None and to_fraction(self.fixed_eps, "fixed_eps") < 0:
+            raise ValueError(f"fixed_eps must be >= 0 (or none), got {self.fixed_eps!r}")
+        if self.compute not in COMPUTE_DTYPES:
+            raise ValueError(f"compute must be one of {', '.join(d or 'the empty string' for d in COMPUTE_DTYPES)}, "
+                             f"got {self.compute!r}")
+        if self.hyper_dtype not in HYPER_DTYPES:
+            raise ValueError(f"hyper_dtype must be '' or 'param', got {self.hyper_dtype!r}")
         for flag in _FLAGS:
             if not isinstance(getattr(self, flag), bool):
                 raise ValueError(f"{flag} must be a bool, got {getattr(self, flag)!r}")
@@ -309,6 +331,8 @@ class Convention:
             if field not in HYPERPARAMETERS:
                 raise ValueError(f"field must be one of {HYPERPARAMETERS}, got {field!r}")
             value = to_fraction(getattr(self, field), field)
+            if field == "eps" and self.fixed_eps is not None:
+                value = to_fraction(self.fixed_eps, "fixed_eps")
             held[field] = round_to_float32(value) if field in self.rounded else value
         return held[field]
 
@@ -389,6 +413,24 @@ class Convention:
             names.append("b")
         return tuple(names)
 
+    def for_dtype(self, dtype: str) -> "Convention":
+        """This convention as it runs on parameters of ``dtype``: with ``hyper_dtype="param"`` the
+        hyperparameters (after the ``hyperparameters`` rounding) rounded to ``dtype``, exactly; else itself.
+
+        >>> c = preset("pytorch", rho="0.99", hyper_dtype="param").for_dtype("float16")
+        >>> c.exact("rho"), 1 - c.exact("rho")
+        (Fraction(507, 512), Fraction(5, 512))
+        """
+        from .rounding import DTYPE_FORMAT
+
+        if self.hyper_dtype != "param" or dtype not in DTYPE_FORMAT:
+            return self
+        fmt = DTYPE_FORMAT[dtype]
+        names = ("lr", "rho", "eps", "momentum", "weight_decay")
+        values = {n: round_fraction_to_format(self.exact(n), fmt) for n in names}
+        fixed = {"fixed_eps": values.pop("eps")} if self.fixed_eps is not None else {}
+        return dataclasses.replace(self, hyper_dtype="", hyperparameters="exact", **values, **fixed)
+
     def replace(self, **changes: object) -> "Convention":
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
@@ -438,16 +480,40 @@ class Convention:
         best: Optional[list] = None
         for name in names:
             base = preset(name)
-            diff = [f for f in dataclasses.fields(self) if f.name not in ("name", "source", "allows")
-                    and (values or f.name not in CASE_VALUES) and getattr(self, f.name) != getattr(base, f.name)
-                    and not (f.name in HYPERPARAMETERS and self.exact(f.name) == base.exact(f.name))]
+            diff = [f for f in dataclasses.fields(self) if f.name not in ("name", "source")
+                    and (values or f.name not in CASE_VALUES) and not _same_field(self, base, f.name)]
             items = [name] + [_render(f.name, getattr(self, f.name)) for f in diff]
             if best is None or len(items) < len(best):
                 best = items
         return ",".join(best or [])
 
 
+def _same_field(a: Convention, b: Convention, field: str) -> bool:
+    """Whether two conventions agree on ``field`` (hyperparameters and numbers compared exactly)."""
+    x, y = getattr(a, field), getattr(b, field)
+    if field in HYPERPARAMETERS:
+        return to_fraction(x, field) == to_fraction(y, field)
+    if isinstance(x, (int, float, str, Fraction)) and isinstance(y, (int, float, str, Fraction)) \
+            and not isinstance(x, (bool, str)) and not isinstance(y, (bool, str)):
+        return to_fraction(x, field) == to_fraction(y, field)
+    return x == y
+
+
+def _number(value: object) -> str:
+    """A number as text :func:`parse` reads back exactly: the shortest decimal when it is exact, else N/D."""
+    if isinstance(value, str):
+        return value.strip()
+    exact = to_fraction(value)
+    if isinstance(value, float) and Fraction(repr(value)) == exact:
+        return repr(value)
+    return str(exact)
+
+
 def _render(field: str, value: object) -> str:
+    if field == "allows":
+        return f"allows={'+'.join(o for o in OPTIONS if o in value) or 'none'}"
+    if value is None:
+        return f"{field}=none"
     if field == "hyperparameters":
         names = rounded_names(str(value))
         text = "all" if names == set(HYPERPARAMETERS) else "none" if not names else \
@@ -457,6 +523,8 @@ def _render(field: str, value: object) -> str:
         return f"{field}={'true' if value else 'false'}"
     if field == "lr_schedule":
         return f"{field}={'+'.join(str(x) for x in value)}"
+    if isinstance(value, (int, float, Fraction)) or field in HYPERPARAMETERS:
+        return f"{field}={_number(value)}"
     return f"{field}={value}"
 
 
@@ -640,7 +708,8 @@ def parse(spec: str) -> Convention:
 
 def _value(field: str, text: str) -> object:
     """A spec value read for ``field``: flags, name sets and ``float32`` names; numbers stay exact strings."""
-    if field in _FLAGS:
+    kind = _FIELD_DEFAULTS.get(field)
+    if field in _FLAGS or isinstance(kind, bool):
         low = text.lower()
         if low not in ("true", "false", "1", "0", "yes", "no"):
             raise ValueError(f"{field} must be true or false, got {text!r}")
@@ -663,7 +732,12 @@ def _value(field: str, text: str) -> object:
             raise ValueError(f"float32 must be all, none or names joined by + from {'+'.join(HYPERPARAMETERS)}, "
                              f"got {text!r}{_suggest(bad[0], HYPERPARAMETERS)}")
         return rounding_mode(names)
+    if field in _FIELD_DEFAULTS and _FIELD_DEFAULTS[field] is None and text.lower() == "none":
+        return None
     return text
+
+
+_FIELD_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Convention)}
 
 
 preset.__doc__ = (preset.__doc__ or "") + "\n    Presets and their sources:\n\n" + "\n".join(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -53,3 +53,43 @@ def missing(module: str, framework: str, extra: str, exc: BaseException) -> Impo
     """The ``ImportError`` of a factory whose framework is not installed, naming the pip extra."""
     return ImportError(f"oracle.adapters.{module} needs {framework}: pip install 'rmsprop-oracle[{extra}]' "
                        f"(import failed: {exc})")
+
+
+def declining(framework: str, *refusals: type, what: str = "input") -> Callable:
+    """Wrap a protocol factory so that the framework's own refusals become declines.
+
+    A framework that refuses an input (empty arrays, a dtype) with its own exception type raises
+    one of ``refusals`` from the factory or a step; the wrapped factory raises
+    :func:`decline`'s ``NotImplementedError`` instead (``"<framework> <what>: <Type>: <message>"``),
+    which the suite counts as declined (at the factory or the first step), never as a failure.
+
+    >>> class Refused(ValueError): pass
+    >>> def factory(params, *, lr, rho, eps):
+    ...     raise Refused("empty arrays are not supported")
+    >>> declining("fw", Refused)(factory)([], lr=0.1, rho=0.9, eps=1e-8)
+    Traceback (most recent call last):
+    ...
+    NotImplementedError: fw input: Refused: empty arrays are not supported
+    """
+    import functools
+
+    def wrap(factory: Callable) -> Callable:
+        @functools.wraps(factory)
+        def make(*args: Any, **kwargs: Any) -> Callable:
+            try:
+                step = factory(*args, **kwargs)
+            except refusals as exc:
+                raise decline(framework, what, f"{type(exc).__name__}: {exc}") from exc
+
+            @functools.wraps(step)
+            def guarded(grads: Sequence[np.ndarray]) -> Any:
+                try:
+                    return step(grads)
+                except refusals as exc:
+                    raise decline(framework, what, f"{type(exc).__name__}: {exc}") from exc
+
+            return guarded
+
+        return make
+
+    return wrap

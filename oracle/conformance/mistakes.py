@@ -38,7 +38,7 @@ from ..algorithm import RMSPROP, Stages, simulate
 from ..conventions import HYPERPARAMETERS, Convention, rounding_mode
 from ..engines.floating import FloatArith
 from .cases import Case
-from .reference import Reference, followed
+from .reference import Reference, arithmetic_dtype, followed
 from .wrong_stages import (
     accumulate_abs,
     accumulate_bias_corrected,
@@ -69,6 +69,8 @@ WITHIN = 2.0
 RATIO = 0.25
 """... and at most this fraction of the correct update's distance to the candidate."""
 
+FIXED_EPS = (1e-10, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3)
+"""The eps constants frameworks fix (a candidate ignoring the eps it is given)."""
 SCALES = tuple(2.0**k for k in range(-12, 13) if k) + (10.0, 100.0, 1000.0, 0.1, 0.01, 0.001)
 
 
@@ -125,6 +127,9 @@ def float_trajectory(conv: Convention, stages: Stages, case: Case, steps: int,
     ``compute``: run the arithmetic in that (narrower) dtype, the parameters and gradients rounded to it on
     entry and the gradient of a closed loop computed in the case's dtype, as storage in the case's dtype does.
     """
+    conv = conv.for_dtype(case.dtype)
+    compute = compute or (arithmetic_dtype(conv, case.dtype) if conv.compute else None)
+    compute = None if compute == case.dtype else compute
     grad_fn = case.problem.grad_fn() if case.closed else None
     ar = FloatArith(compute or case.dtype)
     if grad_fn is not None and compute:
@@ -233,6 +238,10 @@ def catalogue(conv: Convention, reset_at: int = 1) -> list[Mistake]:
         Mistake("eps-squared", "eps squared (eps^2 used where eps belongs)", stages={"denominator":
                 denominator_eps_squared}, needs=("eps",)),
     ]
+    for e in FIXED_EPS:  # before the scales: with eps outside, eps * k is the gradient scaled by 1/k exactly
+        items.append(Mistake(f"fixed-eps-{e:g}", f"eps ignored: the candidate uses a fixed eps = {e:g} (a framework "
+                             f"constant; certify with --convention=...,fixed_eps={e:g} if intended)",
+                             edit=lambda c, e=e: c.replace(fixed_eps=repr(e)), needs=("eps",)))
     for s in SCALES:
         items.append(Mistake(f"numerator-scale-{s:g}", f"gradient divided by the batch size twice (the update's "
                              f"numerator scaled by {s:g}, the accumulator not)", stages={"apply": numerator_scaled(s)}))

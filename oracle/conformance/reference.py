@@ -150,7 +150,20 @@ def _job(conv: Convention, case: Case) -> Job:
             problem = Diagonal([np.asarray(a).reshape(-1) for a in problem.a],
                                 [np.asarray(c).reshape(-1) for c in problem.c])
     vector_ok = problem is None or type(problem) is Diagonal
-    return Job(conv, case.dtype, case.steps, params0, grads, problem, "vector" if vector_ok else "mpmath")
+    conv = conv.for_dtype(case.dtype)  # hyper_dtype=param: the hyperparameters rounded to the case's dtype
+    dtype = arithmetic_dtype(conv, case.dtype)
+    return Job(conv, dtype, case.steps, params0, grads, problem, "vector" if vector_ok else "mpmath")
+
+
+def arithmetic_dtype(conv: Convention, dtype: str) -> str:
+    """The dtype the update's operations round to: ``conv.compute`` where it is narrower than ``dtype``.
+
+    The error bound is then the bound of that arithmetic, its inputs (stored in ``dtype``) rounded to it
+    on entry: a float32 computation on float64 storage is held to float32's bound.
+    """
+    if conv.compute and np.dtype(conv.compute).itemsize < np.dtype(dtype).itemsize:
+        return conv.compute
+    return dtype
 
 
 def run_job(job: Job, until: Optional[int] = None) -> dict:
