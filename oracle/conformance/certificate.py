@@ -136,6 +136,10 @@ class Ledger:
             d = per.setdefault(o.dtype or "(checks)", {"counts": Counter(), "stats": Stats()})
             d["counts"][o.status] += 1
             if o.status == "passed":
+                for key, value in (("ulp", o.stats.worst_ulp), ("ratio", o.stats.worst_ratio)):
+                    at = getattr(o.stats, f"worst_{key}_at")
+                    if at is not None and (f"{key}_at" not in d or value > d[f"{key}_value"]):
+                        d[f"{key}_at"], d[f"{key}_value"] = {**at, "rerun": o.rerun}, value
                 d["stats"].merge(o.stats)
         out = {}
         for dtype, d in sorted(per.items()):
@@ -156,6 +160,7 @@ class Ledger:
                 "worst_ulp": s.worst_ulp if s.values else None, "median_ulp": s.median_ulp(),
                 "worst_lre": s.worst_lre, "median_lre": s.median_lre(),
                 "worst_fraction_of_bound": s.worst_ratio if s.values else None,
+                "worst_ulp_at": d.get("ulp_at"), "worst_fraction_of_bound_at": d.get("ratio_at"),
             }
         return out
 
@@ -192,6 +197,7 @@ class Ledger:
                 lines.append(f"  {dtype:8} {s['verdict']:15} passed {s['passed']:3} failed {s['failed']:3} "
                              f"declined {s['declined']:3} skipped {s['skipped']:3}  values {s['values_graded']:,}  "
                              f"LRE worst/median {lre}  ULP worst/median {ulp}  worst error {bound} x bound")
+                lines += _worst_lines(s)
             for dtype, per in sorted(self.domains.get(target, {}).items()):
                 lines.append(f"  domain {dtype:8} " + _domain_line(per))
             for item in self.not_checked(outcomes):
@@ -278,6 +284,18 @@ def _domain_line(per: dict) -> str:
             d = per[status].to_json()
             parts.append(f"{d['cases']} {status} ({', '.join(x for x in (span(d, 'lr'), span(d, 'rho')) if x)})")
     return "; ".join(parts) or "no case"
+
+
+def _worst_lines(s: dict) -> list:
+    """Where a dtype's worst ULP error and worst fraction of the bound are, with the command rerunning it."""
+    out = []
+    for label, key in (("worst ULP", "worst_ulp_at"), ("worst bound ratio", "worst_fraction_of_bound_at")):
+        at = s.get(key)
+        if at:
+            element = "(" + ", ".join(str(x) for x in at["element"]) + ("," if len(at["element"]) == 1 else "") + ")"
+            out.append(f"           {label} at {at['case']} step {at['step']}, parameter {at['parameter']}, "
+                       f"element {element}" + (f"; rerun: {at['rerun']}" if at.get("rerun") else ""))
+    return out
 
 
 def _first_line(text: str) -> str:

@@ -73,9 +73,16 @@ def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool 
 
     def flush() -> None:
         if pending:
-            e, hi, ratio = (np.concatenate(x) for x in zip(*pending))
+            e, hi, ratio = (np.concatenate(x) for x in list(zip(*pending))[:3])
+            starts = np.cumsum([0] + [len(p[0]) for p in pending])
+            wheres = [p[3] for p in pending]
+
+            def where(k: int) -> dict:  # the location of the k-th value of the batch
+                n = int(np.searchsorted(starts, k, side="right")) - 1
+                return wheres[n](k - int(starts[n]))
+
             with np.errstate(all="ignore"):  # an error near float64's max is infinitely many ULPs, not a crash
-                result.stats.add(ulp_error(e, hi, case.dtype), lre(e, hi, case.dtype), ratio)
+                result.stats.add(ulp_error(e, hi, case.dtype), lre(e, hi, case.dtype), ratio, where=where)
             pending.clear()
 
     for t in range(1, ref.last + 1):
@@ -89,7 +96,7 @@ def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool 
                 ratio = bound_ratio(e, err)
             result.compared += int(mask.sum())
             result.last_step = t
-            pending.append((e[mask], hi[mask], ratio[mask]))
+            pending.append((e[mask], hi[mask], ratio[mask], located(case, t, i, np.flatnonzero(mask))))
             bad = np.flatnonzero(mask & ~(ratio <= 1.0))
             if bad.size:
                 flush()
@@ -104,6 +111,18 @@ def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool 
         result.status = "skipped"
         result.message = f"{case.id}: beyond the reach of {case.dtype} (no value within the horizon)"
     return result
+
+
+def located(case: Case, t: int, i: int, compared: np.ndarray):
+    """``where(k)``: the case, step, parameter and element of the k-th compared value of parameter ``i``."""
+    def where(k: int) -> dict:
+        j = int(compared[k])
+        flat = int(case.sample[i][j]) if case.sample is not None else j
+        shape = np.shape(case.params0[i])
+        element = [int(x) for x in np.unravel_index(flat, shape)] if shape else []
+        return {"case": case.id, "step": t, "parameter": i, "element": element}
+
+    return where
 
 
 def failure_text(conv, case, ref, got, masks, t, i, j, diagnose, result) -> str:

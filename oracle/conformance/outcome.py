@@ -41,14 +41,22 @@ class Stats:
         self.worst_ratio = 0.0
         self.ulp_hist: dict = {}  # bin -> count; bin None is ULP error 0, "inf" infinite
         self.lre_hist: dict = {}
+        self.worst_ulp_at: Optional[dict] = None  # where the worst ULP error is: case, step, parameter, element
+        self.worst_ratio_at: Optional[dict] = None  # where the worst fraction of the bound is
 
-    def add(self, ulp: Any, lre: Any, ratio: Any) -> None:
-        """Add graded values (numpy arrays of equal size)."""
+    def add(self, ulp: Any, lre: Any, ratio: Any, where: Any = None) -> None:
+        """Add graded values (numpy arrays of equal size); ``where(k)`` is the location of the k-th value."""
         import numpy as np
 
         ulp, lre, ratio = (np.asarray(a, dtype=np.float64).reshape(-1) for a in (ulp, lre, ratio))
         if ulp.size == 0:
             return
+        if where is not None:
+            k, r = int(np.argmax(ulp)), int(np.argmax(ratio))
+            if self.worst_ulp_at is None or ulp[k] > self.worst_ulp:
+                self.worst_ulp_at = where(k)
+            if self.worst_ratio_at is None or ratio[r] > self.worst_ratio:
+                self.worst_ratio_at = where(r)
         self.values += int(ulp.size)
         self.worst_ulp = max(self.worst_ulp, float(np.max(ulp)))
         low = float(np.min(lre))
@@ -61,6 +69,10 @@ class Stats:
         _count(self.lre_hist, np.floor(np.round(lre * LRE_BINS, 6)).astype(np.int64))
 
     def merge(self, other: "Stats") -> None:
+        if other.worst_ulp_at is not None and (self.worst_ulp_at is None or other.worst_ulp > self.worst_ulp):
+            self.worst_ulp_at = other.worst_ulp_at
+        if other.worst_ratio_at is not None and (self.worst_ratio_at is None or other.worst_ratio > self.worst_ratio):
+            self.worst_ratio_at = other.worst_ratio_at
         self.values += other.values
         self.worst_ulp = max(self.worst_ulp, other.worst_ulp)
         if other.worst_lre is not None:
@@ -87,7 +99,8 @@ class Stats:
     def to_json(self) -> dict:
         return {"values": self.values, "worst_ulp": _finite(self.worst_ulp), "worst_lre": self.worst_lre,
                 "worst_ratio": _finite(self.worst_ratio), "ulp_hist": sorted(self.ulp_hist.items()),
-                "lre_hist": sorted(self.lre_hist.items())}
+                "lre_hist": sorted(self.lre_hist.items()), "worst_ulp_at": self.worst_ulp_at,
+                "worst_ratio_at": self.worst_ratio_at}
 
     @classmethod
     def from_json(cls, d: dict) -> "Stats":
@@ -96,6 +109,7 @@ class Stats:
         s.worst_ulp, s.worst_ratio = _number(d["worst_ulp"]), _number(d["worst_ratio"])
         s.ulp_hist = {int(k): int(n) for k, n in d["ulp_hist"]}
         s.lre_hist = {int(k): int(n) for k, n in d["lre_hist"]}
+        s.worst_ulp_at, s.worst_ratio_at = d.get("worst_ulp_at"), d.get("worst_ratio_at")
         return s
 
 

@@ -82,6 +82,8 @@ def conclude(request, target, outcome: Outcome) -> None:
     if outcome.status == "failed":
         outcome.rerun = rerun_command(request, target, outcome.dtype)
         outcome.detail += f"\n  rerun this case: {outcome.rerun}"
+    elif outcome.status == "passed" and outcome.stats.values:  # where its worst values are can be rerun
+        outcome.rerun = rerun_command(request, target, outcome.dtype)
     request.node.user_properties.append((KEY, outcome.to_json()))
     if outcome.status in ("failed", "oracle-error"):
         pytest.fail(outcome.detail, pytrace=False)
