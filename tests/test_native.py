@@ -84,7 +84,7 @@ def test_optax_factory_without_adapter():
     pytest.importorskip("optax")
     c, fp, graded = _certify_directly("optax:rmsprop", "optax", dtype="float32")
     assert c.native["framework"] == "optax" and c.native["names"]["rho"] == "decay"
-    assert fp.matched and fp.spec.startswith("optax"), fp.header()
+    assert fp.matched and "optax" in fp.equivalent, fp.header()
     assert {g.status for g in graded} <= {"passed", "skipped"}, [g.message for g in graded]
 
 
@@ -100,4 +100,4 @@ def test_tf1_optimizer_without_adapter():
     pytest.importorskip("tensorflow")
     c, fp, graded = _certify_directly("tensorflow.compat.v1.train:RMSPropOptimizer", "tf1", dtype="float32")
     assert c.native["framework"] == "tf1" and c.native["names"]["rho"] == "decay"
-    assert fp.matched and fp.spec.startswith("tf1"), fp.header()
+    assert fp.matched and any(e.startswith("tf1") for e in fp.equivalent) or fp.spec.startswith("tf1"), fp.header()
