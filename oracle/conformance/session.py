@@ -157,7 +157,7 @@ class Session:
         for t in self.targets:
             settled = self._resolved or t.builtin or t.spec is not None
             info = {"convention": t.spec or ("(none)" if settled else "(not determined)"), "how": t.how}
-            if t.fingerprint is not None:
+            if t.fingerprint is not None and (self.opts["convention_spec"] is None or t.builtin):
                 info["fingerprint"] = t.fingerprint.header()
             out[t.name] = info
         return out
