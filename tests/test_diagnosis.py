@@ -98,7 +98,7 @@ def _session(pytester, spec):
     cert = pytester.path / "cert.json"
     result = pytester.runpytest_inprocess(f"--optimizer={spec}", "--oracle-profile=quick", "--dtype=float64",
                                           f"--certificate={cert}", "-p", "no:cacheprovider", "-q",
-                                          "-k", "fingerprint or docs-example")
+                                          "-k", "fingerprint")
     out = result.stdout.str()
     assert "INTERNALERROR" not in out + result.stderr.str()
     assert result.ret == pytest.ExitCode.TESTS_FAILED, out[-3000:]

@@ -65,7 +65,7 @@ def recognise(obj: Any) -> Optional[str]:
     """The framework whose native optimizer ``obj`` is (None: not one; a protocol factory, say)."""
     if _mro_has(obj, "Optimizer", ("torch.optim",)):
         return "torch"
-    if _mro_has(obj, "Optimizer", ("keras", "tf_keras")) or _mro_has(obj, "BaseOptimizer", ("keras",)):
+    if any(_mro_has(obj, name, ("keras", "tf_keras")) for name in ("Optimizer", "BaseOptimizer", "OptimizerV2")):
         return "keras"
     if _mro_has(obj, "Optimizer", ("tensorflow.python.training",)):
         return "tf1"
