@@ -108,6 +108,15 @@ def test_deviation_certified_under_its_field(spec, name, dtype, named):
         [g.cause for g in plain]
 
 
+def test_declared_fixed_eps_is_identified_under_auto():
+    """A framework whose eps is a constant declares it, and the probes then use it: auto agrees."""
+    from oracle.conformance.fingerprint import identify
+
+    c = Candidate("mutants.deviations:fixed_eps", isolation="inline")
+    fp = identify(c, ("float64", "float32"))
+    assert fp.matched and fp.spec == "pytorch,fixed_eps=1e-7", fp.header()
+
+
 def test_hyperparameters_auto_under_an_explicit_convention():
     s = Session({"optimizer": "mutants.wrong:float32_hyperparameters", "convention": "seed,v0=0",
                  "hyperparameters": "auto", "dtype": "float64", "isolation": "inline"})

@@ -87,6 +87,14 @@ def test_declared_convention_is_binding():
     assert "most likely cause: eps on the wrong side of the root" in found, found
 
 
+def test_invalid_declaration_fails_and_says_why():
+    c = Candidate("mutants.declares_seed:declares_nonsense", isolation="inline")
+    fp = identify(c, ("float64",))
+    assert not fp.matched and fp.spec == "pytorch" and fp.behaves == "pytorch"
+    assert "declares pytorch,eps_placment=outside but behaves as pytorch" in fp.header()
+    assert "unknown field 'eps_placment'" in fp.header()
+
+
 # -- what only a real session shows: the verdict line and the certificate (two inner sessions) ---------
 
 pytest_plugins = ["pytester"]

@@ -186,7 +186,7 @@ class Fingerprint:
         where = f"probed in {', '.join(self.dtypes)}" if self.dtypes else "not probed"
         if self.declared:
             behaves = self.behaves or "no known convention"
-            out = f"declares {self.declared} but behaves as {behaves} ({where})"
+            out = f"declares {self.declared} but behaves as {behaves} ({where}{'; ' + self.note if self.note else ''})"
             return out + (f"; {self.questions()}" if self.disagreements else "")
         if self.matched:
             eq = [e for e in self.equivalent if e != self.spec]
@@ -297,11 +297,12 @@ def _conclude(candidate: Candidate, runs: _Runs, probes: list, hypotheses: list,
         return conv
 
     named = []
+    invalid = ""  # why a declared CONVENTION is no convention spec
     if candidate.convention:
         try:
             named.append(("declared", candidate.convention, parse(candidate.convention)))
-        except ValueError:
-            pass
+        except ValueError as err:
+            invalid = str(err)
     named += [("preset", n, preset(n)) for n in PRESET_NAMES]
     scores = {}
     for kind, label, conv in named:
@@ -324,6 +325,11 @@ def _conclude(candidate: Candidate, runs: _Runs, probes: list, hypotheses: list,
         return Fingerprint(conv.spec(), False, closest=closest, differing=tuple(declared[1]),
                            declared=candidate.convention, behaves=behaves,
                            disagreements=_disagreements(runs, probes, conv, declared[1], hypotheses), **base)
+    if invalid:  # a declaration that cannot be held is no declaration: the run fails and says why
+        behaves = scores[("preset", fits[0])][2].spec() if fits else determined
+        return Fingerprint(behaves or scores[("preset", closest)][2].spec(), False, closest=closest,
+                           declared=candidate.convention, behaves=behaves,
+                           note=f"the declared CONVENTION is no convention spec: {invalid}", **base)
     if fits:
         return Fingerprint(scores[("preset", fits[0])][2].spec(), True, **base)
     worst = scores[("preset", closest)]

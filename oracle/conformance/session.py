@@ -157,6 +157,8 @@ class Session:
         for t in self.targets:
             settled = self._resolved or t.builtin or t.spec is not None
             info = {"convention": t.spec or ("(none)" if settled else "(not determined)"), "how": t.how}
+            if getattr(t.candidate, "native", None):  # a framework optimizer behind a bridge: what was found
+                info["native"] = t.candidate.native
             if t.fingerprint is not None and (self.opts["convention_spec"] is None or t.builtin):
                 info["fingerprint"] = t.fingerprint.header()
             out[t.name] = info

@@ -7,3 +7,9 @@ CONVENTION = "seed"
 
 class rmsprop(PyTorchStyle):
     pass
+
+
+class declares_nonsense(PyTorchStyle):
+    """Declares a convention that does not exist."""
+
+    CONVENTION = "pytorch,eps_placment=outside"

@@ -32,7 +32,9 @@ class hyper_in_dtype(PyTorchStyle):
 
 
 class fixed_eps(PyTorchStyle):
-    """Takes eps but ignores it: the framework's eps is 1e-7."""
+    """Takes eps but ignores it: the framework's eps is 1e-7 (and it says so)."""
+
+    CONVENTION = "pytorch,fixed_eps=1e-7"
 
     def __init__(self, params, *, lr, rho, eps, **options):
         super().__init__(params, lr=lr, rho=rho, eps=1e-7, **options)
