@@ -14,7 +14,13 @@ The candidate protocol (fixed)::
   ``weight_decay`` (float).  A case needing an option the factory lacks is
   skipped as unsupported.
 * ``step(grads)`` takes a list of gradient arrays and returns the parameters
-  after one update (same shapes and dtypes); it is called once per step.
+  after one update (same shapes and dtypes; a numpy scalar of the dtype for a
+  0-d parameter); it is called once per step.
+
+Instead of a factory, ``MODULE:ATTR`` may name a framework's own optimizer (a
+``torch.optim.Optimizer`` subclass, a Keras or tf.compat.v1 optimizer class, an
+optax ``GradientTransformation`` factory): :mod:`.native` recognises it in the
+worker and wraps it in a bridge (``docs/frameworks.md``).
 
 Modules (one job each):
 
@@ -23,6 +29,7 @@ Modules (one job each):
 ``replies``     what the worker answers, checked; the verdict checks (outputs, hygiene audit) on copies
 ``containment`` launcher, reaper (PID namespace, subreaper), parent-death signals; SIGTERM -> interrupted
 ``worker``      the worker process: calls the candidate, reports raw data
+``native``      framework optimizers as candidates: recognition and one bridge per framework (worker side)
 ``builtin``     the package's own float implementations as protocol factories
 ``cases``       the reference cases (docs example, open-loop streams, quadratic, regimes)
 ``golden_replay`` the golden files' trajectories as cases

@@ -28,11 +28,16 @@ the option, or negates the whole update, agrees with no convention).  Every answ
 bound in every dtype being certified (the candidate's declined dtypes left
 out); the answers that pass all of them are kept.  A convention *agrees* with
 the candidate when it passes every probe in every such dtype.  The suite
-certifies against the candidate's declared ``CONVENTION`` if it agrees, else
-against an agreeing preset (one allowing the factory's options first), and
-never against one that does not agree: then the fingerprint fails, naming the
-closest preset, the probes where it differs, and the ``--convention=`` spec the
-probes determine, if any.  In float32 and float16 the rounding of
+certifies against the candidate's declared ``CONVENTION`` -- always: a
+declaration is binding, and when the probes disagree with it the fingerprint
+fails with "declares SPEC but behaves as ..." -- else against an agreeing preset
+(one allowing the factory's options first).  When nothing agrees, the suite still
+runs every test, against the ``--convention=`` spec the probes determine or else
+the closest preset (the smallest share of failed probes, under which the mistake
+catalogue explains the first failing probe), so the diagnosis runs; the
+fingerprint fails, showing each disagreeing probe as its question and both
+answers in words (:data:`QUESTIONS`, :func:`in_words`), and
+:func:`first_failure` names the first divergence and its most likely cause.  In float32 and float16 the rounding of
 hyperparameters to float32 cannot be seen; lr inside or outside the momentum
 buffer gives the same exact trajectory at constant lr: it is asked (``lr-in-momentum``)
 only of a factory that takes ``lr_schedule``.
