@@ -500,13 +500,15 @@ def _same_field(a: Convention, b: Convention, field: str) -> bool:
 
 
 def _number(value: object) -> str:
-    """A number as text :func:`parse` reads back exactly: the shortest decimal when it is exact, else N/D."""
+    """A number as text :func:`parse` reads back exactly: the shortest decimal when it is exact, else N/D
+    (beyond the 200 characters a spec number may have, the shortest decimal of the nearest float)."""
     if isinstance(value, str):
         return value.strip()
     exact = to_fraction(value)
     if isinstance(value, float) and Fraction(repr(value)) == exact:
         return repr(value)
-    return str(exact)
+    text = str(exact)
+    return text if len(text) <= 200 else repr(float(exact))  # a spec number has at most 200 characters
 
 
 def _render(field: str, value: object) -> str:

@@ -1,4 +1,5 @@
-"""Conventions as data (issue 16, deliverable 4): every field round-trips through a spec, the new fields
+"""Conventions as data (issue 16, deliverable 4): every field round-trips through a spec (numbers exactly
+where their N/D fits a spec number's 200 characters: floats from 1e-12 up), the new fields
 (fixed_eps, compute, hyper_dtype) certify emulations of real deviations, --hyperparameters=auto probes under
 any convention, and the rerun command keeps every option.  Direct calls only."""
 
@@ -18,13 +19,14 @@ from oracle.conformance.suite import rerun_command
 from oracle.conventions import HYPERPARAMETERS, OPTIONS, PRESET_NAMES, Convention, parse, preset
 
 NUMBERS = {
-    "lr": st.one_of(st.sampled_from(["0.1", "1e-3", "10"]), st.floats(1e-6, 10), st.fractions(0, 10)),
-    "rho": st.one_of(st.sampled_from(["0.9", "0.99"]), st.floats(0, 0.999), st.fractions(0, Fraction(99, 100))),
-    "eps": st.one_of(st.sampled_from(["1e-8", "0"]), st.floats(0, 1e-2)),
+    "lr": st.one_of(st.sampled_from(["0.1", "1e-3", "10"]), st.floats(1e-6, 10), st.fractions(0, 10, max_denominator=10**6)),
+    "rho": st.one_of(st.sampled_from(["0.9", "0.99"]), st.floats(1e-12, 0.999),
+                     st.fractions(0, Fraction(99, 100), max_denominator=10**6)),
+    "eps": st.one_of(st.sampled_from(["1e-8", "0"]), st.floats(1e-12, 1e-2)),
     "v0": st.sampled_from([0, 1, "0.5", 0.1]),
-    "momentum": st.one_of(st.just(0), st.floats(0, 0.99)),
-    "weight_decay": st.one_of(st.just(0), st.floats(0, 1)),
-    "fixed_eps": st.one_of(st.none(), st.sampled_from(["1e-7", "0"]), st.floats(0, 1e-3)),
+    "momentum": st.one_of(st.just(0), st.floats(1e-12, 0.99)),
+    "weight_decay": st.one_of(st.just(0), st.floats(1e-12, 1)),
+    "fixed_eps": st.one_of(st.none(), st.sampled_from(["1e-7", "0"]), st.floats(1e-12, 1e-3)),
 }
 CHOICES = {
     "eps_placement": ["inside", "outside"],
