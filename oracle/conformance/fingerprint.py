@@ -398,7 +398,7 @@ def _disagreements(runs: _Runs, probes: list, conv: Convention, bad: list, hypot
 def _with_answer(conv: Convention, answer: dict) -> Optional[Convention]:
     """``conv`` with one probe's answer applied."""
     fields = {k: v for k, v in answer.items() if not k.startswith("round_")}
-    names = set(rounded_names(conv.hyperparameters))
+    names = set(conv.rounded)
     for k, v in answer.items():
         if k.startswith("round_"):
             (names.add if v else names.discard)(k[len("round_"):])
