@@ -46,7 +46,7 @@ def test_merge_keeps_the_worst_location_and_the_certificate_names_it():
     for name, stats in (("a", a), ("b", b)):
         o = Outcome("cand", name, "float32", "passed", stats=stats, rerun=f"pytest ... {name}")
         ledger.outcomes[name] = o
-    d = ledger.dtypes(ledger.outcomes.values())["float32"]
+    d = ledger.dtypes(ledger.outcomes.values(), reruns=True)["float32"]
     assert d["worst_ulp_at"]["case"] == "b" and d["worst_ulp_at"]["rerun"] == "pytest ... b"
     assert d["worst_fraction_of_bound_at"]["element"] == [1]
     lines = "\n".join(ledger.summary_lines())

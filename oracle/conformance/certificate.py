@@ -130,7 +130,9 @@ class Ledger:
         verdicts = [self.verdict(v) for v in self.by_target().values()] or [self.verdict([])]
         return max(verdicts, key=SEVERITY.index)
 
-    def dtypes(self, outcomes: list) -> dict:
+    def dtypes(self, outcomes: list, reruns: bool = False) -> dict:
+        """Per dtype: verdict, counts, statistics and where the worst values are (``reruns``: with the command
+        rerunning each; the certificate keeps those apart, in ``worst_at``, as the judge has no command line)."""
         per: dict = {}
         for o in outcomes:
             d = per.setdefault(o.dtype or "(checks)", {"counts": Counter(), "stats": Stats()})
@@ -139,7 +141,7 @@ class Ledger:
                 for key, value in (("ulp", o.stats.worst_ulp), ("ratio", o.stats.worst_ratio)):
                     at = getattr(o.stats, f"worst_{key}_at")
                     if at is not None and (f"{key}_at" not in d or value > d[f"{key}_value"]):
-                        d[f"{key}_at"], d[f"{key}_value"] = {**at, "rerun": o.rerun}, value
+                        d[f"{key}_at"], d[f"{key}_value"] = ({**at, "rerun": o.rerun} if reruns else at), value
                 d["stats"].merge(o.stats)
         out = {}
         for dtype, d in sorted(per.items()):
@@ -190,7 +192,7 @@ class Ledger:
                          + (f" ({info['how']})" if info.get("how") else ""))
             if info.get("fingerprint"):
                 lines.append(f"  fingerprint: {info['fingerprint']}")
-            for dtype, s in self.dtypes(outcomes).items():
+            for dtype, s in self.dtypes(outcomes, reruns=True).items():
                 lre = "-" if s["worst_lre"] is None else f"{s['worst_lre']:.2f}/{s['median_lre']:.2f}"
                 ulp = "-" if s["worst_ulp"] is None else f"{s['worst_ulp']:.3g}/{s['median_ulp']:.3g}"
                 bound = "-" if s["worst_fraction_of_bound"] is None else f"{s['worst_fraction_of_bound']:.3g}"
@@ -246,6 +248,8 @@ class Ledger:
                            for dtype, per in sorted(self.domains.get(target, {}).items())},
                 "counts": {s: counts[s] for s in ("passed", "failed", "declined", "skipped", "oracle-error")},
                 "dtypes": self.dtypes(outcomes), "not_checked": self.not_checked(outcomes),
+                "worst_at": {d: {"worst_ulp": x["worst_ulp_at"], "worst_fraction_of_bound": x["worst_fraction_of_bound_at"]}
+                             for d, x in self.dtypes(outcomes, reruns=True).items() if x["worst_ulp_at"]},
                 "failures": listing("failed"), "oracle_errors": listing("oracle-error"),
                 "declined": listing("declined"), "skipped": listing("skipped"),
                 "output_bytes": sum(o.output_bytes for o in outcomes),
