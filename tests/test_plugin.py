@@ -223,7 +223,7 @@ def test_xdist_gives_one_certificate_equal_to_pytest(tmp_path):
     assert f"{doc['pytest']['passed']} passed" in closing and f"{doc['pytest']['skipped']} skipped" in closing
     assert cand["counts"]["passed"] == doc["pytest"]["passed"] > 20
     assert cand["counts"]["skipped"] + cand["counts"]["declined"] == doc["pytest"]["skipped"]
-    assert not list(tmp_path.glob(".certificate.*.tmp"))
+    assert not list(tmp_path.glob(".*.tmp"))
 
 
 def test_failing_case_reruns_by_its_command(run_session):

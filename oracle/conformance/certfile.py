@@ -32,7 +32,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from typing import Any, Optional
 
 SYSTEM = ("/proc", "/sys", "/dev")
@@ -76,46 +75,12 @@ def check_path(path: Any) -> str:
     return full
 
 
-def _umask() -> int:
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)  # no /proc: read it by setting it (and put it back at once)
-    os.umask(mask)
-    return mask
-
-
 def write(path: str, cert: dict) -> None:
     """Write ``cert`` (sealed here) to ``path``: temporary file, fsync, rename; only over a regular file."""
+    from ..golden.fmt import atomic_write  # the one atomic writer (numpy with it: loaded only to write)
+
     full = check_path(path)  # again at write time: the path may have changed during the run
-    text = json.dumps(seal(cert), indent=2, default=str) + "\n"
-    folder = os.path.dirname(full)
-    fd, tmp = tempfile.mkstemp(prefix=".certificate.", suffix=".tmp", dir=folder)
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, full)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:  # the rename itself durable
-        dfd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
+    atomic_write(full, json.dumps(seal(cert), indent=2, default=str) + "\n")  # ASCII: ensure_ascii
 
 
 def canonical(cert: dict) -> bytes:

@@ -243,15 +243,29 @@ def enclosure(dec: str) -> tuple[Fraction, Fraction]:
     return Fraction(dec) - half, Fraction(dec) + half
 
 
+def current_umask() -> int:
+    """The process's umask, read from ``/proc`` where it can be (setting it to read it, the fallback,
+    would briefly change it for every thread)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder, fsync, os.replace."""
+    """Write ``text`` (ASCII) to ``path`` via a temporary file in the same folder with the umask's
+    permissions, fsync, os.replace, fsync of the folder: a reader sees the old file or the new one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, 0o666 & ~current_umask())
         with os.fdopen(fd, "w", encoding="ascii", newline="\n") as f:
             f.write(text)
             f.flush()
