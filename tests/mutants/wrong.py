@@ -5,6 +5,7 @@ import time
 import numpy as np
 
 from .base import PyTorchStyle, RMSProp
+from .right import torch_scheduled as _Scheduled  # PyTorch style with lr_schedule: lr of step t is lr_schedule[t - 1]
 
 
 class eps_outside(RMSProp):
@@ -249,20 +250,6 @@ class maximize_whole_update(_Maximizing):
     def decay(self, p, g):
         g = super().decay(p, g)
         return -g if self.maximize else g
-
-
-class _Scheduled(PyTorchStyle):
-    """PyTorch style with an ``lr_schedule`` option: lr of step t is ``lr_schedule[t - 1]``."""
-
-    def __init__(self, params, *, lr, rho, eps, momentum=0.0, centered=False, weight_decay=0.0, lr_schedule=()):
-        super().__init__(params, lr=lr, rho=rho, eps=eps, momentum=momentum, centered=centered,
-                         weight_decay=weight_decay)
-        self.schedule = list(lr_schedule)
-
-    def __call__(self, grads):
-        if self.schedule:
-            self.lr = self.schedule[self.t]
-        return super().__call__(grads)
 
 
 class lr_cached(_Scheduled):
