@@ -137,6 +137,14 @@ def builtin_cases(dtype: str, profile: str = "default") -> list:
     huge = [[arr(sc["huge"] * np.array([1.0, -0.5, 0.25]) * (-1) ** t, dtype)] for t in range(10)]
     cases.append(Case("huge-gradients", dtype, [arr([1.0, -1.0, 0.5], dtype)], dict(lr=0.01, rho=0.9, eps=1e-8
                       if dtype != "float16" else sc["eps"]), 10, grads=huge, tags=("open", "huge")))
+    # rho close to 1, where float16's spacing below 1 (2^-11) is coarse next to 1 - rho: rho = 0.9997 held in
+    # float16 is 1 - 2^-11, so 1 - rho formed from it is 63% too large (1 - 0.999 would be off by 2.3%, inside
+    # float16's bound). A framework casting rho to the parameters' dtype fails here under plain conventions
+    # (hyper_dtype=param declares it). bfloat16 (spacing 2^-8) would round 0.9997 to 1: rho = 0.997 there.
+    near = [[arr([1.0, -2.0, 4.0, -1.0], dtype)] for _ in range(4)]
+    cases.append(Case("rho-near-one", dtype, [arr([1.0, -1.0, 0.5, 2.0], dtype)],
+                      dict(lr=0.01, rho=0.997 if dtype == "bfloat16" else 0.9997, eps=2.0**-8), 4, grads=near,
+                      tags=("open", "rho")))
     zeros = [[arr([0.0, 0.0, 1.0, -1.0] if t % 3 else [0.0, 0.0, 0.0, 0.0], dtype), arr(np.zeros(2), dtype)]
              for t in range(10)]
     cases.append(Case("exact-zeros", dtype, [arr([0.0, 1.5, -2.0, 0.25], dtype), arr([0.0, -1.0], dtype)],
