@@ -40,6 +40,19 @@ DTYPES: tuple[str, ...] = ("float64", "float32", "float16")
 ALL_DTYPES: tuple[str, ...] = DTYPES + ("bfloat16",)
 """Every dtype the package computes in and certifies: :data:`DTYPES` and ``bfloat16`` (8-bit
 significand, float32's exponent range: numpy's through ``ml_dtypes``), asked for by name."""
+COMPLEX_DTYPES: dict = {"complex64": "float32", "complex128": "float64"}
+"""The complex dtypes the conformance suite feeds when asked for (``--dtype=complex64,complex128``),
+each with its component dtype: a complex parameter is certified as its real and imaginary parts
+(:func:`oracle.algorithm.to_pairs`), each graded in the component dtype."""
+
+
+def component_dtype(dtype: str) -> str:
+    """The real dtype of a complex dtype's parts (``complex64``: ``float32``); a real dtype itself.
+
+    >>> component_dtype("complex64"), component_dtype("complex128"), component_dtype("float16")
+    ('float32', 'float64', 'float16')
+    """
+    return COMPLEX_DTYPES.get(dtype, dtype)
 
 
 def numpy_dtype(name: str) -> np.dtype:
@@ -51,6 +64,8 @@ def numpy_dtype(name: str) -> np.dtype:
     >>> numpy_dtype("bfloat16").itemsize, numpy_dtype("float16").name
     (2, 'float16')
     """
+    if name in COMPLEX_DTYPES:
+        return np.dtype(name)
     if name not in DTYPE_FORMAT:
         raise ValueError(f"dtype must be one of {', '.join(ALL_DTYPES)}, got {name!r}")
     if name == "bfloat16":
@@ -97,7 +112,7 @@ def limits(dtype: str) -> tuple[float, float]:
     >>> limits("float16"), limits("bfloat16")[0] == limits("float32")[0]
     ((6.103515625e-05, 65504.0), True)
     """
-    bits, emin, emax = FORMATS[DTYPE_FORMAT[dtype_name(dtype) or str(dtype)]]
+    bits, emin, emax = FORMATS[DTYPE_FORMAT[dtype_name(dtype) or component_dtype(str(dtype))]]
     return 2.0**emin, float((2 - Fraction(1, 2 ** (bits - 1))) * Fraction(2) ** emax)
 
 

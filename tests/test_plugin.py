@@ -48,14 +48,14 @@ BAD_OPTIMIZERS = [
     ("oracle.conformance.sute:make", "did you mean: oracle.conformance.suite"),
     ("mutants.broken_module:make", "importing 'mutants.broken_module' failed: RuntimeError: broken on import"),
 ]
+KNOWN = "float64,float32,float16,bfloat16,complex64,complex128"
 BAD_OPTIONS = [
     ("--case-timeout=inf", "--case-timeout must be a finite number of seconds > 0, got 'inf'"),
     ("--case-timeout=-1", "--case-timeout must be a finite number of seconds > 0, got '-1'"),
     ("--case-timeout=soon", "--case-timeout must be a finite number of seconds > 0, got 'soon'"),
-    ("--dtype=float64,float64", "--dtype must be a comma-separated subset of float64,float32,float16,bfloat16, got "
-                                "'float64,float64'"),
-    ("--dtype=", "--dtype must be a comma-separated subset of float64,float32,float16,bfloat16, got ''"),
-    ("--dtype=float8", "--dtype must be a comma-separated subset of float64,float32,float16,bfloat16, got 'float8'"),
+    ("--dtype=float64,float64", f"--dtype must be a comma-separated subset of {KNOWN}, got 'float64,float64'"),
+    ("--dtype=", f"--dtype must be a comma-separated subset of {KNOWN}, got ''"),
+    ("--dtype=float8", f"--dtype must be a comma-separated subset of {KNOWN}, got 'float8'"),
     ("--convention=pytorh", "--convention: convention spec 'pytorh': unknown preset 'pytorh' (did you mean 'pytorch'?)"),
     ("--convention=pytorch,lr=0.1", "--convention: lr is set by each case of the suite and cannot be fixed"),
     ("--oracle-profile=huge", "--oracle-profile must be one of quick, default, thorough, got 'huge'"),

@@ -277,6 +277,56 @@ def test_torch_complex_follows_the_split_reading(dtype, real):
     assert np.array_equal(from_pairs(to_pairs(p0)).astype(dtype), p0)
 
 
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_complex_arrays_travel_on_the_channel(dtype):
+    """complex64/complex128 are on the frames whitelist: a frame carries them bit for bit."""
+    from oracle.conformance import frames
+
+    a = np.array([1 + 2j, -0.5j, 3.0, np.nan + 1j], dtype=dtype)
+    seq, value = frames.decode(b"".join(bytes(b) for b in frames.encode(3, {"x": [a, a[:0].reshape(0, 2)]})))
+    assert value["x"][0].dtype == np.dtype(dtype) and value["x"][0].tobytes() == a.tobytes()
+    assert value["x"][1].shape == (0, 2) and frames.dtype_name(np.dtype(dtype)) == dtype
+
+
+def test_complex_cases_graded_per_part_in_the_component_dtype():
+    """A complex case is graded on its real and imaginary parts, each against the split reading's bound
+    and in ULPs of the component dtype; a failure names the part and the reading; --dtype takes them
+    (opt-in: the default dtypes stay real)."""
+    from oracle.conformance.cases import builtin_cases
+    from oracle.conformance.grading import located
+    from oracle.conformance.options import BY_NAME, parse_dtypes
+    from oracle.conformance.reference import as_real, reference
+
+    assert parse_dtypes("complex64,complex128") == ("complex64", "complex128")
+    assert "complex" not in BY_NAME["dtype"].default
+    cases = builtin_cases("complex64")
+    assert [c.name for c in cases] == ["complex", "complex-momentum", "complex-centered", "complex-weight-decay"]
+    case = cases[2]
+    split = preset("pytorch").replace(**case.hyper, **case.options)
+    ref, mod = reference(split, case), reference(split.replace(complex_reading="modulus"), case)
+    assert ref.last == case.steps and len(ref.params[1][0][0]) == 2 * case.params0[0].size
+    hi, lo, err = ref.params[case.steps][0]
+    assert 1e-9 < err[0] / hi[0] < 1e-5 and hi[1] == 0 and err[1] < 1e-30  # float32's bound; a real element stays real
+    assert np.max(np.abs(mod.params[1][0][0] - ref.params[1][0][0])) > 1e-3  # the readings differ
+    assert np.array_equal(as_real(np.array([1 + 2j, 3j], "complex64")), [1.0, 2.0, 0.0, 3.0])
+    assert located(case, 3, 0, np.array([7]))(0) == {"case": case.id, "step": 3, "parameter": 0, "element": [3],
+                                                       "part": "im"}
+
+
+def test_torch_certified_on_complex_parameters():
+    """The real suite in complex64 and complex128 (the fixed complex cases, hygiene) certifies torch's
+    RMSprop under pytorch (complex_reading split); the values graded are the parts."""
+    pytest.importorskip("torch")
+    from oracle.conformance.judge import judge
+
+    j = judge("oracle.adapters.torch:rmsprop", dtype="complex64,complex128", oracle_profile="quick",
+              isolation="inline", convention="pytorch")
+    assert j.verdict == "certified", j.summary()
+    graded = [o for o in j.outcomes if o.status == "passed" and o.dtype]
+    assert {o.test for o in graded} == {f"complex{k}-{d}" for k in ("", "-momentum", "-centered", "-weight-decay")
+                                        for d in ("complex64", "complex128")}
+
+
 def test_ml_dtypes_imported_only_for_bfloat16():
     """ml_dtypes takes most of a second to import: the oracle and its worker import it only when bfloat16
     is asked for (the worker's import counts against a candidate's per-case timeout)."""

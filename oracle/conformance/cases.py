@@ -19,7 +19,7 @@ import numpy as np
 
 from ..problems import Problem
 from ..problems.quadratic import Diagonal
-from ..rounding import ALL_DTYPES, DTYPE_FORMAT, FORMATS, numpy_dtype
+from ..rounding import ALL_DTYPES, COMPLEX_DTYPES, DTYPE_FORMAT, FORMATS, component_dtype, numpy_dtype
 from .candidate import OpenFeed
 from .options import PROFILES
 
@@ -104,6 +104,8 @@ def builtin_cases(dtype: str, profile: str = "default") -> list:
     """The fixed cases: docs example, open-loop streams, regimes, a quadratic, long and large runs."""
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    if dtype in COMPLEX_DTYPES:
+        return complex_cases(dtype)
     if dtype not in ALL_DTYPES:
         raise ValueError(f"dtype must be one of {ALL_DTYPES}, got {dtype!r}")
     rng = np.random.default_rng(20240613)
@@ -171,6 +173,37 @@ def builtin_cases(dtype: str, profile: str = "default") -> list:
                                         arr(np.zeros((2, 0)), dtype)] for t in range(3)], tags=("open", "empty")))
     cases += wide_cases(dtype)
     return cases
+
+
+COMPLEX_OPTIONS = {"": {}, "-momentum": {"momentum": 0.9}, "-centered": {"centered": True},
+                   "-weight-decay": {"weight_decay": 0.1}}
+"""The complex cases' options: plain, momentum, centered, weight decay."""
+
+
+def complex_cases(dtype: str) -> list:
+    """The fixed cases of a complex dtype (``complex64``, ``complex128``): open-loop streams on two
+    complex arrays (one with a pure-real, a pure-imaginary and a zero element), graded per real and
+    imaginary part in the component dtype (:mod:`.reference`, :mod:`.grading`)."""
+    rng = np.random.default_rng(2417)
+    real = component_dtype(dtype)
+    shapes = [(5,), (2, 2)]
+
+    def cplx(re: Any, im: Any) -> np.ndarray:
+        return (arr(re, real).astype(np.float64) + 1j * arr(im, real).astype(np.float64)).astype(dtype)
+
+    def draw(shape: tuple, t: float = 0.0) -> np.ndarray:
+        return cplx(rng.standard_normal(shape) * (1 + np.sin(t)), rng.standard_normal(shape) * (1 + np.cos(t)))
+
+    p0 = [draw(s) for s in shapes]
+    p0[0][:3] = np.array([1.5, 0.75j, 0.0], dtype=dtype)
+    stream = []
+    for t in range(20):
+        g = [draw(s, t) for s in shapes]
+        g[0][:3] = np.array([g[0][0].real, 1j * g[0][1].imag, 0.0 if t % 2 else g[0][2]], dtype=dtype)
+        stream.append(g)
+    hyper = dict(lr=0.01, rho=0.9, eps=1e-8 if real == "float64" else 1e-6)
+    return [Case("complex" + suffix, dtype, p0, hyper, 20, dict(opts), grads=stream, tags=("open", "complex"))
+            for suffix, opts in COMPLEX_OPTIONS.items()]
 
 
 LONG_RUN = {"quick": 1000, "default": 10_000, "thorough": 20_000}

@@ -297,6 +297,7 @@ def _worst_lines(s: dict) -> list:
         at = s.get(key)
         if at:
             element = "(" + ", ".join(str(x) for x in at["element"]) + ("," if len(at["element"]) == 1 else "") + ")"
+            element += f" {at['part']}" if at.get("part") else ""  # a complex case: the real or imaginary part
             out.append(f"           {label} at {at['case']} step {at['step']}, parameter {at['parameter']}, "
                        f"element {element}" + (f"; rerun: {at['rerun']}" if at.get("rerun") else ""))
     return out

@@ -44,7 +44,7 @@ def regimes(case: Any) -> set:
     arrays = [np.asarray(p) for p in case.params0]
     if case.grads is not None:
         arrays_g = [np.asarray(g) for step in case.grads[: case.steps] for g in step]
-        flat = np.concatenate([a.reshape(-1).astype(np.float64) for a in arrays_g]) if arrays_g else np.zeros(0)
+        flat = np.concatenate([_parts(a) for a in arrays_g]) if arrays_g else np.zeros(0)
         mag = np.abs(flat)
         if np.any(flat == 0):
             out.add("exact zero gradients")
@@ -54,10 +54,17 @@ def regimes(case: Any) -> set:
             out.add("near-overflow gradients")
     else:
         out.add("closed loop")
-    pflat = np.concatenate([a.reshape(-1).astype(np.float64) for a in arrays]) if arrays else np.zeros(0)
+    pflat = np.concatenate([_parts(a) for a in arrays]) if arrays else np.zeros(0)
     if np.any((np.abs(pflat) > 0) & (np.abs(pflat) < tiny)):
         out.add("subnormal parameters")
     return out
+
+
+def _parts(a: np.ndarray) -> np.ndarray:
+    """The values of an array as float64, flattened (a complex one: its real and imaginary parts)."""
+    if np.iscomplexobj(a):
+        return np.concatenate([a.real.reshape(-1), a.imag.reshape(-1)]).astype(np.float64)
+    return a.reshape(-1).astype(np.float64)
 
 
 def _span(a: Optional[list], x: float) -> list:

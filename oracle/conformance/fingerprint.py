@@ -52,6 +52,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from ..rounding import component_dtype
 from ..conventions import HYPERPARAMETERS, PRESET_NAMES, Convention, parse, preset, rounding_mode
 from .candidate import Candidate, CandidateError, Declined
 from .cases import Case, arr
@@ -260,7 +261,11 @@ class _Runs:
 
 
 def identify(candidate: Candidate, dtypes: tuple = ("float64",), rounding: str = "convention") -> Fingerprint:
-    """Probe ``candidate`` in ``dtypes``; ``rounding="auto"`` lets the probes decide hyperparameter rounding."""
+    """Probe ``candidate`` in ``dtypes``; ``rounding="auto"`` lets the probes decide hyperparameter rounding.
+
+    The probes are real: a complex dtype is probed as its component dtype (complex64: float32).
+    """
+    dtypes = tuple(dict.fromkeys(component_dtype(d) for d in dtypes))
     runs = _Runs(candidate, dtypes)
     try:
         usable = [d for d in dtypes if runs.traj(PROBES[0], d) is not None]
@@ -449,7 +454,8 @@ def first_failure(candidate: Candidate, spec: str, dtypes: tuple, cases: Callabl
     """
     base = parse(spec)
     for dtype in dtypes:
-        items = [p.case(dtype) for p in PROBES if not p.needs or p.needs in candidate.options] + list(cases(dtype))
+        items = ([p.case(component_dtype(dtype)) for p in PROBES if not p.needs or p.needs in candidate.options]
+                 + list(cases(dtype)))
         for case in items:
             if case.exact is not None and preset(case.exact["preset"]).structure() != base.structure():
                 continue  # a golden replay applies only to its own structure (as in the suite)

@@ -50,6 +50,8 @@ DTYPES: dict = {
     "float16": np.dtype("float16"),
     "float32": np.dtype("float32"),
     "float64": np.dtype("float64"),
+    "complex64": np.dtype("complex64"),
+    "complex128": np.dtype("complex128"),
     "bfloat16": None,  # ml_dtypes.bfloat16, imported when first met (numpy_dtype): its import takes ~1 s
 }
 """The only dtypes an array may have on the channel (one line per dtype; native byte order)."""

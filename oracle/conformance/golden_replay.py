@@ -46,6 +46,7 @@ from ..conventions import preset
 from ..golden import trajectory, verify
 from ..problems import ContextProblem
 from ..problems import gluon as G
+from ..rounding import COMPLEX_DTYPES
 from .cases import Case, arr
 
 HYPER = ("lr", "rho", "eps")
@@ -106,6 +107,8 @@ def golden_cases(dtype: str, profile: str = "default", golden_dir: Optional[Path
     when the golden data is missing, unreadable, incomplete, has unexpected files,
     or a replayed file is damaged or disagrees with the registry or the reference engine.
     """
+    if dtype in COMPLEX_DTYPES:
+        return []
     out = [gluon_case(dtype, profile, golden_dir)]
     for path in golden_files(profile, golden_dir):
         v = trajectory.verified(path)

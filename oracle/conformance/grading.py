@@ -24,12 +24,12 @@ import numpy as np
 from ..accuracy import abs_error, bound_ratio, lre, ulp, ulp_error
 from ..conventions import Convention
 from ..engines.interval import certified_run
-from ..rounding import format_sci
+from ..rounding import COMPLEX_DTYPES, component_dtype, format_sci
 from . import mistakes
 from .candidate import Candidate, CandidateError, Declined
 from .cases import Case
 from .outcome import Stats
-from .reference import followed, reference
+from .reference import as_real, followed, reference
 
 
 @dataclasses.dataclass
@@ -66,7 +66,8 @@ def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool 
         return Grade(case.id, case.dtype, "declined", str(exc))
     except CandidateError as exc:
         return Grade(case.id, case.dtype, "failed", f"{case.id}: {exc.text()}", cause="broke the protocol")
-    got = [[g.astype(np.float64) for g in followed(case, arrays)] for arrays in traj]
+    got = [[as_real(g) for g in followed(case, arrays)] for arrays in traj]
+    real = component_dtype(case.dtype)  # ULP and LRE of a complex case: per part, in the component dtype
     masks = ref.masks
     result = Grade(case.id, case.dtype, "passed")
     pending: list = []  # (error, exact, ratio) of compared values, added to the stats in batches
@@ -82,7 +83,7 @@ def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool 
                 return wheres[n](k - int(starts[n]))
 
             with np.errstate(all="ignore"):  # an error near float64's max is infinitely many ULPs, not a crash
-                result.stats.add(ulp_error(e, hi, case.dtype), lre(e, hi, case.dtype), ratio, where=where)
+                result.stats.add(ulp_error(e, hi, real), lre(e, hi, real), ratio, where=where)
             pending.clear()
 
     for t in range(1, ref.last + 1):
@@ -113,14 +114,25 @@ def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool 
     return result
 
 
+def _part(case: Case, j: int) -> tuple:
+    """Value ``j`` of a flattened parameter: (element index, "re"/"im" or "") (complex: two values each)."""
+    if case.dtype in COMPLEX_DTYPES:
+        return j // 2, ("re", "im")[j % 2]
+    return j, ""
+
+
 def located(case: Case, t: int, i: int, compared: np.ndarray):
-    """``where(k)``: the case, step, parameter and element of the k-th compared value of parameter ``i``."""
+    """``where(k)``: the case, step, parameter and element of the k-th compared value of parameter ``i``
+    (a complex case names the part, ``"part": "re"`` or ``"im"``)."""
     def where(k: int) -> dict:
-        j = int(compared[k])
+        j, part = _part(case, int(compared[k]))
         flat = int(case.sample[i][j]) if case.sample is not None else j
         shape = np.shape(case.params0[i])
         element = [int(x) for x in np.unravel_index(flat, shape)] if shape else []
-        return {"case": case.id, "step": t, "parameter": i, "element": element}
+        out = {"case": case.id, "step": t, "parameter": i, "element": element}
+        if part:
+            out["part"] = part
+        return out
 
     return where
 
@@ -129,24 +141,27 @@ def failure_text(conv, case, ref, got, masks, t, i, j, diagnose, result) -> str:
     hi, lo, err = ref.params[t][i]
     g = got[t][i][j]
     shape = np.shape(case.params0[i])
-    flat = int(case.sample[i][j]) if case.sample is not None else j
+    element, part = _part(case, j)
+    flat = int(case.sample[i][element]) if case.sample is not None else element
     where = np.unravel_index(flat, shape) if shape else ()
     exact = Fraction(float(hi[j])) + Fraction(float(lo[j]))
     e = abs(Fraction(float(g)) - exact) if math.isfinite(g) else math.inf
-    ulps = _float(e / Fraction(float(ulp(hi[j], case.dtype)))) if e != math.inf else math.inf
+    ulps = _float(e / Fraction(float(ulp(hi[j], component_dtype(case.dtype))))) if e != math.inf else math.inf
     ratio = _float(e / Fraction(float(err[j]))) if err[j] > 0 and e != math.inf else math.inf
     lines = [
         f"{case.id} ({'closed' if case.closed else 'open'} loop, {case.steps} steps, lr={case.hyper['lr']!r}, "
         f"rho={case.hyper['rho']!r}, eps={case.hyper['eps']!r}, options={case.options or {}}) against the "
         f"{conv.name!r} convention, hyperparameters {conv.hyperparameters}",
-        f"first divergence: step {t}, parameter {i}, element {tuple(int(x) for x in where)}",
+        f"first divergence: step {t}, parameter {i}, element {tuple(int(x) for x in where)}"
+        + (f", {'real' if part == 're' else 'imaginary'} part (under complex_reading={conv.complex_reading})"
+           if part else ""),
         f"  expected {format_sci(exact, 17)} +- {float(err[j]):.3g} (exact value +- forward error bound)",
     ]
     cert = certified_digits(conv, case, t, i, flat)
     if cert:
         lines.append(f"  certified {cert} (interval engine)")
     lines.append(f"  got      {float(g)!r}")
-    lines.append(f"  error    {ulps:.4g} ULP ({case.dtype}) = {ratio:.4g} x bound")
+    lines.append(f"  error    {ulps:.4g} ULP ({component_dtype(case.dtype)}) = {ratio:.4g} x bound")
     state = ", ".join(f"{k} = {format_sci(Fraction(float(v[i][0][j])) + Fraction(float(v[i][1][j])), 8)}"
                       if v[i][0][j] != 0 or v[i][1][j] != 0 else f"{k} = 0" for k, v in ref.state[t].items())
     lines.append(f"  state    {state} (reference, after step {t})")
@@ -175,7 +190,7 @@ def _float(x: Fraction) -> float:
 
 def certified_digits(conv, case, t: int, i: int, flat: int) -> Optional[str]:
     """The certified 17-digit value of the diverging element, for short small cases."""
-    if t > 40 or sum(np.size(p) for p in followed(case, case.params0)) > 16:
+    if t > 40 or sum(np.size(p) for p in followed(case, case.params0)) > 16 or case.dtype in COMPLEX_DTYPES:
         return None
     try:
         exact = case.exact  # a golden replay: certify the golden file's exact inputs

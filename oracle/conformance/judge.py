@@ -35,6 +35,7 @@ from .certificate import Ledger
 from .fingerprint import first_failure, identify
 from .generated import draw_case
 from .grading import grade
+from ..rounding import COMPLEX_DTYPES
 from .options import BY_NAME
 from .outcome import Outcome, Stats
 from .session import Session, Target
@@ -52,6 +53,14 @@ GENERATED_EXAMPLES = {"quick": 4, "default": 12, "thorough": 150}
 # -- one test, one outcome ---------------------------------------------------------------------------
 def _outcome(target: Target, test: str, dtype: Optional[str], status: str, detail: str = "", **more: Any) -> Outcome:
     return Outcome(target.name, test, dtype, status, detail, convention=target.spec, **more)
+
+
+def _real_only(target: Target, test: str, dtype: Optional[str]) -> Optional[Outcome]:
+    """Skipped in a complex dtype: generated cases and the properties are real (the no-spec skip otherwise)."""
+    if dtype in COMPLEX_DTYPES:
+        return _outcome(target, test, dtype, "skipped", f"{dtype}: the fixed complex cases and golden streams only "
+                                                        "(generated cases and properties are real)")
+    return _no_spec(target, test, dtype)
 
 
 def _no_spec(target: Target, test: str, dtype: Optional[str]) -> Optional[Outcome]:
@@ -103,7 +112,7 @@ def generated_outcome(target: Target, dtype: str, profile: str, domains: Optiona
     from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 
     test = f"generated-{dtype}"
-    skip = _no_spec(target, test, dtype)
+    skip = _real_only(target, test, dtype)
     if skip:
         return skip
     seen: dict = {"passed": 0, "skipped": 0, "declined": 0, "declines": set(), "stats": Stats(), "domains": {}}
@@ -144,7 +153,7 @@ def generated_outcome(target: Target, dtype: str, profile: str, domains: Optiona
 def property_outcome(target: Target, dtype: str, name: str) -> Outcome:
     """A metamorphic property (``permutation``, ``independence``, ``scale-invariance``) in one dtype."""
     test = f"{name}-{dtype}"
-    return _no_spec(target, test, dtype) or _outcome(target, test, dtype, *PROPERTIES[name](target, dtype))
+    return _real_only(target, test, dtype) or _outcome(target, test, dtype, *PROPERTIES[name](target, dtype))
 
 
 def hygiene_outcome(target: Target, dtypes: tuple, check: str) -> Outcome:

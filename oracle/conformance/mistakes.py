@@ -34,11 +34,12 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..algorithm import RMSPROP, Stages, simulate
+from ..algorithm import RMSPROP, Stages, accumulate_modulus, from_pairs, simulate, to_pairs
 from ..conventions import HYPERPARAMETERS, Convention, rounding_mode
 from ..engines.floating import FloatArith
+from ..rounding import COMPLEX_DTYPES, component_dtype
 from .cases import Case
-from .reference import Reference, arithmetic_dtype, followed
+from .reference import Reference, arithmetic_dtype, as_real, followed
 from .wrong_stages import (
     accumulate_abs,
     accumulate_bias_corrected,
@@ -86,13 +87,13 @@ class Mistake:
     stages: dict = dataclasses.field(default_factory=dict)
     needs: tuple = ()
     """What the case's convention must have for the mistake to show: ``momentum``, ``centered``,
-    ``weight_decay``, ``maximize``, ``lr_schedule`` (on), ``eps`` (not 0)."""
+    ``weight_decay``, ``maximize``, ``lr_schedule`` (on), ``eps`` (not 0); the case: ``complex``."""
     compute: str = ""
     """The dtype the arithmetic runs in when it is not the parameters' (float32 on float64 storage)."""
 
     def variant(self, conv: Convention) -> Optional[tuple[Convention, Stages]]:
         """(convention, stages) of the mistake under ``conv``, or None if it cannot show there."""
-        have = {"momentum": conv.has_momentum, "centered": conv.centered, "maximize": conv.maximize,
+        have = {"complex": True, "momentum": conv.has_momentum, "centered": conv.centered, "maximize": conv.maximize,
                 "lr_schedule": bool(conv.lr_schedule),
                 "weight_decay": conv.exact("weight_decay") != 0, "eps": conv.exact("eps") != 0}
         if not all(have[n] for n in self.needs):
@@ -107,8 +108,11 @@ class Mistake:
 
     def trajectory(self, conv: Convention, case: Case, steps: int) -> Optional[list]:
         """The mistake's parameters at steps 0..steps on ``case``, in its dtype (None if it cannot show)."""
+        if "complex" in self.needs and case.dtype not in COMPLEX_DTYPES:
+            return None
         found = self.variant(conv)
-        if found is None or (self.compute and np.dtype(self.compute).itemsize >= np.dtype(case.dtype).itemsize):
+        real = component_dtype(case.dtype)
+        if found is None or (self.compute and np.dtype(self.compute).itemsize >= np.dtype(real).itemsize):
             return None
         return float_trajectory(*found, case, steps, compute=self.compute or None)
 
@@ -127,6 +131,8 @@ def float_trajectory(conv: Convention, stages: Stages, case: Case, steps: int,
     ``compute``: run the arithmetic in that (narrower) dtype, the parameters and gradients rounded to it on
     entry and the gradient of a closed loop computed in the case's dtype, as storage in the case's dtype does.
     """
+    if case.dtype in COMPLEX_DTYPES:  # complex: run as real pairs in the component dtype
+        return _complex_trajectory(conv, stages, case, steps, compute)
     conv = conv.for_dtype(case.dtype)
     compute = compute or (arithmetic_dtype(conv, case.dtype) if conv.compute else None)
     compute = None if compute == case.dtype else compute
@@ -139,6 +145,21 @@ def float_trajectory(conv: Convention, stages: Stages, case: Case, steps: int,
         records = simulate(conv, ar, case.params0, steps=steps, grad_fn=grad_fn,
                            grads=None if case.closed else case.grads[:steps], stages=stages)
     return [[p.astype(case.dtype) for p in rec["params"]] for rec in records]
+
+
+def _complex_trajectory(conv: Convention, stages: Stages, case: Case, steps: int, compute: Optional[str]) -> list:
+    """:func:`float_trajectory` of an open-loop complex case: the pairs (:func:`oracle.algorithm.to_pairs`)
+    run in the component dtype, the modulus reading's accumulator unless the mistake swaps it."""
+    real = component_dtype(case.dtype)
+    conv = conv.for_dtype(real)
+    compute = compute or (arithmetic_dtype(conv, real) if conv.compute else None)
+    compute = None if compute == real else compute
+    if conv.complex_reading == "modulus" and stages.accumulate is RMSPROP.accumulate:
+        stages = dataclasses.replace(stages, accumulate=accumulate_modulus)
+    with np.errstate(all="ignore"):
+        records = simulate(conv, FloatArith(compute or real), [to_pairs(p) for p in case.params0], steps=steps,
+                           grads=[[to_pairs(g) for g in step] for step in case.grads[:steps]], stages=stages)
+    return [[from_pairs(p.astype(real)).astype(case.dtype) for p in rec["params"]] for rec in records]
 
 
 def _other(place: str) -> str:
@@ -235,6 +256,13 @@ def catalogue(conv: Convention, reset_at: int = 1) -> list[Mistake]:
         Mistake("momentum-first-update", "momentum buffer initialised from the first update and then updated "
                 "again (b_1 = (1 + mu) u_1: the missing else)", stages={"apply": apply_momentum_from_first_update},
                 needs=("momentum",)),
+        Mistake("complex-reading", "complex parameters under the other reading: " + (
+                "complex_reading=modulus (one accumulator per complex element, v = rho v + (1 - rho) |g|^2; the "
+                "convention updates the real and imaginary parts as independent reals, split)"
+                if conv.complex_reading == "split" else "complex_reading=split (real and imaginary parts as "
+                "independent reals; the convention has the modulus reading, v = rho v + (1 - rho) |g|^2)"),
+                edit=lambda c: c.replace(complex_reading="modulus" if c.complex_reading == "split" else "split"),
+                needs=("complex",)),
         Mistake("eps-squared", "eps squared (eps^2 used where eps belongs)", stages={"denominator":
                 denominator_eps_squared}, needs=("eps",)),
     ]
@@ -325,6 +353,8 @@ def explains(d: float, ref_d: float) -> bool:
 
 
 def _followed(case: Case, traj: list) -> list:
+    if case.dtype in COMPLEX_DTYPES:  # compared part by part, like the candidate's outputs
+        return [[as_real(a) for a in followed(case, arrays)] for arrays in traj]
     return [followed(case, arrays) for arrays in traj]
 
 

@@ -27,7 +27,7 @@ import threading
 from typing import Any, Optional
 
 from ..conventions import CASE_VALUES, parse
-from ..rounding import ALL_DTYPES
+from ..rounding import ALL_DTYPES, COMPLEX_DTYPES
 from .certfile import check_path
 
 PROFILES = ("quick", "default", "thorough")
@@ -59,7 +59,8 @@ OPTIONS = (
            "shorthand for the convention's float32= field: hold the candidate to its exact hyperparameters, "
            "to all of them or lr alone rounded to float32, or take the rounding the probes identify "
            "(default: as the convention says)"),
-    Option("dtype", "float64,float32,float16", "LIST", "comma-separated dtypes to feed (default: all three; also bfloat16)"),
+    Option("dtype", "float64,float32,float16", "LIST",
+           "comma-separated dtypes to feed (default: all three; also bfloat16, complex64, complex128)"),
     Option("oracle_profile", None, "quick|default|thorough",
            "scale of hypothesis examples and run lengths (default: default with --optimizer, quick for the "
            "package's own built-in candidates)"),
@@ -109,8 +110,9 @@ def argv(opts: dict) -> list:
 
 def parse_dtypes(text: str) -> tuple:
     out = tuple(d.strip() for d in str(text).split(",") if d.strip())
-    if not out or any(d not in ALL_DTYPES for d in out) or len(set(out)) != len(out):
-        raise ValueError(f"--dtype must be a comma-separated subset of {','.join(ALL_DTYPES)}, got {text!r}")
+    known = ALL_DTYPES + tuple(COMPLEX_DTYPES)
+    if not out or any(d not in known for d in out) or len(set(out)) != len(out):
+        raise ValueError(f"--dtype must be a comma-separated subset of {','.join(known)}, got {text!r}")
     return out
 
 

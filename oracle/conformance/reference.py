@@ -28,12 +28,12 @@ from typing import Any, Optional
 import numpy as np
 
 from ..accuracy import compared
-from ..algorithm import UndefinedUpdate, init_state, iterate
+from ..algorithm import RMSPROP, UndefinedUpdate, complex_stages, init_state, iterate, to_pairs
 from ..conventions import Convention
 from ..engines import jitbound, trace
 from ..engines.errorbound import ErrorBoundArith
 from ..engines.vecbound import BoundArith, OutOfRange
-from ..rounding import double_double
+from ..rounding import COMPLEX_DTYPES, component_dtype, double_double
 from ..problems.quadratic import Diagonal
 from .cases import Case
 
@@ -98,6 +98,14 @@ def reference(conv: Convention, case: Case) -> Reference:
     return _CACHE[key]
 
 
+def as_real(a: Any) -> np.ndarray:
+    """An array as float64; a complex one as its parts re, im, re, im, ... (flattened; exact)."""
+    a = np.asarray(a)
+    if np.iscomplexobj(a):
+        return to_pairs(a.astype(np.complex128)).reshape(-1)
+    return a.astype(np.float64)
+
+
 def case_key(case: Case) -> str:
     """A digest of everything the reference depends on (inputs, hyperparameters, options, length)."""
     import hashlib
@@ -126,12 +134,13 @@ class Job:
     grads: Optional[list] = None  # grads[t][i], flattened like params0
     problem: Any = None
     engine: str = "vector"  # vector | mpmath
+    modulus: bool = False  # complex parameters as pairs (n, 2) under the modulus reading
 
     def chunk(self, lo: int, hi: int) -> "Job":
         cut = lambda arrays: [np.asarray(a)[lo:hi] for a in arrays]  # noqa: E731
         problem = None if self.problem is None else Diagonal(cut(self.problem.a), cut(self.problem.c))
         grads = None if self.grads is None else [cut(g) for g in self.grads]
-        return Job(self.conv, self.dtype, self.steps, cut(self.params0), grads, problem, self.engine)
+        return Job(self.conv, self.dtype, self.steps, cut(self.params0), grads, problem, self.engine, self.modulus)
 
 
 def _job(conv: Convention, case: Case) -> Job:
@@ -150,9 +159,18 @@ def _job(conv: Convention, case: Case) -> Job:
             problem = Diagonal([np.asarray(a).reshape(-1) for a in problem.a],
                                 [np.asarray(c).reshape(-1) for c in problem.c])
     vector_ok = problem is None or type(problem) is Diagonal
-    conv = conv.for_dtype(case.dtype)  # hyper_dtype=param: the hyperparameters rounded to the case's dtype
-    dtype = arithmetic_dtype(conv, case.dtype)
-    return Job(conv, dtype, case.steps, params0, grads, problem, "vector" if vector_ok else "mpmath")
+    real = component_dtype(case.dtype)
+    conv = conv.for_dtype(real)  # hyper_dtype=param: the hyperparameters rounded to the case's dtype
+    dtype = arithmetic_dtype(conv, real)
+    modulus = False
+    if case.dtype in COMPLEX_DTYPES:  # complex: each element as its (real, imaginary) pair
+        if problem is not None:
+            raise ValueError("complex cases are open loop")
+        modulus = conv.complex_reading == "modulus"
+        pairs = (lambda a: to_pairs(a)) if modulus else (lambda a: to_pairs(a).reshape(-1))  # noqa: E731
+        params0 = [pairs(p) for p in params0]
+        grads = [[pairs(g) for g in step] for step in grads]
+    return Job(conv, dtype, case.steps, params0, grads, problem, "vector" if vector_ok else "mpmath", modulus)
 
 
 def arithmetic_dtype(conv: Convention, dtype: str) -> str:
@@ -174,7 +192,7 @@ def run_job(job: Job, until: Optional[int] = None) -> dict:
     """
     if job.engine == "vector":
         try:
-            if jitbound.available():  # the same numbers as BoundArith, compiled (optional extra "jit")
+            if jitbound.available() and not job.modulus:  # BoundArith compiled (extra "jit"); not the modulus stages
                 try:
                     return jitbound.run_job(job, until, _masks)
                 except trace.Decline:
@@ -196,12 +214,17 @@ def _run(job: Job, ar: Any, until: Optional[int]) -> dict:
     out: dict = {"params": [], "state": [], "masks": [], "undefined": None}
     grad_fn = job.problem.grad_fn() if job.problem is not None else None
     steps = job.steps if until is None else min(job.steps, until)
+    stages = complex_stages(job.conv) if job.modulus else RMSPROP
+
+    def split(a: Any) -> tuple:  # complex pairs (n, 2) flattened to re, im, re, im, ... like the candidate's
+        return tuple(x.reshape(-1) for x in ar.split(a)) if job.modulus else ar.split(a)
+
     try:
-        for rec in iterate(job.conv, ar, job.params0, steps=steps, grads=job.grads, grad_fn=grad_fn):
-            params = [ar.split(p) for p in rec["params"]]
+        for rec in iterate(job.conv, ar, job.params0, steps=steps, grads=job.grads, grad_fn=grad_fn, stages=stages):
+            params = [split(p) for p in rec["params"]]
             before = out["masks"][-1] if out["masks"] else [None] * len(params)
             out["params"].append(params)
-            out["state"].append({k: [ar.split(s) for s in v] for k, v in rec["state"].items()})
+            out["state"].append({k: [split(s) for s in v] for k, v in rec["state"].items()})
             out["masks"].append(_masks(params, before if out["masks"] else None, job.dtype))
             if until is None and not any(m.any() for m in out["masks"][-1]) and any(p[0].size for p in params):
                 break  # no element within the horizon any more

@@ -49,7 +49,7 @@ def plain(a: Any) -> np.ndarray:
     """The oracle's own plain copy of an input array (a dtype of the channel's whitelist)."""
     out = np.array(a, copy=True)
     if type(out) is not np.ndarray or dtype_name(out.dtype) is None:
-        raise ValueError(f"arrays sent to a candidate must be float16/32/64 numpy arrays, got {out.dtype}")
+        raise ValueError(f"arrays sent to a candidate must be numpy arrays of the channel's dtypes, got {out.dtype}")
     return out
 
 

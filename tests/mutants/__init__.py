@@ -38,6 +38,7 @@ MUTANTS = {
     "lr_inside_buffer": ("pytorch", "wrong side of the momentum buffer", ("--dtype=float64", "-k", "schedule")),
     "maximize_whole_update": ("pytorch", "maximize negates the decayed gradient", ("--dtype=float64", "-k",
                                                                                     "maximize-weight-decay")),
+    "complex_modulus": ("pytorch", "complex_reading=modulus", ("--dtype=complex64", "-k", "complex-centered")),
     # broken protocol or hygiene
     "raises": ("seed", "step 1 raised RuntimeError: boom", ()),
     "wrong_count": ("seed", "returned 2 arrays for 1 parameters", ()),

@@ -267,3 +267,42 @@ class lr_inside_buffer(_Scheduled):
             return super().apply(i, p, g, d)
         self.b[i] = self.c(self.mu) * self.b[i] + (self.c(self.lr) * g) / d
         return p - self.b[i]
+
+
+class complex_modulus(PyTorchStyle):
+    """PyTorch style on real parameters; a complex parameter read by its modulus (one accumulator per
+    element, v = rho v + (1 - rho) |g|^2, both parts divided by the same root) instead of torch's
+    independent real and imaginary parts: the convention's ``complex_reading=modulus``."""
+
+    def __init__(self, params, **kw):
+        super().__init__(params, **kw)
+        self.pairs = np.iscomplexobj(self.p[0])
+        if self.pairs:
+            self.R = self.p[0].real.dtype.type
+            self.p = [np.stack([x.real, x.imag], -1) for x in self.p]
+            self.v = [np.zeros(x.shape[:-1] + (1,), x.dtype) for x in self.p]
+            self.m = [np.zeros_like(x) for x in self.p]
+            self.b = [np.zeros_like(x) for x in self.p]
+
+    def __call__(self, grads):
+        if not self.pairs:
+            return super().__call__(grads)
+        R = self.R
+        for i, g in enumerate(grads):
+            g = np.asarray(g)
+            g, p = np.stack([g.real, g.imag], -1).astype(self.p[i].dtype), self.p[i]
+            if self.wd:
+                g = g + R(self.wd) * p
+            g2 = g[..., 0:1] * g[..., 0:1] + g[..., 1:2] * g[..., 1:2]  # |g|^2, one per complex element
+            self.v[i] = R(self.rho) * self.v[i] + R(1 - self.rho) * g2
+            s = self.v[i]
+            if self.centered:
+                m = self.m[i] = R(self.rho) * self.m[i] + R(1 - self.rho) * g
+                s = np.maximum(s - (m[..., 0:1] * m[..., 0:1] + m[..., 1:2] * m[..., 1:2]), R(0))
+            d = np.sqrt(s) + R(self.eps)
+            if self.mu:
+                self.b[i] = R(self.mu) * self.b[i] + g / d
+                self.p[i] = p - R(self.lr) * self.b[i]
+            else:
+                self.p[i] = p - (R(self.lr) * g) / d
+        return [(p[..., 0] + 1j * p[..., 1]).astype(self.dtype).reshape(s) for p, s in zip(self.p, self.shapes)]
