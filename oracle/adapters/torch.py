@@ -35,7 +35,7 @@ every ``param_groups[i]["lr"]`` to the schedule's value, as ``torch.optim.lr_sch
 torch keeps lr outside the momentum buffer (``p -= lr b``), so a schedule shows it.
 ``maximize`` is passed to torch (g <- -g before the coupled weight decay).
 
-Complex parameters (complex64/complex128 arrays; not yet fed by the conformance suite): torch
+Complex parameters (complex64/complex128 arrays; ``--dtype=complex64,complex128``): torch
 updates ``view_as_real(p)`` with ``view_as_real(g)``, each real and imaginary part an independent
 real parameter (weight decay and maximize applied to the complex gradient first, which is the same
 componentwise): the convention's ``complex_reading="split"`` (``tests/test_training.py`` checks a
