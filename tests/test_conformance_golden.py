@@ -57,3 +57,16 @@ def test_gluon_replay_gradient_is_exact_then_rounded():
     g = case.problem.exact_grads(case.params0, "float32")
     assert g[0].dtype == np.float32 and g[0].shape == (2, 1)
     assert abs(float(g[0][0, 0]) - 23) < 1e-5 and abs(float(g[1][0]) - 4) < 1e-5
+
+
+@pytest.mark.parametrize("reading", ["split", "modulus"])
+def test_complex_replay_reference_is_the_golden_trajectory(reading):
+    """A complex golden stream replays in complex128 as real pairs: the reference's nearest doubles are the
+    file's binary64 parts (re, im interleaved) at steps 1, 10 and 120; it applies only to its own reading."""
+    case = next(c for c in golden_cases("complex128", "quick") if c.name.endswith(f"-complex-{reading}"))
+    path = next(p for p in golden_files("quick", complex_=True) if f"golden-{p.stem}" == case.name)
+    assert case.params0[0].dtype == np.complex128 and case.params0[0][0] == 0.5 - 0.75j
+    assert case.replayed().complex_reading == reading
+    ref = reference(preset("pytorch", complex_reading=reading, **case.options), case)
+    for step in (1, 10, case.steps):
+        assert np.array_equal(ref.params[step][0][0], golden_f64(path, step)), (case.name, step)

@@ -45,6 +45,12 @@ class Case:
     ``grads``, float ``hyper``), the reference takes them exactly, and the bound
     charges the rounding."""
 
+    def replayed(self) -> Any:
+        """A golden replay's convention structure: its preset, with the file's ``complex_reading``."""
+        from ..conventions import preset
+
+        return preset(self.exact["preset"]).replace(**self.exact.get("structure", {}))
+
     @property
     def id(self) -> str:
         return f"{self.name}-{self.dtype}"

@@ -46,7 +46,7 @@ from ..conventions import preset
 from ..golden import trajectory, verify
 from ..problems import ContextProblem
 from ..problems import gluon as G
-from ..rounding import COMPLEX_DTYPES
+from ..rounding import COMPLEX_DTYPES, component_dtype
 from .cases import Case, arr
 
 HYPER = ("lr", "rho", "eps")
@@ -81,15 +81,46 @@ def gluon_case(dtype: str, profile: str = "default", golden_dir: Optional[Path] 
     return case
 
 
-def golden_files(profile: str, golden_dir: Optional[Path] = None) -> list:
-    """The stream golden files replayed under ``profile`` (plain variants only when quick).
+def golden_files(profile: str, golden_dir: Optional[Path] = None, complex_: bool = False) -> list:
+    """The stream golden files replayed under ``profile`` (plain variants only when quick); with
+    ``complex_``, the complex streams instead (every profile: one per reading).
 
     The folder must hold exactly the registry's case files (``GoldenDataError`` otherwise).
     """
     files = sorted(verify.require_file_set(golden_dir).glob("stream-*.json"))
-    if profile == "quick":
+    files = [f for f in files if (COMPLEX_STEM in f.stem) == complex_]
+    if profile == "quick" and not complex_:
         files = [f for f in files if f.stem.endswith("-plain")]
     return files
+
+
+COMPLEX_STEM = "-complex-"
+"""The complex streams' names: ``stream-pytorch-complex-{split,modulus}``."""
+
+
+def complex_case(path: Path, v: "trajectory.Verified", dtype: str) -> Case:
+    """The replay of a complex golden stream in ``dtype``: its pairs fed as complex arrays (each part
+    rounded to the component dtype), the exact pairs and the certified values for the reference."""
+    doc = v.doc
+    conv = doc["convention"]
+    real = component_dtype(dtype)
+
+    def cplx(pairs: list) -> np.ndarray:
+        parts = arr([[float(Fraction(x)) for x in pair] for pair in pairs], real).astype(np.float64)
+        return (parts[:, 0] + 1j * parts[:, 1]).astype(dtype)
+
+    p0 = doc["initial_params"]["p"]
+    grads = [np.array([Fraction(x["dec"]) for x in r["grads"]["p"]["values"]], dtype=object).reshape(-1, 2)
+             for r in doc["steps"][1:]]
+    exact_hyper = {k: conv[k] for k in (*HYPER, *trajectory.OPTIONS)}
+    exact_hyper["complex_reading"] = conv.get("complex_reading", "split")
+    return Case(f"golden-{path.stem}", dtype, [cplx(p0)], {k: float(Fraction(conv[k])) for k in HYPER},
+                int(doc["step_count"]), _options(conv), grads=[[cplx(g)] for g in grads], tags=("open", "golden"),
+                exact={"preset": conv["name"], "hyper": exact_hyper,
+                       "structure": {"complex_reading": exact_hyper["complex_reading"]},
+                       "params0": [np.array([[Fraction(x) for x in pair] for pair in p0], dtype=object)],
+                       "grads": [[g] for g in grads], "key": f"{path.name}:{doc['header']['sha256']}",
+                       "certified": v.certified})
 
 
 def _options(conv: dict) -> dict:
@@ -107,12 +138,14 @@ def golden_cases(dtype: str, profile: str = "default", golden_dir: Optional[Path
     when the golden data is missing, unreadable, incomplete, has unexpected files,
     or a replayed file is damaged or disagrees with the registry or the reference engine.
     """
-    if dtype in COMPLEX_DTYPES:
-        return []
-    out = [gluon_case(dtype, profile, golden_dir)]
-    for path in golden_files(profile, golden_dir):
+    cplx = dtype in COMPLEX_DTYPES
+    out = [] if cplx else [gluon_case(dtype, profile, golden_dir)]
+    for path in golden_files(profile, golden_dir, complex_=cplx):
         v = trajectory.verified(path)
         doc = v.doc
+        if cplx:
+            out.append(complex_case(path, v, dtype))
+            continue
         conv = doc["convention"]
         steps = int(doc["step_count"])
         p0 = doc["initial_params"]["p"]

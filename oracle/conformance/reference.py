@@ -167,7 +167,9 @@ def _job(conv: Convention, case: Case) -> Job:
         if problem is not None:
             raise ValueError("complex cases are open loop")
         modulus = conv.complex_reading == "modulus"
-        pairs = (lambda a: to_pairs(a)) if modulus else (lambda a: to_pairs(a).reshape(-1))  # noqa: E731
+        # a golden replay's exact inputs are pairs already (re, im interleaved once followed)
+        as_pairs = (lambda a: np.asarray(a).reshape(-1, 2)) if exact else to_pairs  # noqa: E731
+        pairs = as_pairs if modulus else (lambda a: as_pairs(a).reshape(-1))  # noqa: E731
         params0 = [pairs(p) for p in params0]
         grads = [[pairs(g) for g in step] for step in grads]
     return Job(conv, dtype, case.steps, params0, grads, problem, "vector" if vector_ok else "mpmath", modulus)

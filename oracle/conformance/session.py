@@ -40,7 +40,7 @@ class Target:
             return True
         if self.spec is None:
             return False
-        return preset(case.exact["preset"]).structure() == self.convention.structure()
+        return case.replayed().structure() == self.convention.structure()
 
 
 def with_rounding(spec: str, mode: Optional[str]) -> str:

@@ -7,6 +7,8 @@ per-dtype horizons from the propagated error bound
 * ``docs-{docs|true}-{decimal|binary64}-{5|200}``: the documents' (y - w x)^2 example;
 * ``docs-docs-decimal-5-eps-outside`` and ``errata-*``: the errata (:mod:`oracle.golden.literal`);
 * ``stream-{preset}-{variant}``: open-loop seeded gradient streams, 3 parameters, 120 steps;
+* ``stream-pytorch-complex-{split|modulus}``: the stream on 3 complex parameters (real pairs), centered
+  with momentum, under each complex reading;
 * ``quadratic-{preset}-{variant}``: closed loop on the 2-D ill-conditioned quadratic, 100 steps;
 * ``gluon-*``: the seed-001 Gluon program (:mod:`oracle.golden.gluon`, :mod:`oracle.golden.gluon_long`).
 
@@ -28,6 +30,7 @@ import difflib
 from fractions import Fraction
 from typing import Callable, Optional
 
+from ..algorithm import complex_stages
 from ..conventions import PRESET_NAMES, Convention, preset
 from ..engines.interval import certified_run
 from ..problems import docs_example as ex
@@ -138,6 +141,45 @@ def _stream_spec(name: str, overrides: dict) -> Callable[[], dict]:
     return spec
 
 
+COMPLEX_P0 = [[["0.5", "-0.75"], ["-1.25", "0.25"], ["2", "0"]]]
+"""The complex stream's initial parameters as (real, imaginary) pairs: 0.5 - 0.75i, -1.25 + 0.25i, 2."""
+COMPLEX_READINGS = ("split", "modulus")
+
+
+def complex_inputs(reading: str) -> tuple[Convention, list, list, dict]:
+    """A complex stream case's convention, initial pairs, gradient pairs (decimal strings) and problem:
+    PyTorch centered with momentum, the seeded stream of 6 values per step read as 3 complex gradients."""
+    conv = preset("pytorch", centered=True, momentum=MOMENTUM, complex_reading=reading)
+    grads = [[[row[0][2 * k: 2 * k + 2] for k in range(STREAM_SIZE)]]
+             for row in streams.stream(STREAM_SEED, STREAM_STEPS, 2 * STREAM_SIZE)]
+    problem = {"name": "stream", "closed_loop": False, "seed": STREAM_SEED, "generator": streams.GENERATOR,
+               "size": 2 * STREAM_SIZE, "complex": "3 complex parameters as (real, imaginary) pairs "
+               "(view_as_real); the stream's 6 values per step are the gradients' pairs"}
+    return conv, COMPLEX_P0, grads, problem
+
+
+def _complex(reading: str) -> Callable[[], dict]:
+    def build() -> dict:
+        conv, p0, grads, problem = complex_inputs(reading)
+        run = certified_run(conv, p0, steps=STREAM_STEPS, grads=grads, digits=DIGITS, stages=complex_stages(conv))
+        return document(f"stream-pytorch-complex-{reading}", "stream", f"The pytorch convention (centered, "
+                        f"momentum) on complex parameters, complex_reading={reading}, on the seeded open-loop "
+                        f"gradient stream (seed {STREAM_SEED}), {STREAM_STEPS} steps", conv, problem, p0, ["p"], run)
+
+    return build
+
+
+def _complex_spec(reading: str) -> Callable[[], dict]:
+    def spec() -> dict:
+        conv, p0, grads, problem = complex_inputs(reading)
+        return {"kind": "stream", "convention": conv.describe(), "problem": problem,
+                "initial_params": {"p": json_exact(p0[0])}, "digits": DIGITS, "step_count": STREAM_STEPS,
+                "steps": list(range(STREAM_STEPS + 1)),
+                "step_grads": [{"p": [x for pair in row[0] for x in pair]} for row in grads]}  # stored flat
+
+    return spec
+
+
 def _quadratic(name: str, variant: str, overrides: dict) -> Callable[[], dict]:
     def build() -> dict:
         conv = preset(name, **overrides)
@@ -165,6 +207,10 @@ def all_cases() -> dict[str, GoldenCase]:
             cases.append(GoldenCase(f"stream-{name}-{variant}", "stream", _stream(name, variant, overrides),
                                     spec=_stream_spec(name, overrides)))
             cases.append(GoldenCase(f"quadratic-{name}-{variant}", "quadratic", _quadratic(name, variant, overrides)))
+        if name == "pytorch":
+            for reading in COMPLEX_READINGS:
+                cases.append(GoldenCase(f"stream-pytorch-complex-{reading}", "stream", _complex(reading),
+                                        spec=_complex_spec(reading)))
     cases.extend(gluon.cases())
     cases.extend(gluon_long.cases())
     return {c.name: c for c in cases}

@@ -23,7 +23,7 @@ from typing import Any, Callable, NamedTuple, Optional
 import mpmath
 import numpy as np
 
-from ..algorithm import simulate
+from ..algorithm import complex_stages, simulate
 from ..conventions import preset
 from ..engines.errorbound import ErrorBoundArith
 from .data import GoldenDataError
@@ -154,14 +154,20 @@ def _verify(path: Path, closed: Optional[Closed]) -> Verified:
     names = sorted(doc["initial_params"]) if closed is None else list(closed.names)
     try:
         c = preset(conv["name"]).replace(**{k: conv[k] for k in (*HYPER, *OPTIONS)},
-                                         **{k: tuple(conv[k]) for k in ADDED_OPTIONS if k in conv})
+                                         **{k: tuple(conv[k]) for k in ADDED_OPTIONS if k in conv},
+                                         **({"complex_reading": conv["complex_reading"]} if "complex_reading" in conv
+                                            else {}))
     except (KeyError, TypeError, ValueError) as err:
         raise GoldenDataError(f"{path}: convention is not a preset with valid hyperparameters: {err}") from None
     params0 = [doc["initial_params"][n] for n in names]
     ar = ErrorBoundArith("float64")
     if closed is None:
         grads = [[[v["dec"] for v in r["grads"][n]["values"]] for n in names] for r in doc["steps"][1:]]
-        records = simulate(c, ar, params0, steps=int(doc["step_count"]), grads=grads)
+        if is_complex(doc):  # stored flat; the pairs' shape
+            grads = [[np.array(g, dtype=object).reshape(r["grads"][n]["shape"]).tolist() for g, n in zip(row, names)]
+                     for row, r in zip(grads, doc["steps"][1:])]
+        stages = complex_stages(c) if is_complex(doc) else complex_stages(c.replace(complex_reading="split"))
+        records = simulate(c, ar, params0, steps=int(doc["step_count"]), grads=grads, stages=stages)
     else:
         if c.describe() != closed.convention.describe():
             raise GoldenDataError(f"{path}: convention is not the replay's {closed.convention.describe()}")
@@ -171,6 +177,11 @@ def _verify(path: Path, closed: Optional[Closed]) -> Verified:
     require_agreement(doc, records, names, str(path))
     by_step = {r["step"]: r for r in doc["steps"]}
     return Verified(doc, [_exact(by_step[r["step"]], names) for r in records])
+
+
+def is_complex(doc: dict) -> bool:
+    """Whether a golden stream is on complex parameters (stored as real pairs, ``problem.complex``)."""
+    return bool((doc.get("problem") or {}).get("complex"))
 
 
 def _exact(rec: dict, names: list) -> dict:

@@ -109,7 +109,7 @@ def case_data(case: Any, optimizer: Optional[Optimizer] = None, *,
         conv = base.replace(**case.hyper, **case.options)
     except ValueError as err:
         raise ValueError(f"convention: {str(err).removeprefix('--convention: ')}") from None
-    if case.exact is not None and preset(case.exact["preset"]).structure() != base.structure():
+    if case.exact is not None and case.replayed().structure() != base.structure():
         raise ValueError(f"case: {case.name!r} replays the {case.exact['preset']!r} convention, not {base.spec()!r}")
     missing = cand.supports(case.options)
     if missing:
