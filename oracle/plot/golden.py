@@ -135,6 +135,9 @@ def replay(doc: dict, dtype: str, steps: Optional[int] = None) -> tuple[Case, Co
     """The golden file as a conformance case in ``dtype`` (inputs rounded; the reference takes them exactly)."""
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    if (doc.get("problem") or {}).get("complex"):
+        raise ValueError(f"{doc['case']!r} is on complex parameters: the conformance suite replays it "
+                         "(--dtype=complex64,complex128); plot a real golden file")
     conv = convention(doc)
     problem, grads, exact0 = _problem(doc)
     n = int(doc["step_count"]) if steps is None else int(steps)
