@@ -123,3 +123,16 @@ def test_legacy_declines_eps_zero():
 
     with pytest.raises(NotImplementedError, match=r"^tf_keras legacy RMSprop epsilon=0.0: .*1e-7"):
         tka.rmsprop_legacy([np.zeros(2)], lr=0.1, rho=0.9, eps=0.0)
+
+
+@pytest.mark.parametrize("factory", ["oracle.adapters.tensorflow:rmsprop_v1",
+                                     "oracle.adapters.tensorflow:resource_apply_rmsprop",
+                                     "oracle.adapters.tensorflow:apply_rmsprop"])
+def test_tf1_schedule_keeps_lr_inside_the_buffer(factory):
+    """lr_schedule as TF1 code feeds it (a float32 tf.Variable assigned before each step; a placeholder fed
+    each session.run; the step's lr tensor): the kernel keeps lr inside the momentum buffer, confirmed by the
+    schedule cases and the lr-in-momentum probe under each path's convention."""
+    from adapter_support import assert_schedule_convention
+    from oracle.adapters.certify import adapter_convention
+
+    assert_schedule_convention(factory, adapter_convention(factory), ALL)
