@@ -136,3 +136,14 @@ def test_tf1_schedule_keeps_lr_inside_the_buffer(factory):
     from oracle.adapters.certify import adapter_convention
 
     assert_schedule_convention(factory, adapter_convention(factory), ALL)
+
+
+@pytest.mark.parametrize("factory", ["oracle.adapters.tf_keras:rmsprop", "oracle.adapters.tf_keras:rmsprop_legacy"])
+def test_tf_keras_learning_rate_schedule_keeps_lr_inside_the_buffer(factory):
+    """lr_schedule through a tf_keras LearningRateSchedule subclass (float32 values): lr inside the buffer
+    under each optimizer's convention, confirmed by the schedule cases and the lr-in-momentum probe."""
+    pytest.importorskip("tf_keras")
+    from adapter_support import assert_schedule_convention
+    from oracle.adapters.certify import adapter_convention
+
+    assert_schedule_convention(factory, adapter_convention(factory), ALL)
