@@ -36,3 +36,35 @@ def assert_certified(factory: str, dtypes: Sequence[str], profile: str = "quick"
             (factory, spec, dtype, stats)
     return result
 
+
+
+def assert_schedule_convention(factory: str, spec: str, dtypes: Sequence[str]) -> None:
+    """``factory`` drives its framework's own schedule mechanism: its ``lr_in_momentum`` is the one ``spec``
+    says, confirmed by a real run.  Under ``spec`` the suite's schedule cases pass and the fingerprint's
+    ``lr-in-momentum`` probe agrees; with ``lr_in_momentum`` flipped both fail."""
+    from oracle.conformance.candidate import Candidate
+    from oracle.conformance.cases import builtin_cases
+    from oracle.conformance.fingerprint import PROBES, _Runs
+    from oracle.conformance.grading import grade
+    from oracle.conventions import parse
+
+    conv = parse(spec)
+    flipped = conv.replace(lr_in_momentum=not conv.lr_in_momentum)
+    with mock.patch.dict(os.environ, FRAMEWORK_ENV):
+        candidate = Candidate(factory)
+    try:
+        assert "lr_schedule" in candidate.options, (factory, candidate.options)
+        probe = next(p for p in PROBES if p.name == "lr-in-momentum")
+        runs = _Runs(candidate, tuple(dtypes))
+        for dtype in dtypes:
+            assert runs.ratio(conv, probe, dtype) <= 1.0, (factory, spec, dtype)
+            assert runs.ratio(flipped, probe, dtype) > 1.0, (factory, spec, dtype)
+            cases = [c for c in builtin_cases(dtype, "quick") if "schedule" in c.tags]
+            assert len(cases) == 4
+            for case in cases:
+                right = grade(candidate, conv.replace(**case.hyper, **case.options), case)
+                assert right.status == "passed", (factory, spec, case.name, right.message[-2000:])
+                wrong = grade(candidate, flipped.replace(**case.hyper, **case.options), case)
+                assert wrong.status == "failed", (factory, case.name)
+    finally:
+        candidate.close()

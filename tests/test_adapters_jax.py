@@ -46,3 +46,17 @@ def test_example_libraries_match_their_formula_bit_for_bit(dtype):
         y = y - mom
         np.testing.assert_array_equal(plain([g])[0], x)
         np.testing.assert_array_equal(heavy([g])[0], y)
+
+
+def test_optax_schedule_callable_keeps_lr_inside_the_trace():
+    """lr_schedule through optax's own schedule callable (eager and jit): lr inside the momentum trace,
+    convention optax, confirmed by the schedule cases and the lr-in-momentum probe."""
+    pytest.importorskip("optax")
+    from adapter_support import assert_schedule_convention
+
+    assert_schedule_convention("oracle.adapters.optax:rmsprop", "optax", ALL)
+    import os
+    from unittest import mock
+
+    with mock.patch.dict(os.environ, {"ORACLE_GPU_DEVICE": "cpu"}):  # the jit path (a table of the values)
+        assert_schedule_convention("oracle.adapters.optax:rmsprop_gpu_jit", "optax", ["float32", "float16"])

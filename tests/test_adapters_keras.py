@@ -75,3 +75,17 @@ def test_declines_a_second_backend_in_one_process():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert out.stdout.strip().startswith(
         "keras torch backend: keras is already imported with the jax backend in this process"), out.stderr[-2000:]
+
+
+@pytest.mark.parametrize("backend", list(BACKEND_MODULE))
+def test_learning_rate_schedule_keeps_lr_inside_the_buffer(backend):
+    """lr_schedule through a keras.optimizers.schedules.LearningRateSchedule subclass (floatx values, as
+    Keras's own schedules): lr inside the momentum buffer, rounded to float32 -- the backend's convention,
+    confirmed by the schedule cases and the lr-in-momentum probe."""
+    if importlib.util.find_spec(BACKEND_MODULE[backend]) is None:
+        pytest.skip(f"{backend} is not installed")
+    from adapter_support import assert_schedule_convention
+    from oracle.adapters.certify import adapter_convention
+
+    factory = f"oracle.adapters.keras:rmsprop_{backend}"
+    assert_schedule_convention(factory, adapter_convention(factory), DTYPES[backend])

@@ -123,3 +123,27 @@ def test_legacy_declines_eps_zero():
 
     with pytest.raises(NotImplementedError, match=r"^tf_keras legacy RMSprop epsilon=0.0: .*1e-7"):
         tka.rmsprop_legacy([np.zeros(2)], lr=0.1, rho=0.9, eps=0.0)
+
+
+@pytest.mark.parametrize("factory", ["oracle.adapters.tensorflow:rmsprop_v1",
+                                     "oracle.adapters.tensorflow:resource_apply_rmsprop",
+                                     "oracle.adapters.tensorflow:apply_rmsprop"])
+def test_tf1_schedule_keeps_lr_inside_the_buffer(factory):
+    """lr_schedule as TF1 code feeds it (a float32 tf.Variable assigned before each step; a placeholder fed
+    each session.run; the step's lr tensor): the kernel keeps lr inside the momentum buffer, confirmed by the
+    schedule cases and the lr-in-momentum probe under each path's convention."""
+    from adapter_support import assert_schedule_convention
+    from oracle.adapters.certify import adapter_convention
+
+    assert_schedule_convention(factory, adapter_convention(factory), ALL)
+
+
+@pytest.mark.parametrize("factory", ["oracle.adapters.tf_keras:rmsprop", "oracle.adapters.tf_keras:rmsprop_legacy"])
+def test_tf_keras_learning_rate_schedule_keeps_lr_inside_the_buffer(factory):
+    """lr_schedule through a tf_keras LearningRateSchedule subclass (float32 values): lr inside the buffer
+    under each optimizer's convention, confirmed by the schedule cases and the lr-in-momentum probe."""
+    pytest.importorskip("tf_keras")
+    from adapter_support import assert_schedule_convention
+    from oracle.adapters.certify import adapter_convention
+
+    assert_schedule_convention(factory, adapter_convention(factory), ALL)

@@ -14,6 +14,14 @@ epsilon=eps, centered=centered, weight_decay=weight_decay or None)`` and returns
 ``step(grads)``: ``optimizer.apply(grads, variables)`` once, fresh numpy copies out.
 No clipping, EMA, loss scaling or gradient accumulation is configured.
 
+``lr_schedule`` (the protocol's per-step learning rates) goes through Keras's own mechanism:
+``learning_rate`` is a ``keras.optimizers.schedules.LearningRateSchedule`` subclass whose
+``__call__(step)`` returns ``lr_schedule[step]`` from a floatx (float32) tensor of the values, as
+Keras's built-in schedules compute in floatx (``step`` is ``optimizer.iterations``, 0 at the first
+``apply``).  So lr is rounded to float32 as with a constant lr, and stays inside the momentum
+buffer: convention ``keras,float32=lr`` (``lr_in_momentum=True``), confirmed by the suite's
+schedule cases and its ``lr-in-momentum`` probe (``tests/test_adapters_keras.py``).
+
 Backend of ``rmsprop``: if ``KERAS_BACKEND`` is unset it sets it to ``"jax"`` (or
 ``"torch"`` when jax is not installed) *before* importing keras; an explicit
 ``KERAS_BACKEND`` (or a keras that is already imported) is respected.  Without keras, or without the chosen backend, the factory raises
@@ -111,8 +119,26 @@ def backend_name() -> str:
     return _import_keras().backend.backend()
 
 
+def _schedule(keras, values: Sequence[float]):
+    """A ``LearningRateSchedule`` returning ``values[step]`` (a floatx tensor, like Keras's own schedules)."""
+
+    class Table(keras.optimizers.schedules.LearningRateSchedule):
+        def __init__(self) -> None:
+            self.values = tuple(float(x) for x in values)
+            self.table = keras.ops.convert_to_tensor(self.values, dtype=keras.config.floatx())
+
+        def __call__(self, step):
+            return keras.ops.take(self.table, keras.ops.convert_to_tensor(step, dtype="int32"))
+
+        def get_config(self) -> dict:
+            return {"values": self.values}
+
+    return Table()
+
+
 def _make(backend: Optional[str], params: Sequence[np.ndarray], lr: float, rho: float, eps: float,
-          momentum: float, centered: bool, weight_decay: float) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+          momentum: float, centered: bool, weight_decay: float,
+          lr_schedule: Sequence[float] = ()) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
     keras = _import_keras(backend)
     dtype = check_params(params)
     name = keras.backend.backend()
@@ -130,7 +156,7 @@ def _make(backend: Optional[str], params: Sequence[np.ndarray], lr: float, rho: 
         if v.dtype != dtype.name:
             raise RuntimeError(f"keras made a {v.dtype} variable for {dtype.name} params")
     optimizer = keras.optimizers.RMSprop(
-        learning_rate=float(lr),
+        learning_rate=_schedule(keras, lr_schedule) if lr_schedule else float(lr),
         rho=float(rho),
         momentum=float(momentum),
         epsilon=float(eps),
@@ -149,15 +175,17 @@ def _make(backend: Optional[str], params: Sequence[np.ndarray], lr: float, rho: 
 
 
 def rmsprop(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, momentum: float = 0.0,
-            centered: bool = False, weight_decay: float = 0.0) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+            centered: bool = False, weight_decay: float = 0.0,
+            lr_schedule: Sequence[float] = ()) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
     """Keras 3 ``RMSprop`` on the configured backend (jax if none is) over copies of ``params``."""
-    return _make(None, params, lr, rho, eps, momentum, centered, weight_decay)
+    return _make(None, params, lr, rho, eps, momentum, centered, weight_decay, lr_schedule)
 
 
 def _backend_factory(backend: str) -> Callable:
     def factory(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, momentum: float = 0.0,
-                centered: bool = False, weight_decay: float = 0.0) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
-        return _make(backend, params, lr, rho, eps, momentum, centered, weight_decay)
+                centered: bool = False, weight_decay: float = 0.0,
+                lr_schedule: Sequence[float] = ()) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+        return _make(backend, params, lr, rho, eps, momentum, centered, weight_decay, lr_schedule)
 
     factory.__name__ = factory.__qualname__ = f"rmsprop_{backend}"
     factory.__doc__ = (f"Keras 3 ``RMSprop`` on the {backend} backend over copies of ``params`` "

@@ -1,6 +1,6 @@
 """Candidate adapter for ``optax.rmsprop`` under jax (convention ``"optax"``).
 
-``rmsprop(params, *, lr, rho, eps, momentum=0.0, centered=False, jit=False,
+``rmsprop(params, *, lr, rho, eps, momentum=0.0, centered=False, lr_schedule=(), jit=False,
 device="cpu")`` builds ``optax.rmsprop(learning_rate=lr, decay=rho, eps=eps,
 momentum=momentum or None, centered=centered)`` (defaults kept: ``initial_scale=0``,
 ``eps_in_sqrt=True``, ``nesterov=False``, ``bias_correction=False``), initialises it on
@@ -9,6 +9,15 @@ opt.update(grads, state, params)``, ``params = optax.apply_updates(params,
 updates)``, fresh numpy copies out.  jax and optax are imported inside the factory;
 without them it raises ``ImportError`` naming the extra ``rmsprop-oracle[optax]``.
 optax has no weight decay in this alias, so the factory does not accept one.
+
+``lr_schedule`` (the protocol's per-step learning rates) goes through optax's own mechanism, a
+schedule callable: ``optax.rmsprop(learning_rate=schedule, ...)``, where ``schedule(count)``
+returns ``lr_schedule[count]`` (``count`` is the optimizer's step counter, 0 at the first update;
+optax's ``scale_by_schedule`` turns the value into an array of the update's dtype, one rounding,
+as a constant lr gets).  Eagerly the callable returns the Python float; under ``jit=True`` it
+indexes an array of the values in the parameters' dtype.  optax keeps lr inside the momentum
+trace (``t = -lr s g + mu t``): convention ``optax`` (``lr_in_momentum=True``), confirmed by the
+suite's schedule cases and its ``lr-in-momentum`` probe (``tests/test_adapters_jax.py``).
 
 float64: jax silently computes in float32 unless x64 is enabled.  For float64
 params the factory calls ``jax.config.update("jax_enable_x64", True)`` (a
@@ -63,6 +72,7 @@ def rmsprop(
     eps: float,
     momentum: float = 0.0,
     centered: bool = False,
+    lr_schedule: Sequence[float] = (),
     jit: bool = False,
     device: str = "cpu",
 ) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
@@ -84,8 +94,16 @@ def rmsprop(
     def put(arrays: Sequence[np.ndarray]) -> list:
         return [jax.device_put(np.array(a, dtype=dtype, copy=True), dev) for a in arrays]
 
+    learning_rate: object = float(lr)
+    if lr_schedule:
+        values = tuple(float(x) for x in lr_schedule)
+        if jit:
+            table = jax.device_put(np.array(values, dtype=dtype), dev)
+            learning_rate = lambda count: table[count]  # noqa: E731
+        else:
+            learning_rate = lambda count: values[int(count)]  # noqa: E731
     opt = optax.rmsprop(
-        learning_rate=float(lr),
+        learning_rate=learning_rate,
         decay=float(rho),
         eps=float(eps),
         momentum=float(momentum) if momentum else None,
@@ -114,7 +132,7 @@ def rmsprop(
 
 def _gpu(jit: bool) -> Callable[..., Callable[[Sequence[np.ndarray]], list[np.ndarray]]]:
     def factory(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, momentum: float = 0.0,
-                centered: bool = False) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+                centered: bool = False, lr_schedule: Sequence[float] = ()) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
         import os
 
         device = "cpu" if os.environ.get("ORACLE_GPU_DEVICE", "") == "cpu" else "gpu"
@@ -126,7 +144,8 @@ def _gpu(jit: bool) -> Callable[..., Callable[[Sequence[np.ndarray]], list[np.nd
             raise
         except RuntimeError as exc:  # no GPU backend in this jax
             raise NotImplementedError(f"optax device {device}: jax has no such backend here ({exc})") from None
-        return rmsprop(params, lr=lr, rho=rho, eps=eps, momentum=momentum, centered=centered, jit=jit, device=device)
+        return rmsprop(params, lr=lr, rho=rho, eps=eps, momentum=momentum, centered=centered,
+                       lr_schedule=lr_schedule, jit=jit, device=device)
 
     factory.__doc__ = (f"``optax.rmsprop`` on jax's GPU (``jit={jit}``; ``ORACLE_GPU_DEVICE=cpu``: on the CPU); "
                        "declined where jax has no GPU backend.")

@@ -15,6 +15,15 @@
     exist only in graphs: one ``tf.Graph`` with ``tf.compat.v1`` ref variables and a
     ``tf.compat.v1.Session`` per instance.  Same state and convention as the resource form.
 
+Every factory also takes ``lr_schedule`` (the protocol's per-step learning rates), fed the way TF1
+code changes lr: ``rmsprop_v1`` builds the optimizer with ``learning_rate`` a float32 ``tf.Variable``
+(what ``_prepare`` would make of a Python float) and assigns the step's value before each
+``apply_gradients``; ``apply_rmsprop`` makes ``lr`` a scalar ``tf.compat.v1.placeholder`` of the
+parameter dtype, fed each ``session.run``; ``resource_apply_rmsprop`` passes the step's lr tensor.
+The kernel keeps lr inside the momentum buffer (``mom = mom * momentum + g * lr / sqrt(...)``):
+``lr_in_momentum=True``, confirmed by the suite's schedule cases and its ``lr-in-momentum`` probe
+(``tests/test_adapters_tensorflow.py``).
+
 Without TensorFlow the factories raise ``ImportError`` naming ``rmsprop-oracle[tensorflow]``.
 
 Kernel (``tensorflow/core/kernels/training_ops.cc``, CPU functors ``ApplyRMSProp`` and
@@ -56,19 +65,37 @@ def _tf():
     return tf
 
 
+def _schedule(lr: float, lr_schedule: Sequence[float]) -> Callable[[], float]:
+    """The lr of each successive step: ``lr_schedule[t - 1]`` at the t-th call, ``lr`` throughout without one."""
+    values, count = [float(x) for x in lr_schedule], [0]
+
+    def next_lr() -> float:
+        count[0] += 1
+        return values[count[0] - 1] if values else float(lr)
+
+    return next_lr
+
+
 def rmsprop_v1(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, momentum: float = 0.0,
-               centered: bool = False) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
-    """``tf.compat.v1.train.RMSPropOptimizer``, eager, over ``tf.Variable`` copies of ``params``."""
+               centered: bool = False,
+               lr_schedule: Sequence[float] = ()) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+    """``tf.compat.v1.train.RMSPropOptimizer``, eager, over ``tf.Variable`` copies of ``params``; with
+    ``lr_schedule``, ``learning_rate`` is a float32 ``tf.Variable`` assigned before each step."""
     tf = _tf()
     dtype = check_params(params)
     shapes = [np.shape(p) for p in params]
     variables = [tf.Variable(np.array(p, dtype=dtype, copy=True), dtype=dtype.name) for p in params]
-    optimizer = tf.compat.v1.train.RMSPropOptimizer(learning_rate=float(lr), decay=float(rho),
+    next_lr = _schedule(lr, lr_schedule)
+    rate = tf.Variable(float(lr), dtype=tf.float32, trainable=False) if lr_schedule else float(lr)
+    optimizer = tf.compat.v1.train.RMSPropOptimizer(learning_rate=rate, decay=float(rho),
                                                     momentum=float(momentum), epsilon=float(eps),
                                                     centered=bool(centered))
 
     def step(grads: Sequence[np.ndarray]) -> list[np.ndarray]:
         gs = [tf.constant(g, dtype=dtype.name) for g in check_grads(grads, shapes, dtype)]
+        value = next_lr()
+        if lr_schedule:
+            rate.assign(value)
         optimizer.apply_gradients(list(zip(gs, variables)))
         return [np.array(v.numpy(), dtype=dtype, copy=True) for v in variables]
 
@@ -82,7 +109,8 @@ def _state(params: Sequence[np.ndarray], dtype: np.dtype) -> tuple:
 
 
 def resource_apply_rmsprop(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float,
-                           momentum: float = 0.0, centered: bool = False) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+                           momentum: float = 0.0, centered: bool = False,
+                           lr_schedule: Sequence[float] = ()) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
     """``tf.raw_ops.ResourceApply[Centered]RMSProp`` eagerly, ms0 = 1, hyperparameters in the param dtype."""
     tf = _tf()
     dtype = check_params(params)
@@ -93,9 +121,11 @@ def resource_apply_rmsprop(params: Sequence[np.ndarray], *, lr: float, rho: floa
     mom = [tf.Variable(z, dtype=dtype.name) for z in zeros]
     mg = [tf.Variable(z.copy(), dtype=dtype.name) for z in zeros]
     hyper = {k: tf.constant(v, dtype=dtype.name) for k, v in
-             dict(lr=float(lr), rho=float(rho), momentum=float(momentum), epsilon=float(eps)).items()}
+             dict(rho=float(rho), momentum=float(momentum), epsilon=float(eps)).items()}
+    next_lr = _schedule(lr, lr_schedule)
 
     def step(grads: Sequence[np.ndarray]) -> list[np.ndarray]:
+        hyper["lr"] = tf.constant(next_lr(), dtype=dtype.name)
         for i, g in enumerate(check_grads(grads, shapes, dtype)):
             g = tf.constant(g, dtype=dtype.name)
             if centered:
@@ -110,8 +140,10 @@ def resource_apply_rmsprop(params: Sequence[np.ndarray], *, lr: float, rho: floa
 
 
 def apply_rmsprop(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, momentum: float = 0.0,
-                  centered: bool = False) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
-    """``tf.raw_ops.Apply[Centered]RMSProp`` on ref variables in a TF1 graph and session, ms0 = 1."""
+                  centered: bool = False,
+                  lr_schedule: Sequence[float] = ()) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+    """``tf.raw_ops.Apply[Centered]RMSProp`` on ref variables in a TF1 graph and session, ms0 = 1; lr is a
+    scalar placeholder of the parameter dtype, fed each step."""
     tf = _tf()
     dtype = check_params(params)
     shapes = [np.shape(p) for p in params]
@@ -126,7 +158,8 @@ def apply_rmsprop(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: f
         var = [ref(np.array(p, dtype=dtype, copy=True)) for p in params]
         ms, mom, mg = [ref(o) for o in ones], [ref(z) for z in zeros], [ref(z.copy()) for z in zeros]
         hyper = {k: tf.constant(v, dtype=dtype.name) for k, v in
-                 dict(lr=float(lr), rho=float(rho), momentum=float(momentum), epsilon=float(eps)).items()}
+                 dict(rho=float(rho), momentum=float(momentum), epsilon=float(eps)).items()}
+        hyper["lr"] = rate = v1.placeholder(dtype.name, shape=())
         feeds = [v1.placeholder(dtype.name, shape=s) for s in shapes]
         if centered:
             ops = [tf.raw_ops.ApplyCenteredRMSProp(var=v, mg=a, ms=m, mom=b, grad=g, **hyper)
@@ -137,9 +170,12 @@ def apply_rmsprop(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: f
         init = v1.global_variables_initializer()
     session = v1.Session(graph=graph)
     session.run(init)
+    next_lr = _schedule(lr, lr_schedule)
 
     def step(grads: Sequence[np.ndarray]) -> list[np.ndarray]:
-        out = session.run(ops, feed_dict=dict(zip(feeds, check_grads(grads, shapes, dtype))))
+        feed = dict(zip(feeds, check_grads(grads, shapes, dtype)))
+        feed[rate] = np.array(next_lr(), dtype=dtype)
+        out = session.run(ops, feed_dict=feed)
         return [np.array(o, dtype=dtype, copy=True).reshape(s) for o, s in zip(out, shapes)]
 
     return step

@@ -10,6 +10,13 @@
     TF 2.0 - 2.10).  Convention ``"keras2_legacy"``.  Declines ``eps=0``: the optimizer
     silently replaces it by 1e-7 (``self.epsilon = epsilon or backend_config.epsilon()``).
 
+Both take ``lr_schedule`` (the protocol's per-step learning rates) through tf_keras's own mechanism:
+``learning_rate`` is a ``tf_keras.optimizers.schedules.LearningRateSchedule`` subclass returning the
+step's value from a float32 tensor (as tf_keras's own schedules compute), ``step`` being
+``optimizer.iterations`` (0 at the first update).  Both keep lr inside the momentum buffer
+(``lr_in_momentum=True``), confirmed by the suite's schedule cases and its ``lr-in-momentum`` probe
+(``tests/test_adapters_tensorflow.py``).
+
 Both run on ``tf.Variable`` copies of the parameters; fresh numpy copies out.  Without
 tf_keras the factories raise ``ImportError`` naming the extra ``rmsprop-oracle[tensorflow]``.
 
@@ -63,6 +70,25 @@ def _tf_keras():
     return tf, tf_keras
 
 
+def _learning_rate(tf, tf_keras, lr: float, lr_schedule: Sequence[float]):
+    """``lr``, or a ``LearningRateSchedule`` returning ``lr_schedule[step]`` (float32, like tf_keras's own)."""
+    if not lr_schedule:
+        return float(lr)
+
+    class Table(tf_keras.optimizers.schedules.LearningRateSchedule):
+        def __init__(self) -> None:
+            self.values = tuple(float(x) for x in lr_schedule)
+            self.table = tf.constant(self.values, dtype=tf.float32)
+
+        def __call__(self, step):
+            return tf.gather(self.table, tf.cast(step, tf.int32))
+
+        def get_config(self) -> dict:
+            return {"values": self.values}
+
+    return Table()
+
+
 def _run(tf, optimizer, params: Sequence[np.ndarray], dtype: np.dtype) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
     shapes = [np.shape(p) for p in params]
     variables = [tf.Variable(np.array(p, dtype=dtype, copy=True), dtype=dtype.name) for p in params]
@@ -76,25 +102,27 @@ def _run(tf, optimizer, params: Sequence[np.ndarray], dtype: np.dtype) -> Callab
 
 
 def rmsprop(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, momentum: float = 0.0,
-            centered: bool = False, weight_decay: float = 0.0) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+            centered: bool = False, weight_decay: float = 0.0,
+            lr_schedule: Sequence[float] = ()) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
     """``tf_keras.optimizers.RMSprop`` (the new optimizer) over ``tf.Variable`` copies of ``params``."""
     tf, tf_keras = _tf_keras()
     dtype = check_params(params)
-    optimizer = tf_keras.optimizers.RMSprop(learning_rate=float(lr), rho=float(rho), momentum=float(momentum),
+    optimizer = tf_keras.optimizers.RMSprop(learning_rate=_learning_rate(tf, tf_keras, lr, lr_schedule), rho=float(rho), momentum=float(momentum),
                                             epsilon=float(eps), centered=bool(centered),
                                             weight_decay=float(weight_decay) if weight_decay else None)
     return _run(tf, optimizer, params, dtype)
 
 
 def rmsprop_legacy(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: float, momentum: float = 0.0,
-                   centered: bool = False) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+                   centered: bool = False,
+                   lr_schedule: Sequence[float] = ()) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
     """``tf_keras.optimizers.legacy.RMSprop`` (OptimizerV2) over ``tf.Variable`` copies of ``params``."""
     tf, tf_keras = _tf_keras()
     dtype = check_params(params)
     if not eps:
         raise decline("tf_keras legacy RMSprop", f"epsilon={eps!r}",
                       "the optimizer silently replaces epsilon=0 by 1e-7 (epsilon or backend_config.epsilon())")
-    optimizer = tf_keras.optimizers.legacy.RMSprop(learning_rate=float(lr), rho=float(rho), momentum=float(momentum),
+    optimizer = tf_keras.optimizers.legacy.RMSprop(learning_rate=_learning_rate(tf, tf_keras, lr, lr_schedule), rho=float(rho), momentum=float(momentum),
                                                    epsilon=float(eps), centered=bool(centered))
     return _run(tf, optimizer, params, dtype)
 
