@@ -10,6 +10,7 @@ They are independent of the oracle's code: plain numpy, as a user writes it.
 import numpy as np
 
 from .base import PyTorchStyle
+from .wrong import centered_unsquared  # noqa: F401 (centered: v - m instead of v - m^2; one copy)
 
 REALISTIC = {
     # name: (convention, catalogued mistake that must be named, dtype where it shows, options)
@@ -101,11 +102,3 @@ class rho_swapped(PyTorchStyle):
         return self.c(1 - self.rho) * v + self.c(self.rho) * (g * g)
 
 
-class centered_unsquared(PyTorchStyle):
-    """Centered: v - m instead of v - m^2."""
-
-    def variance(self, i, v, g):
-        if not self.centered:
-            return v
-        self.m[i] = self.c(self.rho) * self.m[i] + self.c(1 - self.rho) * g
-        return np.maximum(v - self.m[i], self.c(0))

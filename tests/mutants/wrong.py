@@ -100,6 +100,8 @@ class centered_ignored(PyTorchStyle):
 
 
 class centered_unsquared(PyTorchStyle):
+    """Centered: v - m instead of v - m^2."""
+
     def variance(self, i, v, g):
         if not self.centered:
             return v
