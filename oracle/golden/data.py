@@ -26,7 +26,7 @@ import json
 import os
 import stat
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 PACKAGE = "oracle.golden_data"
 """The package whose data is the golden folder (``golden/`` in the repository)."""
@@ -109,12 +109,18 @@ def no_duplicate_keys(pairs: list) -> dict:
     return out
 
 
+def read_json(path: Path) -> Any:
+    """A JSON file read as :func:`read_text` reads (a regular file under the size limit, UTF-8), a key
+    given twice refused (:func:`no_duplicate_keys`): ``OSError`` or ``ValueError`` otherwise."""
+    return json.loads(read_text(path, encoding="utf-8"), object_pairs_hook=no_duplicate_keys)
+
+
 def read_record(relative: str, what: str, clone_fix: str) -> dict:
     """A JSON record beside the golden files (``relative`` to the golden folder in use): evidence a
     probe or a generator wrote.  ``GoldenDataError`` naming ``what`` and the fix if it is unreadable."""
     path = golden_dir() / relative
     try:
-        return json.loads(read_text(path, encoding="utf-8"), object_pairs_hook=no_duplicate_keys)
+        return read_json(path)
     except (OSError, ValueError) as err:
         raise GoldenDataError(f"{path}: cannot read {what}: {err} (reinstall rmsprop-oracle, or in a clone: "
                               f"{clone_fix})") from None

@@ -173,7 +173,7 @@ def manifest(folder: Path) -> dict:
     if not path.is_file():
         return {}
     try:
-        doc = json.loads(data.read_text(path, encoding="utf-8"), object_pairs_hook=data.no_duplicate_keys)
+        doc = data.read_json(path)
     except (OSError, ValueError) as err:
         raise data.GoldenDataError(f"{path}: cannot read the user-case manifest: {err}") from None
     if not isinstance(doc, dict) or doc.get("format") != MANIFEST_FORMAT or not isinstance(doc.get("cases"), dict):
