@@ -50,6 +50,10 @@ def load_case(case: str, golden_dir: Optional[Path] = None) -> dict:
     return doc
 
 
+FORMATS = ("md", "latex", "rst", "json", "csv")
+"""The table styles :func:`render` writes."""
+
+
 def _entries(rec: dict, field: Optional[str]) -> list[tuple[str, dict]]:
     out = []
     for f in FIELDS:
@@ -69,25 +73,26 @@ def _entries(rec: dict, field: Optional[str]) -> list[tuple[str, dict]]:
     return out
 
 
-def cite(case: str, step: Optional[int] = None, field: Optional[str] = None, digits: Optional[int] = None,
-         style: str = "md", golden_dir: Optional[Path] = None) -> str:
-    """A table (md, latex, rst or json) of the certified values of ``case``."""
-    doc = load_case(case, golden_dir)
-    if "steps" not in doc:
-        raise ValueError(f"{case}: this case has no certified values ({doc['kind']}: {doc['description']})")
-    have = int(doc["digits"])
+def wanted_digits(case: str, have: int, digits: Optional[int]) -> int:
+    """The digits to print: ``digits`` (default all ``have`` certified ones), refused beyond them or below 1."""
     want = have if digits is None else digits
     if want > have:
         raise ValueError(f"{case}: --digits {want} asked for, but only {have} significant digits are certified")
     if want < 1:
         raise ValueError(f"{case}: --digits must be a positive integer, got {want}")
+    return want
+
+
+def table(case: str, steps: list, step: Optional[int], field: Optional[str], digits: int) -> tuple[list, list]:
+    """(columns, [(step, {column: decimal})]) of a golden document's ``steps`` records, rounded again
+    to ``digits`` significant digits (:func:`oracle.rounding.reround`)."""
     if field is not None and field not in FIELDS:
         raise ValueError(f"{case}: --field must be one of {', '.join(FIELDS)}; got {field!r}")
-    records = doc["steps"]
+    records = steps
     if step is not None:
         records = [r for r in records if r["step"] == step]
         if not records:
-            stored = [r["step"] for r in doc["steps"]]
+            stored = [r["step"] for r in steps]
             raise ValueError(f"{case}: --step {step} is not stored (steps {stored[0]}..{stored[-1]}"
                              f"{', sampled' if len(stored) != stored[-1] - stored[0] + 1 else ''})")
     rows, columns = [], []
@@ -96,34 +101,62 @@ def cite(case: str, step: Optional[int] = None, field: Optional[str] = None, dig
         for label, _ in entries:
             if label not in columns:
                 columns.append(label)
-        cells = {label: reround(v["dec"], want, f"{case} step {rec['step']} {label}") for label, v in entries}
+        cells = {label: reround(v["dec"], digits, f"{case} step {rec['step']} {label}") for label, v in entries}
         rows.append((rec["step"], cells))
     if not columns:
         raise ValueError(f"{case}: no values for --field {field!r}")
-    return _render(style, columns, rows, case, want)
+    return columns, rows
 
 
-def _render(style: str, columns: list[str], rows: list, case: str, digits: int) -> str:
+def cite(case: str, step: Optional[int] = None, field: Optional[str] = None, digits: Optional[int] = None,
+         style: str = "md", golden_dir: Optional[Path] = None) -> str:
+    """A table (md, latex, rst or json) of the certified values of ``case``."""
+    doc = load_case(case, golden_dir)
+    if "steps" not in doc:
+        raise ValueError(f"{case}: this case has no certified values ({doc['kind']}: {doc['description']})")
+    want = wanted_digits(case, int(doc["digits"]), digits)
+    columns, rows = table(case, doc["steps"], step, field, want)
+    return render(style, columns, rows, case, want)
+
+
+def render(style: str, columns: list[str], rows: list, case: str, digits: int, caption: str = "",
+           provenance: Optional[dict] = None) -> str:
+    """The table in ``style`` (:data:`FORMATS`), with ``caption`` (a caption, csv comment lines or
+    reST table title) and, in json, ``provenance`` where given."""
+    if style not in FORMATS:
+        raise ValueError(f"--format must be one of {', '.join(FORMATS)}, got {style!r}")
     if style == "json":
-        return json.dumps({"case": case, "digits": digits, "rows": [{"step": s, **c} for s, c in rows]},
-                          indent=1, sort_keys=True)
-    table = [[str(s)] + [c.get(col, "") for col in columns] for s, c in rows]
-    head = ["step"] + columns
+        out: dict = {"case": case, "digits": digits, "rows": [{"step": s, **c} for s, c in rows]}
+        if provenance is not None:
+            out["provenance"] = provenance
+        return json.dumps(out, indent=1, sort_keys=True)
+    head = ["step", *columns]
+    body = [[str(s), *(c.get(col, "") for col in columns)] for s, c in rows]
+    if style == "csv":
+        return "\n".join(([f"# {caption}"] if caption else []) + [",".join(r) for r in [head, *body]])
     if style == "md":
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in table])
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head), *("| " + " | ".join(r) + " |" for r in body)]
+        return "\n".join(lines + (["", f"Table: {caption}"] if caption else []))
     if style == "latex":
         def tex(v: str) -> str:
-            if "e" not in v:
-                return f"${v}$"
+            if not v or "e" not in v:
+                return f"${v}$" if v else ""
             m, e = v.split("e")
             return f"${m} \\times 10^{{{int(e)}}}$"
 
-        body = [" & ".join([r[0]] + [tex(v) if v else "" for v in r[1:]]) + r" \\" for r in table]
-        cols = " & ".join(h.replace("_", r"\_") for h in head) + r" \\"
-        return "\n".join([r"\begin{tabular}{" + "r" * len(head) + "}", r"\hline", cols, r"\hline", *body,
-                          r"\hline", r"\end{tabular}"])
-    widths = [max(len(h), *(len(r[k]) for r in table)) for k, h in enumerate(head)]
+        def esc(text: str) -> str:
+            return "".join("\\" + ch if ch in "_&%#$" else ch for ch in text).replace("^", r"\^{}")
+
+        tab = [r"\begin{tabular}{" + "r" * len(head) + "}", r"\hline", " & ".join(esc(h) for h in head) + r" \\",
+               r"\hline", *(" & ".join([r[0]] + [tex(v) for v in r[1:]]) + r" \\" for r in body), r"\hline",
+               r"\end{tabular}"]
+        if not caption:
+            return "\n".join(tab)
+        return "\n".join([r"\begin{table}", r"\centering", f"\\caption{{{esc(caption)}}}", *tab, r"\end{table}"])
+    widths = [max(len(h), *(len(r[k]) for r in body)) for k, h in enumerate(head)]
     sep = " ".join("=" * w for w in widths)
-    fmt_row = lambda r: " ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip()  # noqa: E731
-    return "\n".join([sep, fmt_row(head), sep, *(fmt_row(r) for r in table), sep])
+    line = lambda r: " ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip()  # noqa: E731
+    grid = [sep, line(head), sep, *(line(r) for r in body), sep]
+    if not caption:
+        return "\n".join(grid)
+    return "\n".join([f".. table:: {caption}", "", *("   " + g for g in grid)])

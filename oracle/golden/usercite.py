@@ -16,15 +16,12 @@ c: RMSProp convention seed; hyperparameters as given lr = 0.1, rho = 0.9, eps = 
 from __future__ import annotations
 
 import dataclasses
-import json
 from fractions import Fraction
 from typing import Any, Optional
 
 from ..cases.trajectory import fraction_text
 from ..conventions import Convention, preset
-from .cite import FIELDS, reround
-
-FORMATS = ("md", "latex", "rst", "json", "csv")
+from .cite import FORMATS, render, table, wanted_digits
 SHOWN = ("lr", "rho", "eps", "momentum", "weight_decay")
 
 
@@ -100,84 +97,18 @@ def caption(doc: dict, digits: int) -> str:
 
 
 def rows(doc: dict, step: Optional[int], field: Optional[str], digits: int) -> tuple[list, list]:
-    """(columns, [(step, {column: decimal})]) of the document's certified values."""
-    case = doc["case"]
-    records = doc["steps"] if step is None else [r for r in doc["steps"] if r["step"] == step]
-    if not records:
-        raise ValueError(f"{case}: --step {step} is not stored (steps 0..{doc['steps'][-1]['step']})")
-    if field is not None and field not in FIELDS:
-        raise ValueError(f"{case}: --field must be one of {', '.join(FIELDS)}; got {field!r}")
-    columns: list = []
-    out = []
-    for rec in records:
-        cells = {}
-        for f in FIELDS if field is None else [field]:
-            if f == "loss":
-                if rec.get("loss"):
-                    cells["loss"] = reround(rec["loss"]["dec"], digits, f"{case} step {rec['step']} loss")
-                continue
-            group = rec.get("params") if f == "params" else rec.get("grads") if f == "grads" else \
-                (rec.get("state") or {}).get(f.split(".")[1])
-            for name in sorted(group or {}):
-                for k, v in enumerate(group[name]["values"]):
-                    label = f"{f}.{name}[{k}]"
-                    cells[label] = reround(v["dec"], digits, f"{case} step {rec['step']} {label}")
-        columns += [c for c in cells if c not in columns]
-        out.append((rec["step"], cells))
-    if not columns:
-        raise ValueError(f"{case}: no values for --field {field!r}")
-    return columns, out
+    """(columns, [(step, {column: decimal})]) of the document's certified values (:func:`.cite.table`)."""
+    return table(doc["case"], doc["steps"], step, field, digits)
 
 
 def cite(doc: dict, step: Optional[int] = None, field: Optional[str] = None, digits: Optional[int] = None,
          style: str = "md", with_caption: bool = True) -> str:
     """A table of ``doc``'s certified values in ``style`` with its provenance (caption, front matter, record)."""
-    case, have = doc["case"], int(doc["digits"])
-    want = have if digits is None else digits
-    if want > have:
-        raise ValueError(f"{case}: --digits {want} asked for, but only {have} significant digits are certified")
-    if want < 1:
-        raise ValueError(f"{case}: --digits must be a positive integer, got {want}")
-    if style not in FORMATS:
-        raise ValueError(f"--format must be one of {', '.join(FORMATS)}, got {style!r}")
+    case = doc["case"]
+    want = wanted_digits(case, int(doc["digits"]), digits)
     columns, table_rows = rows(doc, step, field, want)
-    text = caption(doc, want) if with_caption else ""
-    head = ["step", *columns]
-    body = [[str(s), *(c.get(col, "") for col in columns)] for s, c in table_rows]
-    if style == "json":
-        out: dict = {"case": case, "digits": want, "rows": [{"step": s, **c} for s, c in table_rows]}
-        if with_caption:
-            out["provenance"] = provenance(doc, want)
-        return json.dumps(out, indent=1, sort_keys=True)
-    if style == "csv":
-        lines = [f"# {line}" for line in ([text] if text else [])]
-        return "\n".join(lines + [",".join(r) for r in [head, *body]])
-    if style == "md":
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head), *("| " + " | ".join(r) + " |" for r in body)]
-        return "\n".join(lines + (["", f"Table: {text}"] if text else []))
-    if style == "latex":
-        def tex(v: str) -> str:
-            if not v or "e" not in v:
-                return f"${v}$" if v else ""
-            m, e = v.split("e")
-            return f"${m} \\times 10^{{{int(e)}}}$"
-
-        def esc(s: str) -> str:
-            return "".join("\\" + ch if ch in "_&%#$" else ch for ch in s).replace("^", r"\^{}")
-
-        tab = [r"\begin{tabular}{" + "r" * len(head) + "}", r"\hline", " & ".join(esc(h) for h in head) + r" \\",
-               r"\hline", *(" & ".join([r[0]] + [tex(v) for v in r[1:]]) + r" \\" for r in body), r"\hline",
-               r"\end{tabular}"]
-        if not text:
-            return "\n".join(tab)
-        return "\n".join([r"\begin{table}", r"\centering", f"\\caption{{{esc(text)}}}", *tab, r"\end{table}"])
-    widths = [max(len(h), *(len(r[k]) for r in body)) for k, h in enumerate(head)]
-    sep = " ".join("=" * w for w in widths)
-    line = lambda r: " ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip()  # noqa: E731
-    grid = [sep, line(head), sep, *(line(r) for r in body), sep]
-    if not text:
-        return "\n".join(grid)
-    return "\n".join([f".. table:: {text}", "", *("   " + g for g in grid)])
+    return render(style, columns, table_rows, case, want, caption=caption(doc, want) if with_caption else "",
+                  provenance=provenance(doc, want) if with_caption else None)
 
 
 __all__ = ["FORMATS", "caption", "cite", "convention_of", "provenance", "rows"]
