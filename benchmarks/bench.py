@@ -22,8 +22,8 @@ anywhere.  Kinds:
   that gradient), the object-array fallback of a non-elementwise gradient
   (:mod:`oracle.problems.quadratic`), and the uncertified mpmath interval run;
 * ``grading``: exact values with the float error bound the suite grades with
-  (the compiled :mod:`oracle.engines.jitbound`, numpy's
-  :mod:`oracle.engines.vecbound`, ErrorBoundArith, and the conformance
+  (the compiled :mod:`oracle.engines.bound.jitbound`, numpy's
+  :mod:`oracle.engines.bound.vecbound`, ErrorBoundArith, and the conformance
   reference of the 1,048,583-element case both ways);
 * ``limit``: plain float64 (the package's float backend, and a hand-written
   numpy loop).
@@ -105,7 +105,7 @@ def arb_loop(p0: list, grads: list, digits: int) -> None:
     """The same loop over python-flint ``arb`` balls (rigorous, not certified)."""
     from flint import arb
 
-    from oracle.engines.arb import precision
+    from oracle.engines.certify.arb import precision
 
     with precision(int(digits * 3.33) + 40):
         lr, rho, eps = arb(LR), arb(RHO), arb(EPS)
@@ -167,7 +167,7 @@ def _quadratic(n: int) -> Any:
 def certified_closed(engine: str) -> Callable:
     """certified_run in closed loop on the benchmark's quadratic (``len(grads)`` steps; grads unused)."""
     def run(p0: list, grads: list, digits: int) -> None:
-        from oracle.engines.interval import certified_run
+        from oracle.engines.certify.interval import certified_run
 
         certified_run(_conv(), p0, steps=len(grads), grad_fn=_quadratic(p0[0].size).grad_fn(), digits=digits,
                       engine=engine)
@@ -178,7 +178,7 @@ def certified_closed(engine: str) -> Callable:
 def certified_quadratic_2d(p0: list, grads: list, digits: int) -> None:
     """certified_run (engine arb) on oracle.problems.quadratic: its 2 x 2 product is not elementwise, so
     it runs in arb.py's object arrays (the documented fallback); 2 parameters, ``len(grads)`` steps."""
-    from oracle.engines.interval import certified_run
+    from oracle.engines.certify.interval import certified_run
     from oracle.problems import quadratic as q
 
     certified_run(_conv(), [list(q.P0)], steps=len(grads), grad_fn=q.grad_fn(), digits=digits, engine="arb")
@@ -187,7 +187,7 @@ def certified_quadratic_2d(p0: list, grads: list, digits: int) -> None:
 def compiled_bound(dtype: str, closed: bool = False) -> Callable:
     """The compiled grading engine (jitbound): values and bounds split as the conformance reference keeps them."""
     def run(p0: list, grads: list, digits: Optional[int] = None) -> None:
-        from oracle.engines.jitbound import bound_run
+        from oracle.engines.bound.jitbound import bound_run
 
         with np.errstate(all="ignore"):
             if closed:
@@ -200,7 +200,7 @@ def compiled_bound(dtype: str, closed: bool = False) -> Callable:
 
 def certified(engine: str) -> Callable:
     def run(p0: list, grads: list, digits: int) -> None:
-        from oracle.engines.interval import certified_run
+        from oracle.engines.certify.interval import certified_run
 
         certified_run(_conv(), p0, steps=len(grads), grads=grads, digits=digits, engine=engine)
 
@@ -218,14 +218,14 @@ def simulated(make: Callable[[Optional[int]], Any]) -> Callable:
 
 
 def _interval(digits: int) -> Any:
-    from oracle.engines.interval import IntervalArith, certified_precision
+    from oracle.engines.certify.interval import IntervalArith, certified_precision
 
     return IntervalArith(certified_precision(digits, 20))
 
 
 def _bound(dtype: str) -> Callable:
     def make(_: Optional[int]) -> Any:
-        from oracle.engines.vecbound import BoundArith
+        from oracle.engines.bound.vecbound import BoundArith
 
         return BoundArith(dtype)
 
@@ -233,7 +233,7 @@ def _bound(dtype: str) -> Callable:
 
 
 def _errorbound(_: Optional[int]) -> Any:
-    from oracle.engines.errorbound import ErrorBoundArith
+    from oracle.engines.bound.errorbound import ErrorBoundArith
 
     return ErrorBoundArith("float64")
 
@@ -248,7 +248,7 @@ def reference_chunked(p0: list, grads: list, digits: Optional[int] = None, compi
     """The conformance reference of an open-loop case over cache-sized chunks: compiled (jitbound) when
     numba is installed, else (or with ``compiled=False``) BoundArith's numpy arrays."""
     from oracle.conformance import reference as R
-    from oracle.engines import jitbound
+    from oracle.engines.bound import jitbound
 
     n = p0[0].size
     job = R.Job(_conv(), "float64", len(grads), p0, grads)
@@ -317,14 +317,14 @@ def engines() -> list:
 
 
 def _has_jit() -> bool:
-    from oracle.engines import jitbound
+    from oracle.engines.bound import jitbound
 
     return jitbound.available()
 
 
 def _has_jit_arb() -> bool:
     try:
-        from oracle.engines import jitarb
+        from oracle.engines.certify import jitarb
     except ImportError:
         return False
     return jitarb.available()
@@ -384,13 +384,13 @@ def table(steps: int, budget: float, digit_levels: tuple) -> list:
 def certification_share(n: int = 200, steps: int = 20, digits: int = 50) -> dict:
     """Per engine, the fraction of ``certified_run`` spent beyond the arithmetic (certifying the digits)."""
     from oracle.algorithm import simulate
-    from oracle.engines.interval import IntervalArith, certified_precision, certified_run
+    from oracle.engines.certify.interval import IntervalArith, certified_precision, certified_run
 
     p0, grads = problem(n, steps)
     bits = certified_precision(digits, steps)
     makers = {"mpmath": lambda: IntervalArith(bits)}
     if _has_flint():
-        from oracle.engines.arb import ArbArith, precision
+        from oracle.engines.certify.arb import ArbArith, precision
 
         makers["arb-objects"] = lambda: ArbArith(bits)
     if _has_jit_arb():
@@ -399,7 +399,8 @@ def certification_share(n: int = 200, steps: int = 20, digits: int = 50) -> dict
     for engine, make in makers.items():
         def arithmetic() -> None:
             if engine == "arb-jit":  # the same compiled run without the accuracy of every ball
-                from oracle.engines import jitarb, trace
+                from oracle.engines import trace
+                from oracle.engines.certify import jitarb
 
                 jitarb._run_once(_conv(), trace.trace(_conv(), [(n,)]), p0, grads, steps, bits, False, False)
             elif engine == "arb-objects":

@@ -29,11 +29,11 @@ def bench(fn, repeat: int = 3) -> float:
 def main(argv=None) -> None:
     from oracle.algorithm import simulate
     from oracle.conventions import preset
-    from oracle.engines.errorbound import ErrorBoundArith
+    from oracle.engines.bound.errorbound import ErrorBoundArith
     from oracle.engines.floating import FloatArith
-    from oracle.engines.interval import IntervalArith, certified_run
+    from oracle.engines.certify.interval import IntervalArith, certified_run
     from oracle.engines.symbolic import SymbolicArith
-    from oracle.engines.vecbound import BoundArith
+    from oracle.engines.bound.vecbound import BoundArith
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--size", type=int, default=16, help="elements in the parameter array (default 16)")
@@ -64,7 +64,7 @@ def main(argv=None) -> None:
         except ImportError:  # python-flint and numba are optional extras
             pass
     rows.append(("vectorized error bound (BoundArith)", bench(run(BoundArith("float64")), 1), args.steps))
-    from oracle.engines import jitbound
+    from oracle.engines.bound import jitbound
 
     if jitbound.available():  # the same numbers, compiled (extra "jit")
         jitbound.bound_run(conv, "float64", params, steps=args.steps, grads=grads)  # load the compiled loop

@@ -11,7 +11,7 @@ the rest, as the bound engines split their values), ``got`` in any float dtype:
   below the normal range), as a fraction (not rounded);
 * LRE, log relative error (NIST StRD): -log10(error / |exact|), capped at the
   dtype's digits and at 0 (-log10(error) when the exact value is 0);
-* ratio to the bound: error / bound, the bound from :mod:`oracle.engines.errorbound`
+* ratio to the bound: error / bound, the bound from :mod:`oracle.engines.bound.errorbound`
   (0 where the error is 0 or the bound is infinite: it makes no claim there).
   A float implementation of the convention passes when every ratio is <= 1.
 * the horizon: a value is *compared* while its bound is finite and at most
@@ -37,7 +37,7 @@ import numpy as np
 
 from .algorithm import GradFn, iterate
 from .conventions import Convention
-from .engines.errorbound import ErrorBoundArith
+from .engines.bound.errorbound import ErrorBoundArith
 from .engines.floating import FloatArith
 from .rounding import DTYPE_FORMAT, FORMATS
 
@@ -109,7 +109,7 @@ def horizon(conv: Convention, dtype: str, params0: Sequence[Any], *, steps: int,
             grads: Optional[Sequence] = None, grad_fn: Optional[GradFn] = None) -> Optional[int]:
     """The last step at which every parameter element of the run is compared (None: to the end).
 
-    The bound is :class:`~oracle.engines.errorbound.ErrorBoundArith`'s for parameters in ``dtype``
+    The bound is :class:`~oracle.engines.bound.errorbound.ErrorBoundArith`'s for parameters in ``dtype``
     (state in ``conv.state_dtype(dtype)``); the run stops at the first step past the horizon.
     """
     ar = ErrorBoundArith(conv.state_dtype(dtype), store=dtype)

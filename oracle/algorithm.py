@@ -3,10 +3,10 @@
 Like mpmath's "one algorithm over several number contexts", this module is the
 only place where the RMSProp equations are written.  The arithmetic comes from
 an ``ar`` object (see :class:`Arith`): rigorous intervals
-(:mod:`oracle.engines.interval`), Arb balls (:mod:`oracle.engines.arb`), exact
+(:mod:`oracle.engines.certify.interval`), Arb balls (:mod:`oracle.engines.certify.arb`), exact
 symbols (:mod:`oracle.engines.symbolic`), IEEE floats of one dtype
 (:mod:`oracle.engines.floating`) or forward error bounds
-(:mod:`oracle.engines.errorbound`, :mod:`oracle.engines.vecbound`).  Arrays are
+(:mod:`oracle.engines.bound.errorbound`, :mod:`oracle.engines.bound.vecbound`).  Arrays are
 numpy arrays: object arrays holding the context's numbers, or float arrays.
 
 Like optax's ``chain(scale_by_rms(), scale_by_learning_rate(), trace())``, one

@@ -1,6 +1,6 @@
 """The float backend stays within the documented error bound of the certified reference.
 
-The bound (oracle/engines/errorbound.py) is propagated through every step; a
+The bound (oracle/engines/bound/errorbound.py) is propagated through every step; a
 ratio |float - exact| / bound above 1 would mean the bound is wrong (or the
 float implementation is).  Teeth: implementations that deviate from the
 convention by one rounding-sized change are caught.
@@ -111,8 +111,8 @@ class TestTeeth:
     """The bound is tight enough to catch rounding-sized departures from a convention."""
 
     def run_ratio(self, conv_float, conv_ref, dtype="float64", steps=200, scale=1.0):
-        from oracle.engines.errorbound import ErrorBoundArith
-        from oracle.engines.interval import mpf_to_fraction
+        from oracle.engines.bound.errorbound import ErrorBoundArith
+        from oracle.engines.certify.interval import mpf_to_fraction
 
         grads = stream(5, steps, 3, scale=scale)
         got = simulate(conv_float, FloatArith(dtype), [np.array([0.3, -0.7, 1.1])], steps=steps, grads=grads)

@@ -1,9 +1,9 @@
 """The compiled engines (optional extra ``jit``): the same numbers as the object engines, bit for bit.
 
-* :mod:`oracle.engines.jitbound` (grading): every hi, lo and bound equals BoundArith's, hence the bound
+* :mod:`oracle.engines.bound.jitbound` (grading): every hi, lo and bound equals BoundArith's, hence the bound
   is never below ErrorBoundArith's (checked directly too) and the value agrees with the certified
   interval engine; refusals (out of range) are BoundArith's.
-* :mod:`oracle.engines.jitarb` (golden): every ball equals :mod:`oracle.engines.arb`'s (midpoint and
+* :mod:`oracle.engines.certify.jitarb` (golden): every ball equals :mod:`oracle.engines.certify.arb`'s (midpoint and
   radius), the certified digits equal the mpmath definition's, golden files regenerate identically.
 
 Timings are never asserted here (``benchmarks/bench.py`` measures them).
@@ -24,11 +24,11 @@ from oracle.conformance import reference as R  # noqa: E402
 from oracle.conformance.cases import arr, scale  # noqa: E402
 from oracle.problems.quadratic import Diagonal as Quadratic  # noqa: E402
 from oracle.conventions import PRESET_NAMES, preset  # noqa: E402
-from oracle.engines import jitbound as J  # noqa: E402
+from oracle.engines.bound import jitbound as J  # noqa: E402
 from oracle.engines import trace as T  # noqa: E402
-from oracle.engines.errorbound import ErrorBoundArith  # noqa: E402
-from oracle.engines.interval import certified_run  # noqa: E402
-from oracle.engines.vecbound import BoundArith, OutOfRange  # noqa: E402
+from oracle.engines.bound.errorbound import ErrorBoundArith  # noqa: E402
+from oracle.engines.certify.interval import certified_run  # noqa: E402
+from oracle.engines.bound.vecbound import BoundArith, OutOfRange  # noqa: E402
 
 REGIMES = ("normal", "tiny", "huge", "zeros", "flips", "closed", "near-zero-variance", "out-of-range")
 
@@ -207,14 +207,14 @@ def test_untraceable_computations_are_declined():
 
 # -- the golden engine -----------------------------------------------------------------------------
 
-from oracle.engines import jitarb as JA  # noqa: E402  (importable without python-flint: unavailable then)
+from oracle.engines.certify import jitarb as JA  # noqa: E402  (importable without python-flint: unavailable then)
 
 pytestmark_jit = pytest.mark.skipif(not JA.available(), reason=f"compiled Arb engine unavailable: "
                                     f"{JA.unavailable_reason()}")
 if JA.available():
     import flint
 
-    from oracle.engines import arb as A
+    from oracle.engines.certify import arb as A
 
 
 def _balls(run):

@@ -15,9 +15,9 @@ import pytest
 from oracle.algorithm import iterate
 from oracle.accuracy import abs_error
 from oracle.conventions import parse, preset
-from oracle.engines.errorbound import ErrorBoundArith
+from oracle.engines.bound.errorbound import ErrorBoundArith
 from oracle.engines.floating import FloatArith
-from oracle.engines.vecbound import BoundArith
+from oracle.engines.bound.vecbound import BoundArith
 from oracle.rounding import numpy_dtype, round_fraction_to_format, widens_exactly
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -205,7 +205,7 @@ def test_schedule_field_and_engines():
     compiled tracer (the constants change per step), and lr_in_momentum then changes the exact trajectory."""
     from oracle.conformance.options import check_convention
     from oracle.engines import trace
-    from oracle.engines.interval import certified_run
+    from oracle.engines.certify.interval import certified_run
 
     c = preset("pytorch", momentum=0.5, lr_schedule=("0.5", 0.125))
     assert c.lr_at(1) == Fraction(1, 2) and c.lr_at(2) == Fraction(1, 8)

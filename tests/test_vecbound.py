@@ -10,8 +10,8 @@ from oracle.conformance import reference as R
 from oracle.conformance.cases import arr, builtin_cases, scale
 from oracle.problems.quadratic import Diagonal
 from oracle.conventions import PRESET_NAMES, preset
-from oracle.engines.errorbound import ErrorBoundArith
-from oracle.engines.vecbound import BoundArith, OutOfRange
+from oracle.engines.bound.errorbound import ErrorBoundArith
+from oracle.engines.bound.vecbound import BoundArith, OutOfRange
 
 REGIMES = ("normal", "tiny", "huge", "zeros", "flips", "closed")
 
@@ -193,7 +193,7 @@ def test_values_agree_with_the_certified_interval_engine(name):
     """hi + lo is within 1e-6 of the bound of the certified exact value (open and closed loop)."""
     from fractions import Fraction
 
-    from oracle.engines.interval import certified_run
+    from oracle.engines.certify.interval import certified_run
 
     allows = preset(name).allows
     opts = {k: v for k, v in (("centered", True), ("momentum", 0.5)) if k in allows}

@@ -34,7 +34,7 @@ Modules (one job each):
 ``cases``       the reference cases (docs example, open-loop streams, quadratic, regimes)
 ``golden_replay`` the golden files' trajectories as cases
 ``sources``     every source of cases (the built-in ones, the golden replays)
-``reference``   the exact values and error bounds of a case (:mod:`oracle.engines.errorbound`)
+``reference``   the exact values and error bounds of a case (:mod:`oracle.engines.bound.errorbound`)
 ``grading``     run a candidate on a case; ULP, LRE and bound ratio; first divergence
 ``mistakes``    the catalogue of known RMSProp mistakes (Convention edits, swapped stages), used to
                 diagnose a failure

@@ -6,7 +6,7 @@ seeded decimal gradient stream (:mod:`oracle.problems.streams`).  A replay
 case gives the candidate those inputs rounded to its dtype (hyperparameters as
 the nearest Python floats) and holds it to the golden file's exact trajectory,
 within the error bound, which charges the input roundings
-(:mod:`oracle.engines.errorbound`).  A replay case runs only against a
+(:mod:`oracle.engines.bound.errorbound`).  A replay case runs only against a
 candidate certified under the file's own convention; for any other it is
 skipped.
 
@@ -15,7 +15,7 @@ the golden folder must hold exactly the registry's case files; each replayed
 file must pass the format's checks (structure, canonical bytes, SHA-256) and be
 the case the registry defines (convention, problem, initial parameters, step
 count, every step stored, the gradient of every step); and the exact values of
-the engine the reference runs on (:class:`~oracle.engines.errorbound.ErrorBoundArith`,
+the engine the reference runs on (:class:`~oracle.engines.bound.errorbound.ErrorBoundArith`,
 from the same inputs) must agree with every certified value the file stores for
 the replayed steps to its 50 digits, so the reference the candidate is graded
 against is the certified trajectory on disk to far better than the grading

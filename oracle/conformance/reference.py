@@ -1,14 +1,14 @@
 """The reference of a case: exact values and error bounds, step by step.
 
-The reference is the forward error bound of :mod:`oracle.engines.errorbound`
+The reference is the forward error bound of :mod:`oracle.engines.bound.errorbound`
 run on the case's exact inputs (open loop) or on its closed-loop problem (the
 gradient computed in bounded arithmetic from bounded parameters, so the bound
 is carried through the dynamics).  It is computed by the vectorized engine
-:class:`oracle.engines.vecbound.BoundArith` (double-double values, bounds never
-below ErrorBoundArith's; compiled by :mod:`oracle.engines.jitbound` when numba is
+:class:`oracle.engines.bound.vecbound.BoundArith` (double-double values, bounds never
+below ErrorBoundArith's; compiled by :mod:`oracle.engines.bound.jitbound` when numba is
 installed, with the same numbers) for open-loop cases and closed-loop quadratics, and
 by ErrorBoundArith itself for other problems or whenever the vectorized engine
-declines (:class:`~oracle.engines.vecbound.OutOfRange`).  Each value is
+declines (:class:`~oracle.engines.bound.vecbound.OutOfRange`).  Each value is
 returned as a float64 pair ``hi + lo`` and a bound ``err`` rounded up; ``got -
 hi - lo`` is the error to about 2^-100 of the value, and ``err`` covers that.
 
@@ -30,9 +30,10 @@ import numpy as np
 from ..accuracy import compared
 from ..algorithm import RMSPROP, UndefinedUpdate, complex_stages, init_state, iterate, to_pairs
 from ..conventions import Convention
-from ..engines import jitbound, trace
-from ..engines.errorbound import ErrorBoundArith
-from ..engines.vecbound import BoundArith, OutOfRange
+from ..engines import trace
+from ..engines.bound import jitbound
+from ..engines.bound.errorbound import ErrorBoundArith
+from ..engines.bound.vecbound import BoundArith, OutOfRange
 from ..rounding import COMPLEX_DTYPES, component_dtype, double_double
 from ..problems.quadratic import Diagonal
 from .cases import Case

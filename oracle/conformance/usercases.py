@@ -4,7 +4,7 @@ The fixture (registered by :mod:`oracle.conformance.plugin`; nothing here is
 imported by a session that does not ask for it) holds a framework's own
 recorded trajectories to the certified one, the tolerance being the forward
 error bound of any reasonable implementation in that dtype
-(:mod:`oracle.engines.errorbound`), not a hand-picked rtol::
+(:mod:`oracle.engines.bound.errorbound`), not a hand-picked rtol::
 
     def test_my_rmsprop(rmsprop_oracle):
         case = "tests/cases.toml:quadratic-2d"              # or an oracle.Case
@@ -38,7 +38,7 @@ from ..algorithm import simulate
 from ..cases.case import Case as UserCase
 from ..cases.case import CaseError, find, load_all
 from ..conventions import preset
-from ..engines.errorbound import ErrorBoundArith
+from ..engines.bound.errorbound import ErrorBoundArith
 from ..golden import usercases
 from ..problems import ContextProblem, round_exact
 from .cases import Case

@@ -1,10 +1,10 @@
 """What a certified engine publishes: enclosures, their certified digits, and certified runs.
 
 A :class:`CertifiedValue` is an exact real value known to lie in [lo, hi]
-(exact rationals: the endpoints of an mpmath interval, :mod:`.interval`, or of
-an Arb ball, :mod:`.arb`).  Every digit or float it publishes is checked on
+(exact rationals: the endpoints of an mpmath interval, :mod:`.certify.interval`, or of
+an Arb ball, :mod:`.certify.arb`).  Every digit or float it publishes is checked on
 both endpoints by :mod:`oracle.rounding` (step 3 of the method in
-:mod:`.interval`): by monotonicity of rounding it is then the exact value's
+:mod:`.certify.interval`): by monotonicity of rounding it is then the exact value's
 correct rounding.  A :class:`CertifiedRun` is the records of a run whose values
 are CertifiedValues; :func:`certified_precision` is the working precision every
 engine starts from, and :func:`undefined` / :func:`exhausted` the two ways a run

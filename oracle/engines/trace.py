@@ -1,6 +1,6 @@
 """Recording :func:`oracle.algorithm.step` once as a tape, for the compiled engines.
 
-The compiled engines (:mod:`.jitbound`, :mod:`.jitarb`) do not re-implement the
+The compiled engines (:mod:`.bound.jitbound`, :mod:`.certify.jitarb`) do not re-implement the
 RMSProp update: they run a *tape* of the operations that
 :func:`oracle.algorithm.step` (and, in closed loop, the gradient function)
 performs, recorded by calling them once over this module's :class:`TraceArith`.
@@ -16,7 +16,7 @@ step), constants (``ar.const``) and auxiliary per-element arrays
 (``ar.array`` called by a gradient function, e.g. the data of
 :class:`oracle.problems.quadratic.Diagonal`), and which values are the new
 parameters, state and gradients.  ``x * x`` with the same operand is recorded
-as a square (:class:`~.vecbound.BoundArith` uses an exact square there).
+as a square (:class:`~.bound.vecbound.BoundArith` uses an exact square there).
 
 Anything the tracer cannot follow raises :class:`Decline`, and the caller runs
 the object engine instead: an element access (``a[0]``: the elements are no

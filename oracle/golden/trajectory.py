@@ -2,7 +2,7 @@
 
 A conformance replay holds a candidate to a golden file's trajectory.  Before a
 replay case is built, the exact values of the engine the reference runs on
-(:class:`oracle.engines.errorbound.ErrorBoundArith`, 256-bit values) are compared
+(:class:`oracle.engines.bound.errorbound.ErrorBoundArith`, 256-bit values) are compared
 with every certified value the file stores for the replayed steps: each must lie
 within half a unit of the file's last published digit (50 digits), widened by
 2^-200 of itself for the engine's own rounding.  Anything else -- a value edited
@@ -25,7 +25,7 @@ import numpy as np
 
 from ..algorithm import complex_stages, simulate
 from ..conventions import preset
-from ..engines.errorbound import ErrorBoundArith
+from ..engines.bound.errorbound import ErrorBoundArith
 from .data import GoldenDataError
 from .verify import load_case
 

@@ -7,7 +7,7 @@ Plotted quantities (per step t and followed element j, as in :mod:`oracle.confor
 * *error* |x_t - x*_t| in ULPs of the dtype at the exact value (the spacing of the
   dtype's floats at |x*_t|, subnormal spacing near zero);
 * *bound* in ULPs: the forward error bound of any float implementation of the
-  convention in that dtype (:mod:`oracle.engines.errorbound`), in the same unit;
+  convention in that dtype (:mod:`oracle.engines.bound.errorbound`), in the same unit;
 * *compared*: the element's bound is at most u^(1/3) |x*_t| (or below the smallest
   normal), and was so at every earlier step;
 * *horizon*: the last step at which every followed element is still compared (None

@@ -54,10 +54,10 @@ from typing import Any, Iterator, Optional, Sequence
 
 import numpy as np
 
-from .. import algorithm
-from ..conventions import Convention
-from ._objarray import exact_array, map_array, scalar
-from .certified import CertifiedRun, LazyValue, certified_precision, check_digits, exhausted, undefined
+from ... import algorithm
+from ...conventions import Convention
+from .._objarray import exact_array, map_array, scalar
+from ..certified import CertifiedRun, LazyValue, certified_precision, check_digits, exhausted, undefined
 
 import flint  # noqa: E402  (an optional extra: importing this module without it raises ImportError)
 from flint import arb, fmpq
@@ -221,7 +221,7 @@ def certified_run_arb(
     max_prec: int = 1 << 16,
     stages: algorithm.Stages = algorithm.RMSPROP,
 ) -> CertifiedRun:
-    """:func:`oracle.engines.interval.certified_run` in Arb balls (same arguments, same result)."""
+    """:func:`oracle.engines.certify.interval.certified_run` in Arb balls (same arguments, same result)."""
     check_digits(digits)
     bits = start = prec or certified_precision(digits, steps)
     cap = digits + 10

@@ -60,9 +60,9 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from ..conventions import Convention
-from ..rounding import widens_exactly
-from . import trace as T
+from ...conventions import Convention
+from ...rounding import widens_exactly
+from .. import trace as T
 from .vecbound import ABS, BIG, DOWN, SPLIT, UP, BoundArith, OutOfRange
 
 try:  # the optional extra "jit"
@@ -446,7 +446,7 @@ def bound_run(conv: Convention, dtype: str, params0: Sequence[Any], *, steps: in
             aux_conv = [np.zeros((3, int(np.size(values)))) for values in prog.tape.aux]
             aux_refused = True
         consts, codes = _program(prog, ar, len(aux_conv))
-    from ..algorithm import init_state
+    from ...algorithm import init_state
 
     state0 = init_state(conv, ar, params)
     refused: Optional[int] = 1 if grad_fn is not None and aux_refused else None

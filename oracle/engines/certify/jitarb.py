@@ -58,7 +58,7 @@ a few balls both through python-flint and directly and finds them identical
 (which also checks the 48-byte ``arb_struct`` layout).
 
 >>> from oracle.conventions import preset
->>> from oracle.engines.interval import certified_run
+>>> from oracle.engines.certify.interval import certified_run
 >>> run = certified_run(preset("seed"), [["0"]], grads=[[["-8"]]], steps=1, digits=30)  # compiled if available
 >>> run.records[1]["params"][0][0].sci(30)
 '3.16227765769784991288749885395e-1'
@@ -79,11 +79,11 @@ from typing import Any, Callable, Iterator, Optional, Sequence
 
 import numpy as np
 
-from .. import algorithm
-from ..conventions import Convention
-from ..rounding import agreeing_digits
-from . import trace as T
-from .certified import CertifiedRun, LazyValue, certified_precision
+from ... import algorithm
+from ...conventions import Convention
+from ...rounding import agreeing_digits
+from .. import trace as T
+from ..certified import CertifiedRun, LazyValue, certified_precision
 
 try:  # the optional extras "jit" (numba) and "flint" (python-flint)
     import flint
@@ -620,7 +620,7 @@ def certified_run_jit(
     prec: Optional[int] = None,
     max_prec: int = 1 << 16,
 ) -> CertifiedRun:
-    """:func:`oracle.engines.interval.certified_run` compiled (same arguments, same balls as :mod:`.arb`).
+    """:func:`oracle.engines.certify.interval.certified_run` compiled (same arguments, same balls as :mod:`.arb`).
 
     Raises :class:`.trace.Decline` before computing anything when the run cannot be traced
     (the caller then runs :func:`.arb.certified_run_arb`).

@@ -52,10 +52,10 @@ import mpmath.libmp as libmp
 import numpy as np
 from mpmath.ctx_iv import MPIntervalContext
 
-from .. import algorithm
-from ..conventions import Convention
-from ._objarray import exact_array, map_array, scalar
-from .certified import CertifiedRun, CertifiedValue, certified_precision, check_digits, exhausted, undefined
+from ... import algorithm
+from ...conventions import Convention
+from .._objarray import exact_array, map_array, scalar
+from ..certified import CertifiedRun, CertifiedValue, certified_precision, check_digits, exhausted, undefined
 
 __all__ = ["CertifiedRun", "CertifiedValue", "ENGINES", "IntervalArith", "certified_precision", "certified_run",
            "certified_value", "mpf_to_fraction", "resolve_engine"]
@@ -184,7 +184,8 @@ def certified_run(
     """
     name = resolve_engine(engine)
     if name in ("arb", "arb-jit") and stages is algorithm.RMSPROP and _jit_arb():
-        from . import jitarb, trace
+        from .. import trace
+        from . import jitarb
 
         # compiled where it applies (a stateful gradient function is never called on traced values) and,
         # for "arb", where it pays: the first compiled run of a process loads the compiled loop (~1 s)

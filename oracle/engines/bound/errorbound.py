@@ -53,8 +53,8 @@ from typing import Any, Optional
 import numpy as np
 from mpmath.ctx_mp import MPContext
 
-from ..rounding import DTYPE_FORMAT, FORMATS, round_fraction_to_format, widens_exactly
-from ._objarray import exact_array, map_array, scalar
+from ...rounding import DTYPE_FORMAT, FORMATS, round_fraction_to_format, widens_exactly
+from .._objarray import exact_array, map_array, scalar
 
 
 class Bounded:

@@ -60,8 +60,8 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..rounding import DTYPE_FORMAT, FORMATS, dtype_name, numpy_dtype, round_fraction_to_format, widens_exactly
-from ._objarray import exact_array
+from ...rounding import DTYPE_FORMAT, FORMATS, dtype_name, numpy_dtype, round_fraction_to_format, widens_exactly
+from .._objarray import exact_array
 
 
 _quiet = np.errstate(all="ignore")
