@@ -27,14 +27,14 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..accuracy import compared
-from ..algorithm import RMSPROP, UndefinedUpdate, complex_stages, init_state, iterate, to_pairs
-from ..conventions import Convention
-from ..engines import jitbound, trace
-from ..engines.errorbound import ErrorBoundArith
-from ..engines.vecbound import BoundArith, OutOfRange
-from ..rounding import COMPLEX_DTYPES, component_dtype, double_double
-from ..problems.quadratic import Diagonal
+from ...accuracy import compared
+from ...algorithm import RMSPROP, UndefinedUpdate, complex_stages, init_state, iterate, to_pairs
+from ...conventions import Convention
+from ...engines import jitbound, trace
+from ...engines.errorbound import ErrorBoundArith
+from ...engines.vecbound import BoundArith, OutOfRange
+from ...rounding import COMPLEX_DTYPES, component_dtype, double_double
+from ...problems.quadratic import Diagonal
 from .cases import Case
 
 _CACHE: dict = {}
