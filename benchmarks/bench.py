@@ -247,7 +247,7 @@ def _float(_: Optional[int]) -> Any:
 def reference_chunked(p0: list, grads: list, digits: Optional[int] = None, compiled: bool = True) -> None:
     """The conformance reference of an open-loop case over cache-sized chunks: compiled (jitbound) when
     numba is installed, else (or with ``compiled=False``) BoundArith's numpy arrays."""
-    from oracle.conformance import reference as R
+    from oracle.conformance.judge import reference as R
     from oracle.engines.bound import jitbound
 
     n = p0[0].size
@@ -447,7 +447,7 @@ def scaling(quick: bool) -> dict:
 
 def workers_speedup(size: int) -> dict:
     """Seconds for the reference of a ``size``-element open-loop case on 1 and 2 worker processes."""
-    from oracle.conformance import reference as R
+    from oracle.conformance.judge import reference as R
     from oracle.conventions import preset
 
     p0, grads = problem(size, 3)

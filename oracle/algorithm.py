@@ -29,7 +29,7 @@ stage                     equation (per element; every array alike)
 and :func:`init_state` (``Stages.init``) gives the state before step 1 (v = v0,
 m = b = 0).  A variant of the update is the same chain with one stage swapped
 (``dataclasses.replace(RMSPROP, accumulate=...)``): the catalogue of known
-mistakes (:mod:`oracle.conformance.mistakes`) is written that way, and so is the
+mistakes (:mod:`oracle.conformance.judge.mistakes`) is written that way, and so is the
 source documents' literal reading (:mod:`oracle.golden.literal`: its accumulator,
 with the running sum it keeps in the state it starts from).
 

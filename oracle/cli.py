@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-_SUBCOMMAND_MODULES = ("oracle.golden.cli", "oracle.conformance.cli", "oracle.plot.cli", "oracle.usercli")
+_SUBCOMMAND_MODULES = ("oracle.golden.cli", "oracle.conformance.pytest.cli", "oracle.plot.cli", "oracle.usercli")
 """Each module provides ``register(subparsers)``, adding its subcommands lazily."""
 
 

@@ -5,7 +5,7 @@
 #   OUT=/tmp/gpu-out bash scripts/gpu_check.sh [--jobs 8] [--budget 270] [--only torch|jax]
 #
 # The repository need not be installed: it runs from this checkout (PYTHONPATH; `python -m oracle
-# certify` adds -p oracle.conformance.plugin when the pytest11 entry point is not registered).
+# certify` adds -p oracle.conformance.pytest.plugin when the pytest11 entry point is not registered).
 # Without CUDA it exits with status 2 and says so; ORACLE_GPU_DEVICE=cpu runs the same
 # configurations on the CPU (a smoke test). Merge the rows afterwards, on the development machine:
 #   python scripts/compat_matrix.py --merge "$OUT/gpu-matrix.json"

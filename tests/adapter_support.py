@@ -1,6 +1,6 @@
 """Shared checks of the framework adapter tests (``tests/test_adapters_*.py``).
 
-:func:`assert_certified` judges an adapter (:func:`oracle.conformance.judge.judge`: the
+:func:`assert_certified` judges an adapter (:func:`oracle.conformance.judge.run.judge`: the
 suite's tests as direct calls, quick profile; the framework runs in the candidate's own
 fresh worker process) under the adapter's documented ``CONVENTION`` and asserts that every
 given dtype is certified (cases graded, none failed) and that nothing failed at all.
@@ -14,7 +14,7 @@ from typing import Sequence
 from unittest import mock
 
 from oracle.adapters.certify import adapter_convention, read_certificate
-from oracle.conformance.judge import judge
+from oracle.conformance.judge.run import judge
 
 FRAMEWORK_ENV = {"CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3", "JAX_PLATFORMS": "cpu"}
 """The environment the candidate's worker gets: frameworks on the CPU, quietly."""
@@ -42,10 +42,10 @@ def assert_schedule_convention(factory: str, spec: str, dtypes: Sequence[str]) -
     """``factory`` drives its framework's own schedule mechanism: its ``lr_in_momentum`` is the one ``spec``
     says, confirmed by a real run.  Under ``spec`` the suite's schedule cases pass and the fingerprint's
     ``lr-in-momentum`` probe agrees; with ``lr_in_momentum`` flipped both fail."""
-    from oracle.conformance.candidate import Candidate
-    from oracle.conformance.cases import builtin_cases
-    from oracle.conformance.fingerprint import PROBES, _Runs
-    from oracle.conformance.grading import grade
+    from oracle.conformance.isolation.candidate import Candidate
+    from oracle.conformance.judge.cases import builtin_cases
+    from oracle.conformance.judge.fingerprint import PROBES, _Runs
+    from oracle.conformance.judge.grading import grade
     from oracle.conventions import parse
 
     conv = parse(spec)

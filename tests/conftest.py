@@ -1,7 +1,7 @@
 """Test configuration: hypothesis profiles and the --run-slow option.
 
 The fixture ``run_session`` runs a real pytest session in this process, for the few tests
-that need one (the oracle's conclusions are tested through :mod:`oracle.conformance.judge`).
+that need one (the oracle's conclusions are tested through :mod:`oracle.conformance.judge.run`).
 
 Profiles: ``default`` and ``ci`` (derandomized: the same examples every run, so no
 test is flaky), ``random`` (fresh examples each run, for exploring) and ``thorough``

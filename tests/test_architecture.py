@@ -73,7 +73,8 @@ def test_the_import_reader_sees_the_known_edges():
     edges = {(a, b) for a, b, _, _ in IMPORTS}
     assert ("oracle.algorithm", "oracle.conventions") in edges
     assert ("oracle.engines.certify.arb", "oracle.engines.certified") in edges
-    assert ("oracle.conformance.plugin", "oracle.conformance.options") in edges
+    assert ("oracle.conformance.pytest.plugin", "oracle.conformance.judge.options") in edges
+    assert ("oracle.conformance.judge.grading", "oracle.conformance.isolation.candidate") in edges
     assert len(MODULES) > 60
 
 
@@ -81,6 +82,40 @@ def test_every_import_points_back_in_the_data_flow():
     """A module imports only from its own folder or from layers before it (conventions -> ... -> CLI)."""
     wrong = [f"{a}:{line} imports {b}" for a, b, _, line in IMPORTS
              if a.split(".")[:2] != b.split(".")[:2] and _rank(b) > _rank(a)]
+    assert wrong == []
+
+
+ROOMS = ["isolation", "judge", "pytest"]
+"""oracle.conformance's rooms in import order: running the candidate, deciding, the pytest skin."""
+
+
+def _room(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[1] == "conformance" else None
+
+
+def test_every_conformance_module_is_in_a_room():
+    """oracle/conformance/ holds only its three rooms (and its package docstring)."""
+    loose = [m for m in MODULES if m.startswith("oracle.conformance") and m != "oracle.conformance"
+             and _room(m) not in ROOMS]
+    assert loose == []
+    assert {_room(m) for m in MODULES if _room(m)} == set(ROOMS)
+
+
+def test_conformance_rooms_import_one_way():
+    """isolation <- judge <- pytest: the isolation layer imports nothing of the judge or the pytest skin, the judge
+    nothing of the pytest skin; nothing outside oracle.conformance but the CLI imports the pytest skin."""
+    wrong = [f"{a}:{line} imports {b}" for a, b, _, line in IMPORTS
+             if _room(a) and _room(b) and ROOMS.index(_room(b)) > ROOMS.index(_room(a))]
+    wrong += [f"{a}:{line} imports {b}" for a, b, _, line in IMPORTS
+              if b == "oracle.conformance" or (a.startswith("oracle.conformance") and not _room(a) and _room(b))]
+    assert wrong == []
+
+
+def test_the_pytest_skin_is_reached_only_by_the_command_line():
+    """Outside oracle.conformance only the command line (``python -m oracle certify``) imports the pytest room."""
+    wrong = [f"{a}:{line} imports {b}" for a, b, _, line in IMPORTS
+             if _room(b) == "pytest" and not _room(a) and a != "oracle.cli"]
     assert wrong == []
 
 

@@ -16,13 +16,13 @@ import numpy as np
 import pytest
 
 import mutants.gaps as gaps
-from oracle.conformance import certfile
-from oracle.conformance.candidate import Candidate
-from oracle.conformance.cases import builtin_cases
-from oracle.conformance.certificate import Ledger
-from oracle.conformance.domain import Domain
-from oracle.conformance.grading import grade
-from oracle.conformance.options import CASE_TIMEOUT_MAX, check_convention, validate
+from oracle.conformance.judge import certfile
+from oracle.conformance.isolation.candidate import Candidate
+from oracle.conformance.judge.cases import builtin_cases
+from oracle.conformance.judge.certificate import Ledger
+from oracle.conformance.judge.domain import Domain
+from oracle.conformance.judge.grading import grade
+from oracle.conformance.judge.options import CASE_TIMEOUT_MAX, check_convention, validate
 from oracle.conventions import parse, preset
 from oracle.golden import GOLDEN_DIR, GoldenDataError, fmt
 from oracle.golden.cite import cite

@@ -5,8 +5,8 @@ import argparse
 import pytest
 
 from oracle import cli, progress
-from oracle.conformance import cli as certify_cli
-from oracle.conformance.options import OPTIONS
+from oracle.conformance.pytest import cli as certify_cli
+from oracle.conformance.judge.options import OPTIONS
 
 
 def _parsers() -> dict:
@@ -91,7 +91,7 @@ def test_golden_verbs_end_with_a_summary_line(tmp_path, capsys):
 def test_certify_parallel_without_xdist_is_a_clear_error(monkeypatch, capsys):
     """``certify ... -- -n 2`` without pytest-xdist: one line naming the package, exit 2 (no argparse noise)."""
     monkeypatch.setattr(certify_cli, "_has_xdist", lambda: False)
-    assert cli.main(["certify", "oracle.conformance.builtin:seed", "--", "-n", "2"]) == 2
+    assert cli.main(["certify", "oracle.conformance.judge.builtin:seed", "--", "-n", "2"]) == 2
     err = capsys.readouterr().err
     assert "pytest-xdist, which is not installed (pip install pytest-xdist)" in err and "ini" not in err
 

@@ -5,8 +5,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from oracle.conformance.golden_replay import golden_cases, golden_files
-from oracle.conformance.reference import reference
+from oracle.conformance.judge.golden_replay import golden_cases, golden_files
+from oracle.conformance.judge.reference import reference
 from oracle.conventions import preset
 from oracle.golden import fmt
 
@@ -36,7 +36,7 @@ def test_candidate_inputs_are_the_golden_inputs_rounded():
 
 def test_gluon_replay_reference_is_the_golden_intended_run():
     """The closed-loop Gluon replay's reference equals gluon-intended-long's binary64 w and b at epochs 1, 10, 30."""
-    from oracle.conformance.golden_replay import gluon_case
+    from oracle.conformance.judge.golden_replay import gluon_case
     from oracle.golden import GOLDEN_DIR
 
     case = gluon_case("float64")
@@ -51,7 +51,7 @@ def test_gluon_replay_reference_is_the_golden_intended_run():
 
 def test_gluon_replay_gradient_is_exact_then_rounded():
     """At w0, b0 the candidate is fed the exact gradient (23, 27; 4) rounded to its dtype."""
-    from oracle.conformance.golden_replay import gluon_case
+    from oracle.conformance.judge.golden_replay import gluon_case
 
     case = gluon_case("float32")
     g = case.problem.exact_grads(case.params0, "float32")

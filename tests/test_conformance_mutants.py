@@ -1,6 +1,6 @@
 """The suite's teeth: every catalogued wrong RMSProp is rejected with a plausible cause, every correct one accepted.
 
-Each entry is judged by :func:`oracle.conformance.judge.judge`: the suite's own
+Each entry is judged by :func:`oracle.conformance.judge.run.judge`: the suite's own
 tests as direct calls (the candidate in its worker process), with the
 catalogue's pytest arguments (``--dtype``, ``-k``) and ``-x``: the first failing
 test must be a failure (never an oracle error) whose diagnosis names the
@@ -14,7 +14,7 @@ import pytest
 import mutants.right
 import mutants.wrong
 from mutants import CORRECT, MUTANTS
-from oracle.conformance.judge import judge, options_from_argv
+from oracle.conformance.judge.run import judge, options_from_argv
 
 
 @pytest.mark.parametrize("name", sorted(MUTANTS))

@@ -10,12 +10,12 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from oracle.conformance import mistakes
-from oracle.conformance.candidate import Candidate
-from oracle.conformance.cases import builtin_cases
-from oracle.conformance.grading import grade
-from oracle.conformance.session import Session
-from oracle.conformance.suite import rerun_command
+from oracle.conformance.judge import mistakes
+from oracle.conformance.isolation.candidate import Candidate
+from oracle.conformance.judge.cases import builtin_cases
+from oracle.conformance.judge.grading import grade
+from oracle.conformance.judge.session import Session
+from oracle.conformance.pytest.suite import rerun_command
 from oracle.conventions import HYPERPARAMETERS, OPTIONS, PRESET_NAMES, Convention, parse, preset
 
 NUMBERS = {
@@ -123,7 +123,7 @@ def test_float16_hyperparameters_rejected_only_by_rho_near_one():
     g = grade(emulation, plain, case)
     assert g.status == "failed" and g.worst_ratio > 10, (g.status, g.worst_ratio)
     assert grade(emulation, declared, case).status == "passed"
-    correct = ["oracle.conformance.builtin:pytorch", "mutants.right:torch_style"]
+    correct = ["oracle.conformance.judge.builtin:pytorch", "mutants.right:torch_style"]
     try:
         import torch  # noqa: F401
         correct.append("oracle.adapters.torch:rmsprop")
@@ -138,7 +138,7 @@ def test_float16_hyperparameters_rejected_only_by_rho_near_one():
 
 def test_declared_fixed_eps_is_identified_under_auto():
     """A framework whose eps is a constant declares it, and the probes then use it: auto agrees."""
-    from oracle.conformance.fingerprint import identify
+    from oracle.conformance.judge.fingerprint import identify
 
     c = Candidate("mutants.deviations:fixed_eps", isolation="inline")
     fp = identify(c, ("float64", "float32"))
@@ -163,7 +163,7 @@ def test_rerun_keeps_every_option():
     session = Session.__new__(Session)  # no candidate is loaded: only the options are read
     session.opts = opts
     config = types.SimpleNamespace(stash={})
-    from oracle.conformance.session import _stash_key
+    from oracle.conformance.judge.session import _stash_key
 
     config.stash[_stash_key()] = session
     node = types.SimpleNamespace(originalname="test_case", path="suite.py", name="test_case[x]")

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from mutants.realistic import REALISTIC
-from oracle.conformance import mistakes
-from oracle.conformance.candidate import Candidate
-from oracle.conformance.cases import Case, arr, builtin_cases
-from oracle.conformance.fingerprint import QUESTIONS, first_failure, identify
-from oracle.conformance.grading import grade
+from oracle.conformance.judge import mistakes
+from oracle.conformance.isolation.candidate import Candidate
+from oracle.conformance.judge.cases import Case, arr, builtin_cases
+from oracle.conformance.judge.fingerprint import QUESTIONS, first_failure, identify
+from oracle.conformance.judge.grading import grade
 from oracle.conventions import parse
 
 SHOWN = sorted(REALISTIC)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from oracle.conformance.golden_replay import golden_cases
+from oracle.conformance.judge.golden_replay import golden_cases
 from oracle.golden import GOLDEN_DIR, GoldenDataError, fmt, store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -233,7 +233,7 @@ def test_plugin_run_without_its_golden_data_fails_loudly(tmp_path, select):
         "from pathlib import Path\nimport oracle.golden.data as d\n"
         f"d.golden_dir = lambda: d.require_folder(Path({str(tmp_path / 'gone')!r}), marker=True)\n")
     out = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
-                          "--optimizer=oracle.conformance.builtin:seed", "--oracle-profile=quick", *select],
+                          "--optimizer=oracle.conformance.judge.builtin:seed", "--oracle-profile=quick", *select],
                          capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": ""})
     text = out.stdout + out.stderr
     assert out.returncode == 1

@@ -1,7 +1,7 @@
 """Hostile candidates (``mutants.hostile``) against the isolation layer: a correct verdict, a named cause,
 no crash, no hang, no process left behind.
 
-Most tests call :class:`~oracle.conformance.candidate.Candidate` directly; two start an oracle in a
+Most tests call :class:`~oracle.conformance.isolation.candidate.Candidate` directly; two start an oracle in a
 subprocess (killed with SIGKILL; stopped with SIGTERM in a pytest session), which only a real process shows.
 """
 
@@ -20,8 +20,9 @@ import numpy as np
 import pytest
 
 from mutants.base import RMSProp
-from oracle.conformance import containment, frames, hygiene, loader
-from oracle.conformance.candidate import Candidate, CandidateError, OpenFeed
+from oracle.conformance.isolation import containment, frames, loader
+from oracle.conformance.judge import hygiene
+from oracle.conformance.isolation.candidate import Candidate, CandidateError, OpenFeed
 
 TESTS = pathlib.Path(__file__).parent
 P0 = [np.array([0.5, -1.0, 2.0]), np.array(0.25)]
@@ -59,9 +60,11 @@ def _same(a: list, b: list) -> bool:
 
 # -- the channel ------------------------------------------------------------------------------------
 def test_the_oracle_side_never_unpickles():
-    """The isolation layer imports neither pickle nor multiprocessing (read from the source)."""
-    for name in ("candidate", "replies", "frames", "containment", "worker"):
-        tree = ast.parse((TESTS.parent / "oracle" / "conformance" / f"{name}.py").read_text())
+    """The isolation layer imports neither pickle nor multiprocessing (read from the source of every module)."""
+    paths = sorted((TESTS.parent / "oracle" / "conformance" / "isolation").glob("*.py"))
+    assert {p.stem for p in paths} >= {"candidate", "replies", "frames", "containment", "worker"}
+    for path in paths:
+        tree = ast.parse(path.read_text())
         imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         assert not {m for m in imported if m.split(".")[0] in ("pickle", "multiprocessing", "marshal", "dill")}
@@ -222,7 +225,7 @@ def test_an_escaped_process_is_killed_at_case_end(hostile_dir, monkeypatch, name
 def test_a_worker_dies_with_its_oracle(hostile_dir, monkeypatch, namespace):
     """An oracle SIGKILLed while the candidate sleeps in C: the launcher, reaper and worker all end."""
     monkeypatch.setenv("ORACLE_PID_NAMESPACE", namespace)
-    script = ("import numpy as np\nfrom oracle.conformance.candidate import Candidate, OpenFeed\n"
+    script = ("import numpy as np\nfrom oracle.conformance.isolation.candidate import Candidate, OpenFeed\n"
               "c = Candidate('mutants.hostile:sleeps_in_step', timeout=600)\n"
               "w = c._worker\nprint(w.proc.pid, w.reaper, w.worker, flush=True)\n"
               "c.run([np.zeros(2)], dict(lr=0.1, rho=0.9, eps=1e-8), {}, OpenFeed([[np.ones(2)]]), 1)\n")
@@ -265,7 +268,7 @@ def test_a_child_holding_the_output_pipe_does_not_keep_the_oracle():
 def test_signals_to_the_oracle_do_not_reach_it(hostile_dir):
     """SIGSTOP, SIGTERM, SIGINT to the parent and every ancestor it finds in /proc: the oracle (a subprocess,
     so that a failure cannot stop this test run) finishes and certifies the right values."""
-    script = ("import numpy as np, sys\nfrom oracle.conformance.candidate import Candidate, OpenFeed\n"
+    script = ("import numpy as np, sys\nfrom oracle.conformance.isolation.candidate import Candidate, OpenFeed\n"
               "c = Candidate('mutants.hostile:signals_the_oracle', timeout=60)\n"
               "if not c._worker.namespace: print('no namespace'); sys.exit(0)\n"
               "out = c.run([np.zeros(2)], dict(lr=0.1, rho=0.9, eps=1e-8), {}, OpenFeed([[np.ones(2)]] * 3), 3)\n"
@@ -293,7 +296,7 @@ def _containment_processes(marker: str) -> list:
     for pid in os.listdir("/proc"):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                if b"oracle.conformance.containment" not in fh.read():
+                if b"oracle.conformance.isolation.containment" not in fh.read():
                     continue
             with open(f"/proc/{pid}/environ", "rb") as fh:
                 if marker.encode() in fh.read() and not containment.gone(int(pid), 0.0):

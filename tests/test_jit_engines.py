@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 numba = pytest.importorskip("numba")
 
 from oracle.algorithm import simulate  # noqa: E402
-from oracle.conformance import reference as R  # noqa: E402
-from oracle.conformance.cases import arr, scale  # noqa: E402
+from oracle.conformance.judge import reference as R  # noqa: E402
+from oracle.conformance.judge.cases import arr, scale  # noqa: E402
 from oracle.problems.quadratic import Diagonal as Quadratic  # noqa: E402
 from oracle.conventions import PRESET_NAMES, preset  # noqa: E402
 from oracle.engines.bound import jitbound as J  # noqa: E402

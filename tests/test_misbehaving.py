@@ -24,7 +24,7 @@ def _workers() -> list:
     for pid in os.listdir("/proc"):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                if b"oracle.conformance.containment" not in fh.read():
+                if b"oracle.conformance.isolation.containment" not in fh.read():
                     continue
             with open(f"/proc/{pid}/status") as fh:
                 parent = next(int(line.split()[1]) for line in fh if line.startswith("PPid:"))
@@ -59,7 +59,7 @@ def test_candidate_traceback_is_its_own(run_session):
                                           "-k", "test_case and docs-example-float64")
     out = result.stdout.str()
     assert 'misbehaving.py", line' in out and "in step" in out and 'raise RuntimeError("boom at step 1")' in out
-    assert "oracle/conformance/worker.py" not in out
+    assert "oracle/conformance/isolation/worker.py" not in out
 
 
 def test_hung_candidate_stops_using_cpu(run_session):

@@ -11,13 +11,13 @@ import sys
 import numpy as np
 import pytest
 
-from oracle.conformance.candidate import Candidate
-from oracle.conformance.cases import builtin_cases
-from oracle.conformance.fingerprint import identify
-from oracle.conformance.grading import grade
-from oracle.conformance.loader import UsageError
-from oracle.conformance.native import names_for, parse_names, recognise
-from oracle.conformance.worker import convert
+from oracle.conformance.isolation.candidate import Candidate
+from oracle.conformance.judge.cases import builtin_cases
+from oracle.conformance.judge.fingerprint import identify
+from oracle.conformance.judge.grading import grade
+from oracle.conformance.isolation.loader import UsageError
+from oracle.conformance.isolation.native import names_for, parse_names, recognise
+from oracle.conformance.isolation.worker import convert
 from oracle.conventions import parse
 
 
@@ -54,7 +54,7 @@ def test_users_own_subclass_with_hyperparameter_names():
 def test_recognised_without_importing_the_framework_here():
     """The oracle's process imports no framework: recognition happens in the worker, which sends plain data."""
     pytest.importorskip("torch")
-    code = ("import sys; from oracle.conformance.candidate import Candidate; c = Candidate('torch.optim:RMSprop'); "
+    code = ("import sys; from oracle.conformance.isolation.candidate import Candidate; c = Candidate('torch.optim:RMSprop'); "
             "print(c.native['framework'], 'torch' in sys.modules); c.close()")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.split() == ["torch", "False"], out.stderr[-2000:]

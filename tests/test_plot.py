@@ -15,7 +15,7 @@ from oracle import plot  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n"
-SEED = "oracle.conformance.builtin:seed"
+SEED = "oracle.conformance.judge.builtin:seed"
 
 
 def png_size(data: bytes) -> tuple:
@@ -62,7 +62,7 @@ def test_the_plotted_numbers():
     assert bad.first_exceed == 1 and bad.worst_ratio > 1
     long = plot.case_data("docs-example-long", SEED, dtype="float64")
     assert long.horizon == 61 and long.compared[61].all() and not long.compared[62].any()
-    wide = plot.case_data("stream-centered", "oracle.conformance.builtin:pytorch", convention="pytorch",
+    wide = plot.case_data("stream-centered", "oracle.conformance.judge.builtin:pytorch", convention="pytorch",
                           dtype="float16", profile="quick")
     assert not wide.per_element and len(wide.labels) == 8
 
@@ -112,7 +112,7 @@ def test_cli_writes_a_png(tmp_path):
     (["--case", "docs-example", "--dtype", "float8"], "--dtype", "'float8'"),
     (["--golden", "docs-docs-binary64-5", "--dtype", "float8"], "--dtype", "'float8'"),
     (["--case", "docs-example", "--optimizer", "nomodule:factory"], "--optimizer", "'nomodule'"),
-    (["--case", "docs-example", "--optimizer", "oracle.conformance.builtin:sed"], "--optimizer", "'sed'"),
+    (["--case", "docs-example", "--optimizer", "oracle.conformance.judge.builtin:sed"], "--optimizer", "'sed'"),
     (["--case", "docs-example", "--convention", "seed,eps_placment=outside"], "--convention", "'eps_placment'"),
     (["--case", "docs-example", "-o", "x.jpg"], "--output", "'x.jpg'"),
     (["--golden", "gluon-V3-R3", "--dtype", "float64"], "--golden", "'gluon-V3-R3'"),
@@ -139,7 +139,7 @@ def test_without_matplotlib_the_message_names_the_extra(monkeypatch, capsys, tmp
 
 def test_nothing_else_imports_matplotlib():
     """Importing the package, its CLI (with the plot subcommand) and the plugin never imports matplotlib."""
-    code = ("import sys, oracle.cli, oracle.plot, oracle.plot.cli, oracle.plot.draw, oracle.conformance.plugin; "
+    code = ("import sys, oracle.cli, oracle.plot, oracle.plot.cli, oracle.plot.draw, oracle.conformance.pytest.plugin; "
             "oracle.cli.build_parser(); assert 'matplotlib' not in sys.modules, 'imported'")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr

@@ -1,6 +1,6 @@
 """The pytest plugin and ``python -m oracle certify``: options, usage errors, header, certificate.
 
-What the suite concludes is tested through the judge (:mod:`oracle.conformance.judge`, the
+What the suite concludes is tested through the judge (:mod:`oracle.conformance.judge.run`, the
 suite's tests as direct calls); a real pytest session is run only for what only a session
 shows: that the judge *is* the session (same tests, same outcomes, same certificate), the
 header, exit statuses, usage errors as pytest reports them, the rerun command, xdist, and
@@ -17,16 +17,16 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from oracle.conformance.judge import judge
-from oracle.conformance.loader import UsageError
-from oracle.conformance.session import Session
+from oracle.conformance.judge.run import judge
+from oracle.conformance.isolation.loader import UsageError
+from oracle.conformance.judge.session import Session
 
 QUICK = ("--oracle-profile=quick",)
 
 
 def test_plugin_module_imports_nothing_heavy():
     """Loading the pytest11 module imports neither numpy, mpmath, sympy nor hypothesis."""
-    code = ("import sys, oracle.conformance.plugin; "
+    code = ("import sys, oracle.conformance.pytest.plugin; "
             "print([m for m in ('numpy', 'mpmath', 'sympy', 'hypothesis') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -42,10 +42,10 @@ def test_unrelated_session_unchanged(run_session, tmp_path):
 
 BAD_OPTIMIZERS = [
     ("nosuchmodule_xyz:make", "no module named 'nosuchmodule_xyz'"),
-    ("oracle.conformance.builtin:pytorc", "has no attribute 'pytorc'; did you mean: pytorch?"),
-    ("oracle.conformance.plugin:SUITE", "'oracle.conformance.plugin:SUITE' is not callable: it is a str"),
+    ("oracle.conformance.judge.builtin:pytorc", "has no attribute 'pytorc'; did you mean: pytorch?"),
+    ("oracle.conformance.pytest.plugin:SUITE", "'oracle.conformance.pytest.plugin:SUITE' is not callable: it is a str"),
     ("no_colon", "optimizer must look like MODULE:ATTR"),
-    ("oracle.conformance.sute:make", "did you mean: oracle.conformance.suite"),
+    ("oracle.conformance.pytest.sute:make", "did you mean: oracle.conformance.pytest.suite"),
     ("mutants.broken_module:make", "importing 'mutants.broken_module' failed: RuntimeError: broken on import"),
 ]
 KNOWN = "float64,float32,float16,bfloat16,complex64,complex128"
@@ -78,12 +78,12 @@ def test_bad_option_is_refused_naming_it(option, message):
     """A bad option value is refused with a message that names the option and echoes the value."""
     name, _, value = option[2:].partition("=")
     with pytest.raises(ValueError) as err:
-        Session({"optimizer": "oracle.conformance.builtin:seed", name.replace("-", "_"): value})
+        Session({"optimizer": "oracle.conformance.judge.builtin:seed", name.replace("-", "_"): value})
     assert message in str(err.value)
 
 
 @pytest.mark.parametrize("args, message", [(("--optimizer=mutants.broken_module:make",), BAD_OPTIMIZERS[-1][1]),
-                                           (("--optimizer=oracle.conformance.builtin:seed", "--dtype=float8"),
+                                           (("--optimizer=oracle.conformance.judge.builtin:seed", "--dtype=float8"),
                                             BAD_OPTIONS[5][1])])
 def test_usage_errors_exit_4_with_one_line(run_session, args, message):
     """In a session a bad optimizer or option is a usage error (exit 4): the message, no traceback."""
@@ -97,12 +97,12 @@ def test_judge_is_the_pytest_session(run_session, tmp_path):
     """A plugin session and the judge run the same tests with the same outcomes and write the same certificate:
     candidate, versions, convention, dtypes, counts, LRE/ULP statistics, platform."""
     path, xml = tmp_path / "cert.json", tmp_path / "junit.xml"
-    result = run_session("--optimizer=oracle.conformance.builtin:keras", "--dtype=float64", f"--certificate={path}",
+    result = run_session("--optimizer=oracle.conformance.judge.builtin:keras", "--dtype=float64", f"--certificate={path}",
                          f"--junitxml={xml}", *QUICK)
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()[-2000:]
     ran = {case.get("name"): "failed" if case.find("failure") is not None or case.find("error") is not None else
            "skipped" if case.find("skipped") is not None else "passed" for case in ET.parse(xml).iter("testcase")}
-    j = judge("oracle.conformance.builtin:keras", dtype="float64", oracle_profile="quick")
+    j = judge("oracle.conformance.judge.builtin:keras", dtype="float64", oracle_profile="quick")
     assert ran == {o.nodeid: {"passed": "passed", "failed": "failed"}.get(o.status, "skipped") for o in j.outcomes}
     cert, mine = json.loads(path.read_text()), j.certificate()
     assert cert["verdict"] == mine["verdict"] == "certified"
@@ -110,7 +110,7 @@ def test_judge_is_the_pytest_session(run_session, tmp_path):
     for key in ("candidate", "verdict", "convention", "how", "fingerprint", "counts", "dtypes", "not_checked"):
         assert cert["candidates"][0][key] == mine["candidates"][0][key], key
     (cand,) = cert["candidates"]
-    assert cand["candidate"] == "oracle.conformance.builtin:keras"
+    assert cand["candidate"] == "oracle.conformance.judge.builtin:keras"
     assert cand["verdict"] == "certified" and cand["convention"] == "keras"
     assert cand["fingerprint"].startswith("follows keras")
     assert set(cand["dtypes"]) >= {"float64"}
@@ -161,11 +161,11 @@ def test_no_match_names_closest():
 
 def test_header_of_an_explicit_convention_and_no_fingerprint_test(run_session):
     """With --convention=SPEC the header says what is certified against and no fingerprint test is collected."""
-    result = run_session("--optimizer=oracle.conformance.builtin:pytorch", "--dtype=float32",
+    result = run_session("--optimizer=oracle.conformance.judge.builtin:pytorch", "--dtype=float32",
                                           "--convention=pytorch,v0=0", "--collect-only", *QUICK)
     out = result.stdout.str()
     assert "rmsprop-oracle conformance: profile quick, dtypes float32, isolation process, case timeout 60 s" in out
-    assert "candidate oracle.conformance.builtin:pytorch: certifying against pytorch (given by --convention)" in out
+    assert "candidate oracle.conformance.judge.builtin:pytorch: certifying against pytorch (given by --convention)" in out
     assert "test_hygiene" in out and "test_fingerprint" not in out and "fingerprint:" not in out
     assert result.ret == pytest.ExitCode.OK, out[-2000:]
 
@@ -182,7 +182,7 @@ def test_torch_identified_as_pytorch():
 
 def test_inline_isolation_gives_the_same_verdict():
     """--isolation=inline runs the candidate in the oracle's process (for pdb) with the same verdict."""
-    j = judge("oracle.conformance.builtin:seed", isolation="inline", convention="seed", dtype="float32",
+    j = judge("oracle.conformance.judge.builtin:seed", isolation="inline", convention="seed", dtype="float32",
               oracle_profile="quick")
     assert j.verdict == "certified", j.summary()
     assert j.ledger.options["isolation"] == "inline"
@@ -194,9 +194,9 @@ def test_cli_certify(tmp_path, monkeypatch, capsys):
     from oracle.cli import main
 
     monkeypatch.chdir(tmp_path)
-    assert main(["certify", "oracle.conformance.builtin:sed"]) == 2
+    assert main(["certify", "oracle.conformance.judge.builtin:sed"]) == 2
     assert "has no attribute 'sed'; did you mean: seed?" in capsys.readouterr().err
-    assert main(["certify", "oracle.conformance.builtin:seed", "--dtype=float32", "--oracle-profile=quick",
+    assert main(["certify", "oracle.conformance.judge.builtin:seed", "--dtype=float32", "--oracle-profile=quick",
                  "--json"]) == 0
     out, err = capsys.readouterr()
     cert = json.loads(out)  # nothing but the JSON on stdout
@@ -214,7 +214,7 @@ def test_xdist_gives_one_certificate_equal_to_pytest(tmp_path):
     pytest.importorskip("xdist")
     cert = tmp_path / "cert.json"
     out = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "-p", "no:cacheprovider",
-                          "--optimizer=oracle.conformance.builtin:seed", "--oracle-profile=quick",
+                          "--optimizer=oracle.conformance.judge.builtin:seed", "--oracle-profile=quick",
                           "--dtype=float32", f"--certificate={cert}"],
                          capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]

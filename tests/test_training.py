@@ -203,7 +203,7 @@ def test_gpu_check_python_part_on_cpu(tmp_path):
 def test_schedule_field_and_engines():
     """lr_schedule: validated, exact per step, a case value (not fixable by --convention), declined by the
     compiled tracer (the constants change per step), and lr_in_momentum then changes the exact trajectory."""
-    from oracle.conformance.options import check_convention
+    from oracle.conformance.judge.options import check_convention
     from oracle.engines import trace
     from oracle.engines.certify.interval import certified_run
 
@@ -227,7 +227,7 @@ def test_torch_adapter_schedule_is_torch_lr_scheduler():
     """The adapter's per-step lr is what torch.optim.lr_scheduler.LambdaLR gives, bit for bit (momentum on)."""
     torch = pytest.importorskip("torch")
     from oracle.adapters import torch as adapter
-    from oracle.conformance.cases import schedules
+    from oracle.conformance.judge.cases import schedules
 
     sched = schedules(12)["cosine"]
     rng = np.random.default_rng(1)
@@ -280,7 +280,7 @@ def test_torch_complex_follows_the_split_reading(dtype, real):
 @pytest.mark.parametrize("dtype", ["complex64", "complex128"])
 def test_complex_arrays_travel_on_the_channel(dtype):
     """complex64/complex128 are on the frames whitelist: a frame carries them bit for bit."""
-    from oracle.conformance import frames
+    from oracle.conformance.isolation import frames
 
     a = np.array([1 + 2j, -0.5j, 3.0, np.nan + 1j], dtype=dtype)
     seq, value = frames.decode(b"".join(bytes(b) for b in frames.encode(3, {"x": [a, a[:0].reshape(0, 2)]})))
@@ -292,10 +292,10 @@ def test_complex_cases_graded_per_part_in_the_component_dtype():
     """A complex case is graded on its real and imaginary parts, each against the split reading's bound
     and in ULPs of the component dtype; a failure names the part and the reading; --dtype takes them
     (opt-in: the default dtypes stay real)."""
-    from oracle.conformance.cases import builtin_cases
-    from oracle.conformance.grading import located
-    from oracle.conformance.options import BY_NAME, parse_dtypes
-    from oracle.conformance.reference import as_real, reference
+    from oracle.conformance.judge.cases import builtin_cases
+    from oracle.conformance.judge.grading import located
+    from oracle.conformance.judge.options import BY_NAME, parse_dtypes
+    from oracle.conformance.judge.reference import as_real, reference
 
     assert parse_dtypes("complex64,complex128") == ("complex64", "complex128")
     assert "complex" not in BY_NAME["dtype"].default
@@ -317,7 +317,7 @@ def test_torch_certified_on_complex_parameters():
     """The real suite in complex64 and complex128 (the fixed complex cases, the split golden stream, hygiene)
     certifies torch's RMSprop under pytorch (complex_reading split); the modulus golden stream does not apply."""
     pytest.importorskip("torch")
-    from oracle.conformance.judge import judge
+    from oracle.conformance.judge.run import judge
 
     j = judge("oracle.adapters.torch:rmsprop", dtype="complex64,complex128", oracle_profile="quick",
               isolation="inline", convention="pytorch")
@@ -330,8 +330,8 @@ def test_torch_certified_on_complex_parameters():
 def test_ml_dtypes_imported_only_for_bfloat16():
     """ml_dtypes takes most of a second to import: the oracle and its worker import it only when bfloat16
     is asked for (the worker's import counts against a candidate's per-case timeout)."""
-    code = ("import sys, oracle.conformance.worker, oracle.conformance.suite, oracle.engines.floating, "
-            "oracle.conformance.frames as f, oracle.rounding as r; a = 'ml_dtypes' in sys.modules; "
+    code = ("import sys, oracle.conformance.isolation.worker, oracle.conformance.pytest.suite, oracle.engines.floating, "
+            "oracle.conformance.isolation.frames as f, oracle.rounding as r; a = 'ml_dtypes' in sys.modules; "
             "import numpy as np; assert f.dtype_name(np.dtype('float32')) == 'float32'; "
             "b = f.dtype_name(r.numpy_dtype('bfloat16')); print(a, b)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)

@@ -8,10 +8,10 @@ import pytest
 
 import numpy  # noqa: F401  (pytester's in-process session must not import numpy a second time)
 
-import oracle.conformance.suite  # noqa: F401
+import oracle.conformance.pytest.suite  # noqa: F401
 from oracle.cases.case import Case, find
 from oracle.conventions import parse
-from oracle.conformance import usercases
+from oracle.conformance.pytest import usercases
 
 pytest_plugins = ["pytester"]
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -72,7 +72,7 @@ def test_the_fixture_in_a_users_session(pytester):
 def test_oracle_cases_in_a_certification_session(pytester):
     """``--oracle-cases`` adds the user's cases to a real suite run (about 5 s: the suite's own cases are built)."""
     _files(pytester)
-    result = pytester.runpytest_inprocess("--optimizer=oracle.conformance.builtin:keras", "--convention=keras",
+    result = pytester.runpytest_inprocess("--optimizer=oracle.conformance.judge.builtin:keras", "--convention=keras",
                                           "--oracle-cases=cases.toml", "--dtype=float32", "--oracle-profile=quick",
                                           "-k", "docstring", "-v", "-p", "no:cacheprovider")
     assert "keras-user-keras-docstring-one-step-float32] PASSED" in result.stdout.str(), result.stdout.str()
@@ -80,21 +80,21 @@ def test_oracle_cases_in_a_certification_session(pytester):
 
 def test_user_cases_are_graded_like_the_shipped_ones():
     """What --oracle-cases adds (the source the plugin appends), graded by the suite's own grade()."""
-    from oracle.conformance.candidate import Candidate
-    from oracle.conformance.grading import grade
+    from oracle.conformance.isolation.candidate import Candidate
+    from oracle.conformance.judge.grading import grade
 
     (keras_case,) = [c for c in usercases.source(EXAMPLES / "one_step.toml")("float32") if "docstring" in c.name]
     ls = usercases.conformance_case(find(EXAMPLES / "least_squares.toml"), "float64")
     # (candidate, the convention it is certified against, case, verdict): optax puts eps inside the root
     for spec, against, case, want in (("keras", "keras", keras_case, "passed"), ("pytorch", "pytorch", ls, "passed"),
                                       ("optax", "pytorch", ls, "failed")):
-        cand = Candidate(f"oracle.conformance.builtin:{spec}", isolation="inline")
+        cand = Candidate(f"oracle.conformance.judge.builtin:{spec}", isolation="inline")
         g = grade(cand, parse(against).replace(**case.hyper, **case.options), case)
         assert g.status == want, (spec, g.detail)
 
 
 def test_the_fixture_module_imports_nothing_heavy():
-    code = ("import sys, oracle.conformance.fixture; "
+    code = ("import sys, oracle.conformance.pytest.fixture; "
             "print([m for m in ('numpy', 'mpmath', 'sympy', 'hypothesis') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from oracle.algorithm import simulate
-from oracle.conformance import reference as R
-from oracle.conformance.cases import arr, builtin_cases, scale
+from oracle.conformance.judge import reference as R
+from oracle.conformance.judge.cases import arr, builtin_cases, scale
 from oracle.problems.quadratic import Diagonal
 from oracle.conventions import PRESET_NAMES, preset
 from oracle.engines.bound.errorbound import ErrorBoundArith

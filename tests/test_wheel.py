@@ -24,12 +24,12 @@ from pathlib import Path
 
 import pytest
 
-from oracle.conformance.judge import judge
+from oracle.conformance.judge.run import judge
 from oracle.conventions import preset
 from oracle.golden.cases import all_cases
 
 ROOT = Path(__file__).resolve().parents[1]
-PLUGIN = ["-m", "pytest", "-p", "no:cacheprovider", "-q", "--optimizer=oracle.conformance.builtin:seed",
+PLUGIN = ["-m", "pytest", "-p", "no:cacheprovider", "-q", "--optimizer=oracle.conformance.judge.builtin:seed",
           "--oracle-profile=quick"]
 SUBSET = ["docs-docs-decimal-5", "stream-seed-plain", "gluon-V2-R2"]
 
@@ -121,7 +121,7 @@ def test_plugin_from_the_wheel_replays_the_same_golden_cases_as_from_the_clone(v
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
     wheel = {case.get("name"): "failed" if case.find("failure") is not None or case.find("error") is not None else
              "skipped" if case.find("skipped") is not None else "passed" for case in ET.parse(xml).iter("testcase")}
-    j = judge("oracle.conformance.builtin:seed", oracle_profile="quick", keyword="golden")
+    j = judge("oracle.conformance.judge.builtin:seed", oracle_profile="quick", keyword="golden")
     clone = {o.nodeid: o.status for o in j.outcomes}
     # the seed candidate replays the Gluon run and the plain streams of every convention with seed's structure
     plain = [n for n in all_cases() if n.startswith("stream-") and n.endswith("-plain")

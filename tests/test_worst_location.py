@@ -5,12 +5,12 @@ with the rerun command.  Direct calls."""
 import numpy as np
 
 from oracle.accuracy import abs_error, ulp_error
-from oracle.conformance.candidate import Candidate
-from oracle.conformance.cases import builtin_cases
-from oracle.conformance.certificate import Ledger
-from oracle.conformance.grading import grade
-from oracle.conformance.outcome import Outcome, Stats
-from oracle.conformance.reference import followed, reference
+from oracle.conformance.isolation.candidate import Candidate
+from oracle.conformance.judge.cases import builtin_cases
+from oracle.conformance.judge.certificate import Ledger
+from oracle.conformance.judge.grading import grade
+from oracle.conformance.judge.outcome import Outcome, Stats
+from oracle.conformance.judge.reference import followed, reference
 from oracle.conventions import parse
 
 

@@ -11,5 +11,5 @@
 
 Golden files of user cases, their folders and citable tables with provenance are in
 :mod:`oracle.golden.usercases` and :mod:`oracle.golden.usercite`; ``python -m oracle run`` and
-``check-table`` in :mod:`oracle.usercli`; the pytest fixture in :mod:`oracle.conformance.usercases`.
+``check-table`` in :mod:`oracle.usercli`; the pytest fixture in :mod:`oracle.conformance.pytest.usercases`.
 """

@@ -22,26 +22,14 @@ Instead of a factory, ``MODULE:ATTR`` may name a framework's own optimizer (a
 optax ``GradientTransformation`` factory): :mod:`.native` recognises it in the
 worker and wraps it in a bridge (``docs/frameworks.md``).
 
-Modules (one job each):
+The package is three rooms; imports point one way, isolation <- judge <- pytest
+(``tests/test_architecture.py`` enforces it):
 
-``candidate``   load ``MODULE:ATTR``, read the signature, call the candidate safely
-``frames``      the data-only channel to the worker (JSON header, raw buffers of whitelisted dtypes)
-``replies``     what the worker answers, checked; the verdict checks (outputs, hygiene audit) on copies
-``containment`` launcher, reaper (PID namespace, subreaper), parent-death signals; SIGTERM -> interrupted
-``worker``      the worker process: calls the candidate, reports raw data
-``native``      framework optimizers as candidates: recognition and one bridge per framework (worker side)
-``builtin``     the package's own float implementations as protocol factories
-``cases``       the reference cases (docs example, open-loop streams, quadratic, regimes)
-``golden_replay`` the golden files' trajectories as cases
-``sources``     every source of cases (the built-in ones, the golden replays)
-``reference``   the exact values and error bounds of a case (:mod:`oracle.engines.bound.errorbound`)
-``grading``     run a candidate on a case; ULP, LRE and bound ratio; first divergence
-``mistakes``    the catalogue of known RMSProp mistakes (Convention edits, swapped stages), used to
-                diagnose a failure
-``wrong_stages`` the wrong stages of the update the catalogue swaps in
-``fingerprint`` discriminating probes: which preset a candidate follows
-``certificate`` results of a session, terminal summary and JSON certificate
-``suite``       the test functions the pytest plugin collects
-``plugin``      the ``pytest11`` entry point (imports nothing heavy at load)
-``cli``         ``python -m oracle certify MODULE:ATTR``
+* :mod:`.isolation` -- running the candidate: its worker process, the data-only
+  channel to it, what it answers, containment (knows nothing of cases or verdicts);
+* :mod:`.judge` -- deciding: the cases and their certified reference, grading,
+  diagnosis, the fingerprint, each test's outcome, the verdict and the certificate,
+  and the whole suite run without pytest (:func:`.judge.run.judge`);
+* :mod:`.pytest` -- the pytest skin: the plugin (``pytest11`` entry point), the
+  collected tests, the ``rmsprop_oracle`` fixture, ``python -m oracle certify``.
 """

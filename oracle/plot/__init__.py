@@ -32,10 +32,10 @@ from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
-from ..conformance.candidate import Candidate, UsageError
-from ..conformance.cases import Case, builtin_cases
-from ..conformance.options import PROFILES, check_convention
-from ..conformance.sources import all_cases
+from ..conformance.isolation.candidate import Candidate, UsageError
+from ..conformance.judge.cases import Case, builtin_cases
+from ..conformance.judge.options import PROFILES, check_convention
+from ..conformance.judge.sources import all_cases
 from ..conventions import PRESET_NAMES, Convention, parse, preset
 from ..golden.data import golden_dir
 from ..rounding import DTYPES
@@ -53,7 +53,7 @@ FIGURES = {"gluon-cycle.png": ("gluon_cycle_figure", ("gluon-intended-long",), {
 
 
 def _candidate(optimizer: Optimizer) -> Any:
-    """A :class:`~oracle.conformance.candidate.Candidate` (run in a worker process) from a spec, an importable
+    """A :class:`~oracle.conformance.isolation.candidate.Candidate` (run in a worker process) from a spec, an importable
     factory or a Candidate."""
     if isinstance(optimizer, Candidate):
         return optimizer
@@ -95,7 +95,7 @@ def case_data(case: Any, optimizer: Optional[Optimizer] = None, *,
     """
     if optimizer is None:
         head = convention.name if isinstance(convention, Convention) else str(convention or "seed").split(",")[0]
-        optimizer = f"oracle.conformance.builtin:{head.strip()}"
+        optimizer = f"oracle.conformance.judge.builtin:{head.strip()}"
     cand = _candidate(optimizer)
     case = case if isinstance(case, Case) else _find_case(str(case), dtype, profile)
     spec = convention if convention is not None else cand.convention
@@ -134,7 +134,7 @@ def golden_data(golden: Union[str, Path], dtype: str, *, optimizer: Optional[Opt
     """A float implementation replayed on a golden file, against the file's certified trajectory.
 
     ``optimizer`` defaults to the package's own float implementation of the file's
-    preset (``oracle.conformance.builtin:<preset>``); ``steps`` to the file's length.
+    preset (``oracle.conformance.judge.builtin:<preset>``); ``steps`` to the file's length.
     """
     doc = G.load(golden)
     case, conv = G.replay(doc, dtype, steps)
@@ -145,7 +145,7 @@ def golden_data(golden: Union[str, Path], dtype: str, *, optimizer: Optional[Opt
         if not same:
             raise ValueError(f"golden: {doc['case']!r} follows {conv.spec()!r}, which is no preset: "
                              "give an optimizer that implements it")
-        optimizer = f"oracle.conformance.builtin:{conv.name}"
+        optimizer = f"oracle.conformance.judge.builtin:{conv.name}"
     cand = _candidate(optimizer)
     traj, ref = obtain(cand, conv, case)
     exact = {t: v for t, v in G.trajectory(doc).items() if t <= case.steps}

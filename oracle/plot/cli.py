@@ -14,7 +14,7 @@ import sys
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``plot`` subcommand."""
-    from ..conformance.options import BY_NAME
+    from ..conformance.judge.options import BY_NAME
 
     p = subparsers.add_parser("plot", help="draw a candidate's error against the error bound (needs the plot extra)",
                               description="Draw a candidate's error against the error bound on a conformance case, "
@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     what.add_argument("--list", action="store_true", help="list the case and golden file names")
     p.add_argument(BY_NAME["optimizer"].flag, metavar=BY_NAME["optimizer"].metavar, default=None,
                    help="candidate factory (default: the package's float implementation, "
-                        "oracle.conformance.builtin:<preset>)")
+                        "oracle.conformance.judge.builtin:<preset>)")
     p.add_argument("--convention", metavar="SPEC", default=None,
                    help="PRESET[,FIELD=VALUE...] for --case (default: the candidate's CONVENTION; seed without --optimizer)")
     p.add_argument("--dtype", default=None,
@@ -63,7 +63,7 @@ def _plot(args: argparse.Namespace) -> int:
         require()
     except PlotUnavailable:
         return _fail(f"matplotlib is not installed; install the plot extra: {EXTRA}")
-    from ..conformance.candidate import CandidateError
+    from ..conformance.isolation.candidate import CandidateError
     from . import error_figure, golden_figure, save
     from .draw import FORMATS
 
@@ -100,7 +100,7 @@ def _positive(text: str) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from ..conformance.sources import all_cases
+    from ..conformance.judge.sources import all_cases
     from ..golden import GOLDEN_DIR
 
     print("cases (--case):", " ".join(c.name for c in all_cases(args.dtype or "float64", args.profile)))

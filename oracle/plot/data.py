@@ -1,6 +1,6 @@
 """The numbers a picture shows: a candidate's trajectory against the reference, per step.
 
-Plotted quantities (per step t and followed element j, as in :mod:`oracle.conformance.grading`):
+Plotted quantities (per step t and followed element j, as in :mod:`oracle.conformance.judge.grading`):
 
 * *exact* x*_t: the exact value (``hi + lo`` of the reference, or a golden file's
   certified value), and *got* x_t: the candidate's value, in its dtype;
@@ -26,9 +26,9 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..accuracy import abs_error, bound_ratio, ulp
-from ..conformance.candidate import Candidate
-from ..conformance.cases import Case
-from ..conformance.reference import Reference, followed, reference
+from ..conformance.isolation.candidate import Candidate
+from ..conformance.judge.cases import Case
+from ..conformance.judge.reference import Reference, followed, reference
 from ..conventions import Convention
 from ..rounding import double_double
 
@@ -40,7 +40,7 @@ def obtain(candidate: Candidate, conv: Convention, case: Case) -> tuple[list, Re
     """The candidate's trajectory on ``case`` (index 0 the initial values) and the case's reference.
 
     The one place that runs a candidate for a picture: ``Candidate.run`` raises
-    :class:`oracle.conformance.candidate.CandidateError` for a broken candidate.
+    :class:`oracle.conformance.isolation.candidate.CandidateError` for a broken candidate.
     """
     ref = reference(conv, case)
     traj = candidate.run(case.params0, case.hyper, case.options, case.feed(), case.steps)

@@ -2,7 +2,7 @@
 
 :func:`load` finds a golden file by case name (or path) and validates it;
 :func:`trajectory` reads its certified parameter values per stored step;
-:func:`replay` turns it into a conformance :class:`~oracle.conformance.cases.Case`
+:func:`replay` turns it into a conformance :class:`~oracle.conformance.judge.cases.Case`
 whose reference starts from the file's exact inputs (so that a float
 implementation can be run on it and held to the file's trajectory) and the
 file's :class:`~oracle.conventions.Convention`.  Replayable: the documents'
@@ -20,8 +20,8 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
-from ..conformance.cases import Case, arr
-from ..conformance.golden_replay import gluon_problem
+from ..conformance.judge.cases import Case, arr
+from ..conformance.judge.golden_replay import gluon_problem
 from ..conventions import PRESET_NAMES, Convention, preset, to_fraction
 from ..golden import data, fmt
 from ..problems import ContextProblem

@@ -2,7 +2,7 @@
 
 Unlike :mod:`mutants.misbehaving` (accidents), these are written by an attacker who
 knows how the oracle works.  ``tests/test_hostile.py`` runs each through
-:class:`oracle.conformance.candidate.Candidate` and asserts a correct verdict with
+:class:`oracle.conformance.isolation.candidate.Candidate` and asserts a correct verdict with
 a named cause, no crash of the oracle and no process left behind.  Files the
 attacks try to write are named by the environment variable ``HOSTILE_DIR``.
 """
@@ -91,7 +91,7 @@ def closes_channel(params, *, lr, rho, eps):
 # -- the audit ------------------------------------------------------------------------------
 def patches_audit(params, *, lr, rho, eps):
     """Mutates the caller's arrays and switches the worker's audit off (as it was written before)."""
-    from oracle.conformance import worker
+    from oracle.conformance.isolation import worker
 
     worker.Instance.report = lambda self: []
     worker.snapshot = lambda a, shape, dtype: None if a is None else np.zeros(shape, dtype)

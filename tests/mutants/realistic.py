@@ -3,7 +3,7 @@
 Every class is PyTorch's update (eps outside the root, v0 = 0, lr outside the
 momentum buffer) with one realistic mistake; ``REALISTIC`` maps each name to
 the explicit convention it is meant for and the catalogue name the diagnosis
-must give (``oracle.conformance.mistakes``), and the dtype in which it shows.
+must give (``oracle.conformance.judge.mistakes``), and the dtype in which it shows.
 They are independent of the oracle's code: plain numpy, as a user writes it.
 """
 

@@ -540,7 +540,7 @@ def _slots(tape: T.Tape, pos: dict, nins: int, nout: int, naux: int, local: dict
 
 
 def run_job(job: Any, until: Optional[int], alive: Callable) -> dict:
-    """:func:`oracle.conformance.reference.run_job` for a vector job, compiled (same dict, same numbers).
+    """:func:`oracle.conformance.judge.reference.run_job` for a vector job, compiled (same dict, same numbers).
 
     Raises :class:`OutOfRange` (the caller falls back to ErrorBoundArith) and
     :class:`.trace.Decline` (the caller runs BoundArith) as that function expects.

@@ -106,7 +106,8 @@ class ProcessWorker:
         env.pop("PYTEST_XDIST_WORKER", None)
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "oracle.conformance.containment", str(req_r), str(rep_w), str(os.getpid())],
+                [sys.executable, "-m", "oracle.conformance.isolation.containment", str(req_r), str(rep_w),
+                 str(os.getpid())],
                 pass_fds=(req_r, rep_w), stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
                 start_new_session=True, env=env, close_fds=True)
         finally:
@@ -326,7 +327,7 @@ class Candidate:
         self.strays_killed = 0
         if isolation == "process":
             containment.guard_signals()
-        self.names = dict(names or {})  # --hyperparameter-names for a native optimizer (oracle.conformance.native)
+        self.names = dict(names or {})  # --hyperparameter-names for a native optimizer (.native)
         info = self._load()
         self.options: frozenset = frozenset(info["options"])
         self.convention: Optional[str] = info["convention"]

@@ -1,8 +1,8 @@
-"""The ``rmsprop_oracle`` fixture, registered by :mod:`oracle.conformance.plugin` when a session starts.
+"""The ``rmsprop_oracle`` fixture, registered by :mod:`oracle.conformance.pytest.plugin` when a session starts.
 
 Importing this module imports pytest alone; the fixture imports the oracle's
 engines only when a test asks for it, so a session that does not use it pays
-nothing.  See :mod:`oracle.conformance.usercases`.
+nothing.  See :mod:`oracle.conformance.pytest.usercases`.
 """
 
 from __future__ import annotations

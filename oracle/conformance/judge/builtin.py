@@ -5,7 +5,7 @@ runs :func:`oracle.algorithm.step` over :class:`oracle.engines.floating.FloatAri
 in the parameters' dtype.  Its signature names exactly the options the preset
 allows, so the suite skips the others.  These are the candidates the suite
 certifies when no ``--optimizer`` is given; ``MODULE:ATTR`` names such as
-``oracle.conformance.builtin:pytorch`` also work.
+``oracle.conformance.judge.builtin:pytorch`` also work.
 
 >>> import numpy as np
 >>> step = seed([np.zeros(1)], lr=0.1, rho=0.9, eps=1e-8)
@@ -20,9 +20,9 @@ from typing import Callable
 
 import numpy as np
 
-from ..algorithm import init_state, step as update
-from ..conventions import PRESET_NAMES, preset
-from ..engines.floating import FloatArith
+from ...algorithm import init_state, step as update
+from ...conventions import PRESET_NAMES, preset
+from ...engines.floating import FloatArith
 
 _OPTION_DEFAULTS = {"momentum": 0.0, "centered": False, "weight_decay": 0.0, "maximize": False}
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Optional
 
-from ..conventions import PRESET_NAMES, Convention, parse, preset
-from .candidate import Candidate
+from ...conventions import PRESET_NAMES, Convention, parse, preset
+from ..isolation.candidate import Candidate
 from .options import from_pytest, validate
 
 
@@ -81,7 +81,8 @@ class Session:
             self.targets = [Target(spec, Candidate(spec, timeout, isolation, names=self.opts["names"]))]
         else:
             names = PRESET_NAMES if self.opts["convention_spec"] is None else (parse(self.opts["convention"]).name,)
-            self.targets = [Target(f"builtin:{n}", Candidate(f"oracle.conformance.builtin:{n}", timeout, isolation),
+            self.targets = [Target(f"builtin:{n}", Candidate(f"oracle.conformance.judge.builtin:{n}", timeout,
+                                                             isolation),
                                    spec=n, how="its own preset", builtin=n) for n in names]
 
     @classmethod
@@ -167,7 +168,7 @@ class Session:
     def cases(self, dtype: str) -> list:
         """The cases in ``dtype``; with damaged or missing golden data, the others (see ``golden_error``)."""
         if dtype not in self._cases:
-            from ..golden import GoldenDataError
+            from ...golden import GoldenDataError
             from .cases import builtin_cases
             from .sources import all_cases
 

@@ -77,7 +77,7 @@ def check_path(path: Any) -> str:
 
 def write(path: str, cert: dict) -> None:
     """Write ``cert`` (sealed here) to ``path``: temporary file, fsync, rename; only over a regular file."""
-    from ..golden.fmt import atomic_write  # the one atomic writer (numpy with it: loaded only to write)
+    from ...golden.fmt import atomic_write  # the one atomic writer (numpy with it: loaded only to write)
 
     full = check_path(path)  # again at write time: the path may have changed during the run
     atomic_write(full, json.dumps(seal(cert), indent=2, default=str) + "\n")  # ASCII: ensure_ascii

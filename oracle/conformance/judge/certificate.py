@@ -227,7 +227,7 @@ class Ledger:
     def certificate(self) -> dict:
         import numpy  # the plugin imports nothing heavy at load
 
-        from .. import __version__  # the version in use when called
+        from ... import __version__  # the version in use when called
 
         versions = {"rmsprop-oracle": __version__, "python": platform.python_version(), "numpy": numpy.__version__}
         for mod in ("hypothesis", "pytest", "mpmath", "xdist"):
@@ -240,7 +240,7 @@ class Ledger:
                          **({"rerun": o.rerun} if o.rerun else {})} for o in outcomes if o.status == status]
 
             counts = Counter(o.status for o in outcomes)
-            module = "oracle.conformance.builtin:" if target.startswith("builtin:") else target
+            module = "oracle.conformance.judge.builtin:" if target.startswith("builtin:") else target
             candidates.append({
                 "candidate": target, "verdict": "incomplete" if self.pending else self.verdict(outcomes),
                 **self.targets.get(target, {}), "source": certfile.candidate_source(module),

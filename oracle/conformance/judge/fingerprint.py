@@ -52,9 +52,9 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from ..rounding import component_dtype
-from ..conventions import HYPERPARAMETERS, PRESET_NAMES, Convention, parse, preset, rounding_mode
-from .candidate import Candidate, CandidateError, Declined
+from ...rounding import component_dtype
+from ...conventions import HYPERPARAMETERS, PRESET_NAMES, Convention, parse, preset, rounding_mode
+from ..isolation.candidate import Candidate, CandidateError, Declined
 from .cases import Case, arr
 from .grading import grade
 

@@ -1,6 +1,6 @@
 """User cases in pytest: the ``rmsprop_oracle`` fixture, and ``--oracle-cases`` in the conformance suite.
 
-The fixture (registered by :mod:`oracle.conformance.plugin`; nothing here is
+The fixture (registered by :mod:`oracle.conformance.pytest.plugin`; nothing here is
 imported by a session that does not ask for it) holds a framework's own
 recorded trajectories to the certified one, the tolerance being the forward
 error bound of any reasonable implementation in that dtype
@@ -33,15 +33,15 @@ from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
-from ..accuracy import ulp
-from ..algorithm import simulate
-from ..cases.case import Case as UserCase
-from ..cases.case import CaseError, find, load_all
-from ..conventions import preset
-from ..engines.bound.errorbound import ErrorBoundArith
-from ..golden import usercases
-from ..problems import ContextProblem, round_exact
-from .cases import Case
+from ...accuracy import ulp
+from ...algorithm import simulate
+from ...cases.case import Case as UserCase
+from ...cases.case import CaseError, find, load_all
+from ...conventions import preset
+from ...engines.bound.errorbound import ErrorBoundArith
+from ...golden import usercases
+from ...problems import ContextProblem, round_exact
+from ..judge.cases import Case
 
 FOLDER = "oracle_golden"
 """The folder beside the test file where the fixture's golden files live."""

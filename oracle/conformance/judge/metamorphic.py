@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .candidate import CandidateError, Declined
+from ..isolation.candidate import CandidateError, Declined
 from .cases import Case, arr, scale
 from .reference import reference
 

@@ -21,12 +21,12 @@ from typing import Optional
 
 import numpy as np
 
-from ..accuracy import abs_error, bound_ratio, lre, ulp, ulp_error
-from ..conventions import Convention
-from ..engines.certify.interval import certified_run
-from ..rounding import COMPLEX_DTYPES, component_dtype, format_sci
+from ...accuracy import abs_error, bound_ratio, lre, ulp, ulp_error
+from ...conventions import Convention
+from ...engines.certify.interval import certified_run
+from ...rounding import COMPLEX_DTYPES, component_dtype, format_sci
 from . import mistakes
-from .candidate import Candidate, CandidateError, Declined
+from ..isolation.candidate import Candidate, CandidateError, Declined
 from .cases import Case
 from .outcome import Stats
 from .reference import as_real, followed, reference

@@ -34,10 +34,10 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..algorithm import RMSPROP, Stages, accumulate_modulus, from_pairs, simulate, to_pairs
-from ..conventions import HYPERPARAMETERS, Convention, rounding_mode
-from ..engines.floating import FloatArith
-from ..rounding import COMPLEX_DTYPES, component_dtype
+from ...algorithm import RMSPROP, Stages, accumulate_modulus, from_pairs, simulate, to_pairs
+from ...conventions import HYPERPARAMETERS, Convention, rounding_mode
+from ...engines.floating import FloatArith
+from ...rounding import COMPLEX_DTYPES, component_dtype
 from .cases import Case
 from .reference import Reference, arithmetic_dtype, as_real, followed
 from .wrong_stages import (

@@ -17,7 +17,7 @@ TEMPORARY = "RMSPROP_ORACLE_TEMPORARY_CERTIFICATE"
 
 
 def register(subparsers) -> None:
-    from .options import add_to_argparse
+    from ..judge.options import add_to_argparse
 
     p = subparsers.add_parser("certify", help="certify an RMSProp implementation (the conformance suite)",
                               description="Run the conformance suite on MODULE:ATTR and report the certificate "
@@ -44,8 +44,8 @@ def _certify(args: argparse.Namespace) -> int:
 
     import pytest
 
-    from ..progress import interactive, set_quiet
-    from .options import OPTIONS, argv
+    from ...progress import interactive, set_quiet
+    from ..judge.options import OPTIONS, argv
     from .plugin import SUITE
 
     opts = {o.name: getattr(args, o.name) for o in OPTIONS}
@@ -64,7 +64,7 @@ def _certify(args: argparse.Namespace) -> int:
                "--rootdir", os.path.dirname(SUITE),
                "--assert=plain", *(["-q"] if args.quiet or args.json else []), *extra]
         if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") or not _plugin_via_entry_point():
-            cmd += ["-p", "oracle.conformance.plugin"]
+            cmd += ["-p", "oracle.conformance.pytest.plugin"]
         set_quiet(args.quiet)
         if interactive():  # collection starts the candidate's worker and runs the probes: seconds of silence
             print("certify: starting the candidate and collecting the suite (the probes run now) ...", file=sys.stderr)
@@ -91,4 +91,4 @@ def _has_xdist() -> bool:
 def _plugin_via_entry_point() -> bool:
     from importlib.metadata import entry_points
 
-    return any(ep.value.startswith("oracle.conformance.plugin") for ep in entry_points(group="pytest11"))
+    return any(ep.value.startswith("oracle.conformance.pytest.plugin") for ep in entry_points(group="pytest11"))

@@ -27,10 +27,10 @@ import shlex
 
 import pytest
 
-from . import domain, judge as J
-from .options import BY_NAME, argv
-from .outcome import KEY, Outcome
-from .session import Session
+from ..judge import domain, run as J
+from ..judge.options import BY_NAME, argv
+from ..judge.outcome import KEY, Outcome
+from ..judge.session import Session
 
 
 def pytest_generate_tests(metafunc):

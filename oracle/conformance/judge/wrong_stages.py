@@ -25,8 +25,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..algorithm import Arrays, Hyper, State, accumulate, apply, gradient, init_state, weight_decay
-from ..rounding import numpy_dtype
+from ...algorithm import Arrays, Hyper, State, accumulate, apply, gradient, init_state, weight_decay
+from ...rounding import numpy_dtype
 
 NARROWER = {"float64": "float32", "float32": "float16", "float16": "float16", "bfloat16": "bfloat16"}
 """The float a low-precision state is kept in, per dtype."""

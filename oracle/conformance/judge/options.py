@@ -26,8 +26,8 @@ import math
 import threading
 from typing import Any, Optional
 
-from ..conventions import CASE_VALUES, parse
-from ..rounding import ALL_DTYPES, COMPLEX_DTYPES
+from ...conventions import CASE_VALUES, parse
+from ...rounding import ALL_DTYPES, COMPLEX_DTYPES
 from .certfile import check_path
 
 PROFILES = ("quick", "default", "thorough")
@@ -158,7 +158,7 @@ def validate(opts: dict) -> dict:
         raise ValueError(f"--case-timeout must be at most {CASE_TIMEOUT_MAX:g} seconds (the longest wait this "
                          f"platform's poll can express), got {out['case_timeout']!r}")
     out["case_timeout"] = timeout
-    from .native import parse_names
+    from ..isolation.native import parse_names
 
     out["names"] = parse_names(out["hyperparameter_names"])
     if out["certificate"] is not None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .candidate import CandidateError, Declined
+from ..isolation.candidate import CandidateError, Declined
 from .cases import arr
 
 DETERMINISM_STEPS = 300

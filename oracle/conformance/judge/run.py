@@ -17,7 +17,7 @@ pytest's collection order, the verdict, the certificate and its summary lines
 (:mod:`.certificate`).  It is what the oracle's own tests call instead of an
 inner pytest session, which costs seconds each.
 
->>> j = judge("oracle.conformance.builtin:seed", convention="seed", dtype="float64", oracle_profile="quick",
+>>> j = judge("oracle.conformance.judge.builtin:seed", convention="seed", dtype="float64", oracle_profile="quick",
 ...           keyword="test_case and docs-example")
 >>> [(o.test, o.status) for o in j.outcomes], j.verdict
 ([('docs-example-float64', 'passed'), ('docs-example-long-float64', 'passed')], 'incomplete')
@@ -35,7 +35,7 @@ from .certificate import Ledger
 from .fingerprint import first_failure, identify
 from .generated import draw_case
 from .grading import grade
-from ..rounding import COMPLEX_DTYPES
+from ...rounding import COMPLEX_DTYPES
 from .options import BY_NAME
 from .outcome import Outcome, Stats
 from .session import Session, Target

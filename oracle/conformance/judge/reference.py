@@ -27,15 +27,15 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..accuracy import compared
-from ..algorithm import RMSPROP, UndefinedUpdate, complex_stages, init_state, iterate, to_pairs
-from ..conventions import Convention
-from ..engines import trace
-from ..engines.bound import jitbound
-from ..engines.bound.errorbound import ErrorBoundArith
-from ..engines.bound.vecbound import BoundArith, OutOfRange
-from ..rounding import COMPLEX_DTYPES, component_dtype, double_double
-from ..problems.quadratic import Diagonal
+from ...accuracy import compared
+from ...algorithm import RMSPROP, UndefinedUpdate, complex_stages, init_state, iterate, to_pairs
+from ...conventions import Convention
+from ...engines import trace
+from ...engines.bound import jitbound
+from ...engines.bound.errorbound import ErrorBoundArith
+from ...engines.bound.vecbound import BoundArith, OutOfRange
+from ...rounding import COMPLEX_DTYPES, component_dtype, double_double
+from ...problems.quadratic import Diagonal
 from .cases import Case
 
 _CACHE: dict = {}

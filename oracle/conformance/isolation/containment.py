@@ -1,6 +1,6 @@
 """Keeping a candidate's processes in and the oracle's process out of reach (see docs/isolation.md).
 
-The worker runs under a *launcher* (``python -m oracle.conformance.containment``, :func:`launch`):
+The worker runs under a *launcher* (``python -m oracle.conformance.isolation.containment``, :func:`launch`):
 the oracle starts the launcher in a new session; the launcher is killed with
 SIGKILL when the oracle dies (``PR_SET_PDEATHSIG``), moves its children into a
 new PID namespace when the kernel allows it (:func:`new_pid_namespace`: as root,
@@ -237,11 +237,11 @@ def mirror(status: int) -> "Optional[int]":
 
 
 def launch(argv: list) -> None:
-    """``python -m oracle.conformance.containment REQ_FD REP_FD ORACLE_PID``: launcher, reaper, worker.
+    """``python -m oracle.conformance.isolation.containment REQ_FD REP_FD ORACLE_PID``: launcher, reaper, worker.
 
     The launcher (this process, the oracle's child) forks the reaper, in a new PID
     namespace when possible; the reaper, child subreaper of every orphan the
-    candidate makes, forks the worker (:func:`oracle.conformance.worker.serve`) and
+    candidate makes, forks the worker (:func:`oracle.conformance.isolation.worker.serve`) and
     ends as the worker ends.  Each dies with its parent.
     """
     req, rep, oracle = int(argv[1]), int(argv[2]), int(argv[3])

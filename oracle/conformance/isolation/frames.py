@@ -37,7 +37,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..rounding import numpy_dtype
+from ...rounding import numpy_dtype
 
 MAGIC = b"RMS1"
 PREFIX = struct.Struct(">4sIQ")

@@ -1,8 +1,8 @@
 """Where the conformance cases come from: the built-in cases and the golden replays.
 
 A *source* is a function ``source(dtype, profile) -> list[Case]``; :data:`SOURCES`
-lists them (:func:`oracle.conformance.cases.builtin_cases`, then
-:func:`oracle.conformance.golden_replay.golden_cases`), and :func:`all_cases`
+lists them (:func:`oracle.conformance.judge.cases.builtin_cases`, then
+:func:`oracle.conformance.judge.golden_replay.golden_cases`), and :func:`all_cases`
 is every case of every source.  A new kind of case plugs in by appending a source.
 """
 

@@ -42,11 +42,11 @@ from typing import Optional
 
 import numpy as np
 
-from ..conventions import preset
-from ..golden import trajectory, verify
-from ..problems import ContextProblem
-from ..problems import gluon as G
-from ..rounding import COMPLEX_DTYPES, component_dtype
+from ...conventions import preset
+from ...golden import trajectory, verify
+from ...problems import ContextProblem
+from ...problems import gluon as G
+from ...rounding import COMPLEX_DTYPES, component_dtype
 from .cases import Case, arr
 
 HYPER = ("lr", "rho", "eps")

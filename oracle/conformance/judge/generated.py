@@ -19,8 +19,8 @@ import itertools
 
 import numpy as np
 
-from ..problems.quadratic import Diagonal
-from ..rounding import DTYPE_FORMAT, FORMATS
+from ...problems.quadratic import Diagonal
+from ...rounding import DTYPE_FORMAT, FORMATS
 from .cases import Case, arr, scale, schedules
 
 SHAPES = [(), (0,), (1,), (3,), (2, 3), (4, 1)]

@@ -4,11 +4,11 @@ This runs where the candidate runs (the worker process, :mod:`.worker`): the
 oracle's own process never imports the candidate's module.  A bad spec raises
 :class:`UsageError` with close-match suggestions (never a traceback).
 
->>> load("oracle.conformance.builtin:seedd")
+>>> load("oracle.conformance.judge.builtin:seedd")
 Traceback (most recent call last):
 ...
-oracle.conformance.loader.UsageError: module 'oracle.conformance.builtin' has no attribute 'seedd'; did you mean: seed?
->>> sorted(accepted_options(load("oracle.conformance.builtin:pytorch")))
+oracle.conformance.isolation.loader.UsageError: module 'oracle.conformance.judge.builtin' has no attribute 'seedd'; did you mean: seed?
+>>> sorted(accepted_options(load("oracle.conformance.judge.builtin:pytorch")))
 ['centered', 'lr_schedule', 'maximize', 'momentum', 'weight_decay']
 """
 

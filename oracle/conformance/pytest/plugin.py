@@ -1,7 +1,7 @@
 """pytest plugin (entry point ``pytest11``): ``pytest --optimizer=MODULE:ATTR``.
 
 Loading this module imports nothing but the standard library.  With
-``--optimizer`` the plugin adds the suite (:mod:`oracle.conformance.suite`) to
+``--optimizer`` the plugin adds the suite (:mod:`oracle.conformance.pytest.suite`) to
 the collection, so the command works from any directory; without it the
 session is unchanged unless suite tests are collected some other way (this
 repository's ``tests/test_conformance_suite.py`` collects them for the
@@ -23,7 +23,7 @@ MARK = "rmsprop_oracle"
 
 
 def pytest_addoption(parser):
-    from .options import add_to_pytest
+    from ..judge.options import add_to_pytest
 
     add_to_pytest(parser.getgroup("rmsprop-oracle", "RMSProp conformance suite (rmsprop-oracle)"))
     group = parser.getgroup("rmsprop-oracle")  # user cases (docs/user-cases.md)
@@ -43,7 +43,7 @@ def _worker(config) -> bool:
 
 
 def _ledger(config):
-    from .certificate import Ledger
+    from ..judge.certificate import Ledger
 
     key = _ledger_key()
     if key not in config.stash:
@@ -102,7 +102,8 @@ def pytest_configure(config):
     import pytest
 
     if config.getoption("--oracle-cases", None):
-        from . import sources, usercases
+        from ..judge import sources
+        from . import usercases
 
         try:
             config._rmsprop_oracle_user_source = usercases.source(config.getoption("--oracle-cases"))
@@ -110,8 +111,8 @@ def pytest_configure(config):
         except ValueError as exc:
             raise pytest.UsageError(f"--oracle-cases: {exc}") from None
 
-    from .loader import UsageError
-    from .session import Session
+    from ..isolation.loader import UsageError
+    from ..judge.session import Session
 
     try:
         session = Session.of(config)
@@ -119,7 +120,7 @@ def pytest_configure(config):
         raise pytest.UsageError(str(exc)) from None
     path = config.getoption("--certificate", None)
     if path and not _worker(config):  # an older certificate at the path never survives this run unchanged
-        from .certificate import Ledger
+        from ..judge.certificate import Ledger
 
         try:
             Ledger.placeholder(session.opts).write(path)
@@ -159,11 +160,11 @@ def _restore_hypothesis_home(configuration, previous, home: str) -> None:
 
 
 def pytest_unconfigure(config):
-    from .session import Session
+    from ..judge.session import Session
 
     user_source = getattr(config, "_rmsprop_oracle_user_source", None)
     if user_source is not None:  # --oracle-cases: this session's only
-        from .sources import SOURCES
+        from ..judge.sources import SOURCES
 
         SOURCES.remove(user_source)
 
@@ -175,7 +176,7 @@ def pytest_unconfigure(config):
 def pytest_report_header(config):
     if not _active(config):
         return None
-    from .session import Session
+    from ..judge.session import Session
 
     s = Session.of(config)
     lines = [f"rmsprop-oracle conformance: profile {s.profile}, dtypes {','.join(s.dtypes)}, "
@@ -189,7 +190,7 @@ def pytest_report_header(config):
 
 def _is_suite(item) -> bool:
     fn = getattr(item, "function", None)
-    return fn is not None and getattr(fn, "__module__", "") == "oracle.conformance.suite"
+    return fn is not None and getattr(fn, "__module__", "") == "oracle.conformance.pytest.suite"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -224,7 +225,7 @@ def pytest_runtest_setup(item):
     """Name the test (candidate, test, dtype) in its report before it runs, so even an error is attributed."""
     if not _is_suite(item):
         return
-    from .certificate import ID_KEY
+    from ..judge.certificate import ID_KEY
 
     params = getattr(getattr(item, "callspec", None), "params", {})
     target, dtype, test = None, None, item.function.__name__
@@ -246,7 +247,7 @@ class _Reporter:
     def pytest_runtest_logreport(self, report):
         if MARK not in getattr(report, "keywords", {}):
             return
-        from .certificate import category
+        from ..judge.certificate import category
 
         _ledger(self.config).add(report, category(self.config, report))
 
@@ -257,7 +258,7 @@ class _Reporter:
         path = self.config.getoption("--certificate", None)
         if not ledger.outcomes and not ledger.extra_errors and not path:
             return
-        from .session import Session
+        from ..judge.session import Session
 
         s = Session.existing(self.config)
         ledger.interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop)

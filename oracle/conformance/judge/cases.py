@@ -17,10 +17,10 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from ..problems import Problem
-from ..problems.quadratic import Diagonal
-from ..rounding import ALL_DTYPES, COMPLEX_DTYPES, DTYPE_FORMAT, FORMATS, component_dtype, numpy_dtype
-from .candidate import OpenFeed
+from ...problems import Problem
+from ...problems.quadratic import Diagonal
+from ...rounding import ALL_DTYPES, COMPLEX_DTYPES, DTYPE_FORMAT, FORMATS, component_dtype, numpy_dtype
+from ..isolation.candidate import OpenFeed
 from .options import PROFILES
 
 
@@ -47,7 +47,7 @@ class Case:
 
     def replayed(self) -> Any:
         """A golden replay's convention structure: its preset, with the file's ``complex_reading``."""
-        from ..conventions import preset
+        from ...conventions import preset
 
         return preset(self.exact["preset"]).replace(**self.exact.get("structure", {}))
 

@@ -12,7 +12,7 @@ it (a ``declined`` domain whose rho range is [0, 0], and a ``graded`` one that
 starts above 0).
 
 >>> import numpy as np
->>> from oracle.conformance.cases import Case
+>>> from oracle.conformance.judge.cases import Case
 >>> c = Case("c", "float64", [np.zeros(3)], dict(lr=0.1, rho=0.9, eps=1e-8), 2,
 ...          grads=[[np.array([0.0, 5e-324, 1.0])]] * 2)
 >>> d = Domain()
@@ -28,7 +28,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..rounding import limits
+from ...rounding import limits
 
 KEY = "rmsprop_oracle_domain"
 """The user property holding ``{status: Domain.to_json()}`` of one suite test."""
