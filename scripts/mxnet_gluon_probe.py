@@ -34,8 +34,16 @@ MXNet 1.9.1 needs ``numpy<1.24``; install it in its own virtualenv::
 
     python3 -m venv .venv-mxnet                      # in the clone
     .venv-mxnet/bin/pip install mxnet==1.9.1 'numpy<1.24'
-    .venv-mxnet/bin/python scripts/mxnet_gluon_probe.py \
+    OPENBLAS_CORETYPE=Haswell .venv-mxnet/bin/python scripts/mxnet_gluon_probe.py \
         [golden/mxnet/gluon_probe_mxnet-1.9.1.json] [--seed PATH]
+
+The float values depend on the BLAS kernel MXNet's bundled OpenBLAS (0.3.13,
+``DYNAMIC_ARCH``) picks for ``nd.dot``.  The record was made with its
+``Haswell`` kernel (FMA); on a CPU that OpenBLAS 0.3.13 does not know (for
+example a Sapphire Rapids Xeon) it falls back to ``Prescott`` (SSE3, no FMA) and
+the values computed after the first update (float32 and float64) differ in the
+last bits.  ``OPENBLAS_CORETYPE=Haswell`` selects the recorded kernel on any CPU with
+AVX2 and FMA; the kernel that ran is stored in ``meta.openblas_core``.
 
 The output path defaults to ``golden/mxnet/gluon_probe_mxnet-1.9.1.json`` under
 the repository root.  The seed file is optional: the two code blocks are
@@ -611,6 +619,18 @@ def _max_abs_diff(np, a_updates, b_updates):
     return m
 
 
+def openblas_core(mx):
+    """The kernel name MXNet's bundled OpenBLAS chose (``openblas_get_corename``), or None."""
+    import ctypes
+
+    path = os.path.join(os.path.dirname(mx.__file__), "libopenblas.so.0")
+    if not os.path.exists(path):
+        return None
+    fn = ctypes.CDLL(path).openblas_get_corename
+    fn.restype = ctypes.c_char_p
+    return fn().decode()
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("out", nargs="?", default=DEFAULT_OUT)
@@ -643,6 +663,7 @@ def main(argv=None):
             "platform": platform.platform(),
             "context": str(mx.context.current_context()),
             "default_dtype": str(nd.array([1]).dtype),
+            "openblas_core": openblas_core(mx),
             "seed_path": os.path.relpath(args.seed, REPO_ROOT),  # no machine path in the record
             "seed_sha256": seed_sha,
             "seed_sha256_expected": SEED_SHA256,

@@ -108,6 +108,7 @@ def test_long_run_ends_on_a_two_cycle_not_a_least_squares_solution():
     assert doc["analysis"]["least_squares"]["with_bias"]["rank"] == "2"
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:mxnet.*")  # nd.array asks scipy.sparse.csr.csr_matrix
 def test_mxnet_program_matches_golden_values():
     """With real MXNet (optional), the intended program's parameters match the golden values to float32 precision."""
     pytest.importorskip("mxnet")
