@@ -252,7 +252,12 @@ def test_golden_verbs_and_cite_on_a_user_folder(tmp_path, capsys):
     out = tmp_path / "gold"
     assert main(["golden", "regen", "--cases", str(EXAMPLES / "one_step.toml"), "--dir", str(out)]) == 0
     assert main(["golden", "check", "--dir", str(out)]) == 0
-    assert main(["golden", "list", "--dir", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["golden", "list", "--dir", str(out)]) == 0  # the shipped listing's header, rows and summary
+    listed = capsys.readouterr()
+    assert listed.out.splitlines()[0] == "case\tkind\tdescription\tcomputed by"
+    assert listed.out.splitlines()[1].startswith("keras-docstring-one-step\tuser\t")
+    assert listed.err == f"golden list: 1 case in {out}\n"
     assert main(["golden", "diff", "--dir", str(out)]) == 0
     capsys.readouterr()
     for style in ("md", "latex", "rst", "json", "csv"):

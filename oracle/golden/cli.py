@@ -113,27 +113,20 @@ def _golden(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     from ..progress import summary
-    from . import fmt, usercli, verify
+    from . import fmt, usercases, usercli, verify
     from .cases import all_cases
 
-    if usercli.wanted(args):
-        return usercli.listing(args)
-
     try:
-        folder = verify.require_file_set(args.dir)
-        rows = ["case\tkind\tdescription\tcomputed by"]
-        for name, case in all_cases().items():
-            doc = verify.load_case(name, folder)
-            prov = fmt.provenance(doc)
-            bits = prov["working_precision_bits"]
-            rows.append(f"{name}\t{case.kind}\t{doc.get('description', '')}\trmsprop-oracle {prov['package_version']}, "
-                        f"mpmath {prov['mpmath_version']}, sympy {prov['sympy_version']}"
-                        f"{'' if bits is None else f', {bits} bits'}")
+        if usercli.wanted(args):
+            folder, rows = args.dir, usercases.list_rows(args.dir)
+        else:
+            folder = verify.require_file_set(args.dir)
+            rows = [fmt.list_row(name, case.kind, verify.load_case(name, folder)) for name, case in all_cases().items()]
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print("\n".join(rows))
-    print(f"{summary('golden list', cases=len(rows) - 1)} in {folder}", file=sys.stderr)
+    print("\n".join([fmt.LIST_HEADER, *rows]))
+    print(f"{summary('golden list', cases=len(rows))} in {folder}", file=sys.stderr)
     return 0
 
 

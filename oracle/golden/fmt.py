@@ -153,6 +153,24 @@ def provenance(doc: dict) -> dict:
     return dict(prov) if isinstance(prov, dict) else {}
 
 
+LIST_HEADER = "case\tkind\tdescription\tcomputed by"
+"""The header row of ``golden list`` (shipped and user folders alike)."""
+
+
+def list_row(name: str, kind: str, doc: dict) -> str:
+    r"""One ``golden list`` row: name, kind, description and what computed the file (its provenance).
+
+    >>> list_row("a", "user", {"description": "A case", "header": {"provenance": {"package_version": "0.1.0",
+    ...     "mpmath_version": "1.3.0", "sympy_version": "1.14.0", "working_precision_bits": 192}}}).split("\t")
+    ['a', 'user', 'A case', 'rmsprop-oracle 0.1.0, mpmath 1.3.0, sympy 1.14.0, 192 bits']
+    """
+    prov = provenance(doc)
+    bits = prov.get("working_precision_bits")
+    return (f"{name}\t{kind}\t{doc.get('description', '')}\trmsprop-oracle {prov.get('package_version')}, "
+            f"mpmath {prov.get('mpmath_version')}, sympy {prov.get('sympy_version')}"
+            f"{'' if bits is None else f', {bits} bits'}")
+
+
 def same_content(a: str, b: str) -> bool:
     """Whether two canonical texts differ at most in provenance (and hence hash)."""
     if a == b:

@@ -282,13 +282,8 @@ def load(folder: Path, name: str) -> dict:
 
 
 def list_rows(folder: Path) -> list[str]:
-    """One line per case of a user folder: name, kind, provenance (every file verified)."""
-    rows = []
-    for name in manifest(folder):
-        prov = fmt.provenance(load(folder, name))
-        rows.append(f"{name}\tuser\trmsprop-oracle {prov['package_version']}, mpmath {prov['mpmath_version']}, "
-                    f"sympy {prov['sympy_version']}, {prov['working_precision_bits']} bits")
-    return rows
+    """One ``golden list`` row per case of a user folder (:func:`.fmt.list_row`; every file verified)."""
+    return [fmt.list_row(name, "user", load(folder, name)) for name in manifest(folder)]
 
 
 def diff(folder: Path, names: Sequence[str] = (), cases: Optional[Sequence[Case]] = None) -> list[str]:

@@ -1,4 +1,4 @@
-"""``golden regen|check|diff|list`` and ``cite`` on user golden folders (``--cases FILE_OR_DIR``, ``--dir OUT``).
+"""``golden regen|check|diff`` and ``cite`` on user golden folders (``--cases FILE_OR_DIR``, ``--dir OUT``).
 
 The shipped verbs hand over to these functions when ``--cases`` is given or
 ``--dir`` is a user folder (it holds ``user-cases.json``): the same output,
@@ -48,18 +48,6 @@ def golden(args: argparse.Namespace) -> int:
         print(f"golden check: {'FAILED, ' + str(len(problems)) + ' problem(s)' if problems else 'ok'} ({args.dir})",
               file=sys.stderr)
     return 1 if problems else 0
-
-
-def listing(args: argparse.Namespace) -> int:
-    """``golden list --dir OUT`` on a user folder."""
-    try:
-        rows = usercases.list_rows(args.dir)
-    except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    print("\n".join(rows))
-    print(f"golden data: {args.dir} ({len(rows)} user cases)", file=sys.stderr)
-    return 0
 
 
 def cite(args: argparse.Namespace) -> int:
