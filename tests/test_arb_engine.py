@@ -8,6 +8,7 @@ import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
+from option_support import fullest
 
 flint = pytest.importorskip("flint")
 
@@ -65,11 +66,7 @@ def _values(run):
 @pytest.mark.parametrize("name", PRESET_NAMES)
 def test_same_certified_values_as_the_definition(name):
     """Open and closed loop, every preset with all its options: identical digits and floats."""
-    allows = preset(name).allows
-    opts = {k: v for k, v in (("centered", True), ("momentum", "0.5"), ("weight_decay", "0.01")) if k in allows}
-    if preset(name).momentum_needs_centered:
-        opts["centered"] = True
-    conv = preset(name, lr="0.01", rho="0.9", eps="1e-8", **opts)
+    conv = preset(name, lr="0.01", rho="0.9", eps="1e-8", **fullest(preset(name), momentum="0.5", weight_decay="0.01"))
     rng = np.random.default_rng(4)
     grads = [[rng.standard_normal(3)] for _ in range(15)]
     for kw in (dict(grads=grads, steps=15), dict(grad_fn=q.grad_fn(), steps=15)):

@@ -16,6 +16,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+from option_support import draw_options, fullest, switched
 
 numba = pytest.importorskip("numba")
 
@@ -38,14 +39,8 @@ def _draw_case(data, dtypes=("float64", "float32", "float16")):
     dtype = data.draw(st.sampled_from(dtypes))
     name = data.draw(st.sampled_from(PRESET_NAMES))
     regime = data.draw(st.sampled_from(REGIMES))
-    allows = preset(name).allows
-    opts = {}
-    if "centered" in allows and (data.draw(st.booleans()) or regime == "near-zero-variance"):
-        opts["centered"] = True
-    if "momentum" in allows and data.draw(st.booleans()) and (not preset(name).momentum_needs_centered or opts.get("centered")):
-        opts["momentum"] = data.draw(st.sampled_from([0.5, 0.9]))
-    if "weight_decay" in allows and data.draw(st.booleans()):
-        opts["weight_decay"] = data.draw(st.sampled_from([0.01, 0.5]))
+    opts = draw_options(data.draw, preset(name), centered=st.booleans().map(lambda c: c or regime == "near-zero-variance"),
+                        momentum=switched(0.5, 0.9), weight_decay=switched(0.01, 0.5))
     sc = scale(dtype)
     hyper = dict(lr=data.draw(st.sampled_from([1e-3, 0.01, 0.5])), rho=data.draw(st.sampled_from([0.0, 0.5, 0.99])),
                  eps=data.draw(st.sampled_from([sc["eps"], 0.1, 0.0])))
@@ -139,9 +134,7 @@ def test_grading_bound_never_below_errorbound_arith(data):
 @pytest.mark.parametrize("name", PRESET_NAMES)
 def test_grading_values_agree_with_the_certified_interval_engine(name):
     """hi + lo within 1e-6 of the bound of the certified value (mpmath definition), open and closed loop."""
-    allows = preset(name).allows
-    opts = {k: v for k, v in (("centered", True), ("momentum", 0.5), ("weight_decay", 0.01)) if k in allows}
-    conv = preset(name, lr=0.01, rho=0.9, eps=1e-8, **opts)
+    conv = preset(name, lr=0.01, rho=0.9, eps=1e-8, **fullest(preset(name), momentum=0.5, weight_decay=0.01))
     rng = np.random.default_rng(8)
     p0 = [rng.uniform(-1, 1, 3)]
     grads = [[rng.standard_normal(3)] for _ in range(8)]
@@ -253,11 +246,7 @@ def test_golden_kernel_balls_are_arbs(data):
 @pytest.mark.parametrize("name", PRESET_NAMES)
 def test_golden_digits_are_the_definitions(name):
     """Open and closed loop, every preset with its options: the digits and floats of the mpmath definition."""
-    allows = preset(name).allows
-    opts = {k: v for k, v in (("centered", True), ("momentum", "0.5"), ("weight_decay", "0.01")) if k in allows}
-    if preset(name).momentum_needs_centered:
-        opts["centered"] = True
-    conv = preset(name, lr="0.01", rho="0.9", eps="1e-8", **opts)
+    conv = preset(name, lr="0.01", rho="0.9", eps="1e-8", **fullest(preset(name), momentum="0.5", weight_decay="0.01"))
     rng = np.random.default_rng(4)
     p0 = [rng.uniform(-1, 1, 3)]
     problem = Quadratic([np.array([1.0, 4.0, 0.5])], [np.array([0.5, -1.0, 2.0])])

@@ -4,6 +4,7 @@ from fractions import Fraction
 
 from hypothesis import given
 from hypothesis import strategies as st
+from option_support import draw_options
 
 from oracle.conventions import PRESET_NAMES, preset
 from oracle.engines.certify.interval import certified_run
@@ -15,12 +16,8 @@ floats = st.floats(min_value=-1e3, max_value=1e3, allow_nan=False, allow_infinit
 @st.composite
 def conventions(draw, eps=None):
     name = draw(st.sampled_from(PRESET_NAMES))
-    allows = preset(name).allows
     opts = {"lr": draw(st.sampled_from(["0.01", "0.1", 0.3]))}
-    if "centered" in allows:
-        opts["centered"] = draw(st.booleans())
-    if "momentum" in allows and (not preset(name).momentum_needs_centered or opts.get("centered")):
-        opts["momentum"] = draw(st.sampled_from([0, "0.5", 0.9]))
+    opts.update(draw_options(draw, preset(name), centered=st.booleans(), momentum=st.sampled_from([0, "0.5", 0.9])))
     if eps is not None:
         opts["eps"] = eps
     if name == "graves2013" and eps == 0:
@@ -47,7 +44,7 @@ def same(a, b):
 def test_gradient_scale_invariance_when_eps_is_zero(conv, grads, c):
     """With eps = 0 and v0 = 0, feeding c*g gives the same parameters as g."""
     if conv.exact("v0") != 0 or conv.centered:
-        conv = conv.replace(v0=0, centered=False, momentum=0 if conv.momentum_needs_centered else conv.momentum)
+        conv = conv.replace(v0=0, centered=False, momentum=conv.momentum if "momentum" in conv.option_sets() else 0)
     a = certified_run(conv, ["0.25"], grads=[[Fraction(g[0])] for g in grads], steps=len(grads), digits=DIGITS)
     b = certified_run(conv, ["0.25"], grads=[[c * Fraction(g[0])] for g in grads], steps=len(grads), digits=DIGITS)
     for k in range(1, len(grads) + 1):

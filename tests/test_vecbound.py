@@ -4,6 +4,7 @@ fraction of the bound, and the chunked reference is identical whatever the chunk
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+from option_support import draw_options, fullest, switched
 
 from oracle.algorithm import simulate
 from oracle.conformance.judge import reference as R
@@ -55,14 +56,8 @@ def test_bound_never_below_errorbound_arith(data):
     dtype = data.draw(st.sampled_from(["float64", "float32", "float16"]))
     name = data.draw(st.sampled_from(PRESET_NAMES))
     regime = data.draw(st.sampled_from(REGIMES))
-    allows = preset(name).allows
-    opts = {}
-    if "centered" in allows and data.draw(st.booleans()):
-        opts["centered"] = True
-    if "momentum" in allows and data.draw(st.booleans()) and (not preset(name).momentum_needs_centered or opts.get("centered")):
-        opts["momentum"] = data.draw(st.sampled_from([0.5, 0.9]))
-    if "weight_decay" in allows and data.draw(st.booleans()):
-        opts["weight_decay"] = data.draw(st.sampled_from([0.01, 0.5]))
+    opts = draw_options(data.draw, preset(name), centered=st.booleans(), momentum=switched(0.5, 0.9),
+                        weight_decay=switched(0.01, 0.5))
     sc = scale(dtype)
     hyper = dict(lr=data.draw(st.sampled_from([1e-3, 0.01, 0.5])), rho=data.draw(st.sampled_from([0.0, 0.5, 0.99])),
                  eps=data.draw(st.sampled_from([sc["eps"], 0.1])))
@@ -195,9 +190,7 @@ def test_values_agree_with_the_certified_interval_engine(name):
 
     from oracle.engines.certify.interval import certified_run
 
-    allows = preset(name).allows
-    opts = {k: v for k, v in (("centered", True), ("momentum", 0.5)) if k in allows}
-    conv = preset(name, lr=0.01, rho=0.9, eps=1e-8, **opts)
+    conv = preset(name, lr=0.01, rho=0.9, eps=1e-8, **fullest(preset(name), momentum=0.5, weight_decay=0))
     rng = np.random.default_rng(8)
     p0 = [rng.uniform(-1, 1, 3)]
     grads = [[rng.standard_normal(3)] for _ in range(12)]

@@ -7,8 +7,8 @@ placement dominates), huge gradients, exact zeros, sign flips, subnormal
 gradients, or a closed-loop quadratic.  Hyperparameters are drawn among
 common values or as arbitrary binary64 values (:func:`arbitrary`: lr from 1e-6
 to 10, rho in [0, 1), ...), option values likewise.  (Centered with rho = 0 is replaced by rho = 0.5: see the comment below.)  Options are drawn
-only among the combinations the target's convention allows (MXNet's momentum
-only with centered) and the candidate's factory accepts; a factory taking ``lr_schedule``
+only among the combinations the target's convention has (:meth:`Convention.option_sets
+<oracle.conventions.Convention.option_sets>`: MXNet's momentum only with centered) and the candidate's factory accepts; a factory taking ``lr_schedule``
 gets, in some cases, one of the schedules of :func:`.cases.schedules` (step, cosine, warm-up, to zero).  Values come from a numpy generator seeded by
 a drawn integer (hypothesis explores the seeds and the discrete choices).
 """
@@ -44,17 +44,21 @@ def arbitrary(name: str, rng: np.random.Generator, dtype: str) -> float:
     return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
 
 
-def option_sets(target, hyper: dict) -> list:
-    """Every combination of option values that the target's convention allows and its factory accepts."""
-    names = [n for n in CHOICES if n in target.convention.allows and n in target.candidate.options]
+def option_sets(target) -> list:
+    """Every combination of option values (:data:`CHOICES`) that the target's factory accepts and its convention
+    has: the options on (those given, and the convention's own) form one of
+    :meth:`~oracle.conventions.Convention.option_sets` (MXNet's momentum only with centered).  Options switched
+    off are left out (the factory's defaults, which are the convention's)."""
+    conv = target.convention
+    own = {n for n, on in (("centered", conv.centered), ("momentum", conv.has_momentum),
+                           ("weight_decay", conv.exact("weight_decay") != 0)) if on}
+    has = {frozenset(n for n, v in s.items() if v) for s in conv.option_sets().values()}
+    names = [n for n in CHOICES if n in target.candidate.options]
     out = []
     for values in itertools.product(*(CHOICES[n] for n in names)):
         options = {n: v for n, v in zip(names, values) if v}
-        try:
-            target.convention.replace(**hyper, **options)
-        except ValueError:
-            continue
-        out.append(options)
+        if frozenset(options).union(own) in has:
+            out.append(options)
     return out
 
 
@@ -71,7 +75,7 @@ def draw_case(data, dtype: str, target) -> Case:
                  eps=data.draw(st.sampled_from(eps_choices), label="eps"))
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
     hyper = {k: arbitrary(k, rng, dtype) if v is ARBITRARY else v for k, v in hyper.items()}
-    options = data.draw(st.sampled_from(option_sets(target, hyper)), label="options")
+    options = data.draw(st.sampled_from(option_sets(target)), label="options")
     options = {k: arbitrary(k, rng, dtype) if isinstance(v, float) and data.draw(st.booleans(), label=k) else v
                for k, v in options.items()}
     if "lr_schedule" in target.candidate.options and data.draw(st.booleans(), label="scheduled"):
