@@ -16,6 +16,7 @@ REALISTIC = {
     # name: (convention, catalogued mistake that must be named, dtype where it shows, options)
     "bias_correction": ("pytorch", "bias-correction", "float64", {}),
     "stale_gradient": ("pytorch", "stale-gradient", "float64", {}),
+    "stale_gradient_current_first": ("pytorch", "stale-gradient-current-first", "float64", {}),
     "narrow_state": ("pytorch", "low-precision-state", "float64", {}),
     "float32_arithmetic": ("pytorch", "compute-float32", "float64", {}),
     "hyper_in_param_dtype": ("pytorch", "hyper-param-dtype", "float16", {}),
@@ -38,6 +39,15 @@ class stale_gradient(PyTorchStyle):
 
     def update(self, i, p, g):
         prev = getattr(self, "prev", {}).get(i, np.zeros_like(g))
+        self.__dict__.setdefault("prev", {})[i] = g.copy()
+        return super().update(i, p, prev)
+
+
+class stale_gradient_current_first(PyTorchStyle):
+    """Applies the gradient of the previous call, the buffer filled with the current one at the first call."""
+
+    def update(self, i, p, g):
+        prev = getattr(self, "prev", {}).get(i, g)
         self.__dict__.setdefault("prev", {})[i] = g.copy()
         return super().update(i, p, prev)
 

@@ -51,8 +51,10 @@ from .wrong_stages import (
     accumulate_without_one_minus_rho,
     accumulate_rho_in_dtype,
     accumulate_stale_gradient,
+    accumulate_stale_gradient_current_first,
     apply_momentum_from_first_update,
     apply_stale_gradient,
+    apply_stale_gradient_current_first,
     denominator_eps_squared,
     apply_ascent,
     apply_damped_momentum,
@@ -248,6 +250,10 @@ def catalogue(conv: Convention, reset_at: int = 1) -> list[Mistake]:
                 stages={"carry": state_lost_at(reset_at)}),
         Mistake("stale-gradient", "stale gradient: each step applies the previous step's gradient (zeros at "
                 "step 1)", stages={"accumulate": accumulate_stale_gradient, "apply": apply_stale_gradient}),
+        Mistake("stale-gradient-current-first", "stale gradient: each step applies the previous step's gradient, "
+                "step 1 its own (g_1 applied at steps 1 and 2)",
+                stages={"accumulate": accumulate_stale_gradient_current_first,
+                        "apply": apply_stale_gradient_current_first}),
         Mistake("compute-float32", "float32 arithmetic on float64 storage (every operation rounded to float32; "
                 "certify with --convention=...,compute=float32 if intended)", compute="float32"),
         Mistake("hyper-param-dtype", "hyperparameters rounded to the parameters' dtype (1 - rho formed from rho "

@@ -159,20 +159,33 @@ def weight_decay_negated_when_maximizing(h: Hyper, params: Arrays, grads: Arrays
     return list(params), [g - h.wd * p for p, g in zip(params, grads)]
 
 
-def _stale(state: State, grads: Arrays) -> Arrays:
-    """The gradient of the previous step (zeros before the first): the slot ``g_prev``."""
-    return state.get("g_prev", [g * 0 for g in grads])
+def _stale(state: State, grads: Arrays, first: str = "zeros") -> Arrays:
+    """The gradient of the previous step: the slot ``g_prev``; before the first, zeros (``first="zeros"``) or the
+    current gradient (``first="current"``)."""
+    return state.get("g_prev", list(grads) if first == "current" else [g * 0 for g in grads])
 
 
-def accumulate_stale_gradient(h: Hyper, state: State, grads: Arrays) -> tuple[State, Arrays]:
-    """v <- rho v + (1 - rho) g_{t-1}^2 (the previous step's gradient; zeros at step 1); keeps g_t as ``g_prev``."""
-    slots, s = accumulate(h, state, _stale(state, grads))
+def accumulate_stale_gradient(h: Hyper, state: State, grads: Arrays, first: str = "zeros") -> tuple[State, Arrays]:
+    """v <- rho v + (1 - rho) g_{t-1}^2 (the previous step's gradient; g_0 = 0); keeps g_t as ``g_prev``."""
+    slots, s = accumulate(h, state, _stale(state, grads, first))
     return {**slots, "g_prev": list(grads)}, s
 
 
-def apply_stale_gradient(h: Hyper, params: Arrays, state: State, grads: Arrays, d: Arrays) -> tuple[Arrays, State]:
+def apply_stale_gradient(h: Hyper, params: Arrays, state: State, grads: Arrays, d: Arrays,
+                         first: str = "zeros") -> tuple[Arrays, State]:
     """p <- p - eta g_{t-1} / d: the update of the previous step's gradient (with :func:`accumulate_stale_gradient`)."""
-    return apply(h, params, state, _stale(state, grads), d)
+    return apply(h, params, state, _stale(state, grads, first), d)
+
+
+def accumulate_stale_gradient_current_first(h: Hyper, state: State, grads: Arrays) -> tuple[State, Arrays]:
+    """:func:`accumulate_stale_gradient` with g_0 = g_1: step 1 uses its own gradient, step 2 uses g_1 again."""
+    return accumulate_stale_gradient(h, state, grads, first="current")
+
+
+def apply_stale_gradient_current_first(h: Hyper, params: Arrays, state: State, grads: Arrays,
+                                       d: Arrays) -> tuple[Arrays, State]:
+    """:func:`apply_stale_gradient` with g_0 = g_1 (with :func:`accumulate_stale_gradient_current_first`)."""
+    return apply_stale_gradient(h, params, state, grads, d, first="current")
 
 
 def accumulate_rho_in_dtype(h: Hyper, state: State, grads: Arrays) -> tuple[State, Arrays]:
