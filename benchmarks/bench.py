@@ -167,7 +167,7 @@ def _quadratic(n: int) -> Any:
 def certified_closed(engine: str) -> Callable:
     """certified_run in closed loop on the benchmark's quadratic (``len(grads)`` steps; grads unused)."""
     def run(p0: list, grads: list, digits: int) -> None:
-        from oracle.engines.certify.interval import certified_run
+        from oracle.engines.certify import certified_run
 
         certified_run(_conv(), p0, steps=len(grads), grad_fn=_quadratic(p0[0].size).grad_fn(), digits=digits,
                       engine=engine)
@@ -178,7 +178,7 @@ def certified_closed(engine: str) -> Callable:
 def certified_quadratic_2d(p0: list, grads: list, digits: int) -> None:
     """certified_run (engine arb) on oracle.problems.quadratic: its 2 x 2 product is not elementwise, so
     it runs in arb.py's object arrays (the documented fallback); 2 parameters, ``len(grads)`` steps."""
-    from oracle.engines.certify.interval import certified_run
+    from oracle.engines.certify import certified_run
     from oracle.problems import quadratic as q
 
     certified_run(_conv(), [list(q.P0)], steps=len(grads), grad_fn=q.grad_fn(), digits=digits, engine="arb")
@@ -200,7 +200,7 @@ def compiled_bound(dtype: str, closed: bool = False) -> Callable:
 
 def certified(engine: str) -> Callable:
     def run(p0: list, grads: list, digits: int) -> None:
-        from oracle.engines.certify.interval import certified_run
+        from oracle.engines.certify import certified_run
 
         certified_run(_conv(), p0, steps=len(grads), grads=grads, digits=digits, engine=engine)
 
@@ -218,7 +218,8 @@ def simulated(make: Callable[[Optional[int]], Any]) -> Callable:
 
 
 def _interval(digits: int) -> Any:
-    from oracle.engines.certify.interval import IntervalArith, certified_precision
+    from oracle.engines.certified import certified_precision
+    from oracle.engines.certify.interval import IntervalArith
 
     return IntervalArith(certified_precision(digits, 20))
 
@@ -384,7 +385,9 @@ def table(steps: int, budget: float, digit_levels: tuple) -> list:
 def certification_share(n: int = 200, steps: int = 20, digits: int = 50) -> dict:
     """Per engine, the fraction of ``certified_run`` spent beyond the arithmetic (certifying the digits)."""
     from oracle.algorithm import simulate
-    from oracle.engines.certify.interval import IntervalArith, certified_precision, certified_run
+    from oracle.engines.certified import certified_precision
+    from oracle.engines.certify import certified_run
+    from oracle.engines.certify.interval import IntervalArith
 
     p0, grads = problem(n, steps)
     bits = certified_precision(digits, steps)
@@ -402,7 +405,7 @@ def certification_share(n: int = 200, steps: int = 20, digits: int = 50) -> dict
                 from oracle.engines import trace
                 from oracle.engines.certify import jitarb
 
-                jitarb._run_once(_conv(), trace.trace(_conv(), [(n,)]), p0, grads, steps, bits, False, False)
+                jitarb.run_once(_conv(), trace.trace(_conv(), [(n,)]), p0, grads, steps, bits, False, False)
             elif engine == "arb-objects":
                 with precision(bits):
                     simulate(_conv(), make(), p0, steps=steps, grads=grads)

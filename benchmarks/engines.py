@@ -31,7 +31,8 @@ def main(argv=None) -> None:
     from oracle.conventions import preset
     from oracle.engines.bound.errorbound import ErrorBoundArith
     from oracle.engines.floating import FloatArith
-    from oracle.engines.certify.interval import IntervalArith, certified_run
+    from oracle.engines.certify import certified_run
+    from oracle.engines.certify.interval import IntervalArith
     from oracle.engines.symbolic import SymbolicArith
     from oracle.engines.bound.vecbound import BoundArith
 

@@ -260,13 +260,23 @@ def iterate(
     A caller that stops early (at a horizon, say) computes no step beyond it.
     The arguments are checked at the call, before the first record.
     """
+    check_run(steps=steps, grads=grads, grad_fn=grad_fn)
+    return _records(conv, ar, params0, steps, grads, grad_fn, stages)
+
+
+def check_run(*, steps: Any, grads: Any, grad_fn: Any) -> None:
+    """The arguments of a run, checked once (``ValueError`` naming the field): exactly one of ``grads``
+    (open loop) and ``grad_fn`` (closed loop), ``steps`` a non-negative int, ``grads`` long enough.
+
+    Every engine's run checks its arguments here (:func:`iterate`, and the compiled engines, which do
+    not call it).
+    """
     if (grads is None) == (grad_fn is None):
         raise ValueError("give exactly one of grads (open loop) or grad_fn (closed loop)")
     if not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be a non-negative int, got {steps!r}")
     if grads is not None and len(grads) < steps:
         raise ValueError(f"grads has {len(grads)} steps, fewer than steps={steps}")
-    return _records(conv, ar, params0, steps, grads, grad_fn, stages)
 
 
 def _records(conv: Convention, ar: Arith, params0: Sequence[Any], steps: int, grads: Any, grad_fn: Any,

@@ -17,7 +17,7 @@ from . import __version__
 
 
 def _example(args: argparse.Namespace) -> int:
-    from .engines.certify.interval import CertifiedValue
+    from .engines.certify import CertifiedValue
     from .problems import docs_example as ex
 
     run = ex.certified(args.form, args.inputs, steps=args.steps, digits=args.digits)

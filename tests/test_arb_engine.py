@@ -14,7 +14,7 @@ flint = pytest.importorskip("flint")
 
 from oracle.conventions import PRESET_NAMES, preset  # noqa: E402
 from oracle.engines.certify import arb as A  # noqa: E402
-from oracle.engines.certify.interval import CertifiedValue, certified_run, resolve_engine  # noqa: E402
+from oracle.engines.certify import CertifiedValue, certified_run, resolve_engine  # noqa: E402
 from oracle.golden import GOLDEN_DIR, cases  # noqa: E402
 from oracle.problems import docs_example as ex  # noqa: E402
 from oracle.problems import quadratic as q  # noqa: E402

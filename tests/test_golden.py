@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from oracle.engines.certify.interval import CertifiedValue
+from oracle.engines.certify import CertifiedValue
 from oracle.golden import GOLDEN_DIR, cases, fmt, store
 
 CHEAP = ["docs-docs-decimal-5", "gluon-V2-R2"]

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from oracle.conventions import preset
-from oracle.engines.certify.interval import CertifiedValue, IntervalArith, certified_run, mpf_to_fraction
+from oracle.engines.certify import CertifiedValue, certified_run
+from oracle.engines.certify.interval import IntervalArith, mpf_to_fraction
 from oracle.rounding import format_sci
 
 

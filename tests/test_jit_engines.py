@@ -28,7 +28,7 @@ from oracle.conventions import PRESET_NAMES, preset  # noqa: E402
 from oracle.engines.bound import jitbound as J  # noqa: E402
 from oracle.engines import trace as T  # noqa: E402
 from oracle.engines.bound.errorbound import ErrorBoundArith  # noqa: E402
-from oracle.engines.certify.interval import certified_run  # noqa: E402
+from oracle.engines.certify import certified_run, run_rung  # noqa: E402
 from oracle.engines.bound.vecbound import BoundArith, OutOfRange  # noqa: E402
 
 REGIMES = ("normal", "tiny", "huge", "zeros", "flips", "closed", "near-zero-variance", "out-of-range")
@@ -234,12 +234,14 @@ def test_golden_kernel_balls_are_arbs(data):
         params0 = [[f"{x:.3f}" for x in params0[0]]]
     digits = data.draw(st.sampled_from([20, 50, 100]))
     try:
-        want = A.certified_run_arb(conv, params0, steps=steps, digits=digits, max_prec=1 << 12, **kw)
+        want = run_rung("arb-objects", conv, params0, steps=steps, digits=digits, max_prec=1 << 12, **kw)
     except ArithmeticError as exc:
         with pytest.raises(type(exc)):
-            JA.certified_run_jit(conv, params0, steps=steps, digits=digits, max_prec=1 << 12, **kw)
+            run_rung("arb-jit", conv, params0, steps=steps, digits=digits, max_prec=1 << 12, **kw)
         return
-    _same_balls(want, JA.certified_run_jit(conv, params0, steps=steps, digits=digits, max_prec=1 << 12, **kw))
+    got = run_rung("arb-jit", conv, params0, steps=steps, digits=digits, max_prec=1 << 12, **kw)
+    assert (want.engine, got.engine) == ("arb-objects", "arb-jit")
+    _same_balls(want, got)
 
 
 @pytestmark_jit
@@ -283,7 +285,7 @@ def test_golden_engine_dispatch_and_fallbacks(monkeypatch):
     assert JA.worth(big, 2) and (JA.warm() or not JA.worth([[0.5]], 1))
     assert isinstance(certified_run(preset("seed"), [[0.5]], grads=[[[1.0]]], steps=1,
                                     engine="arb").records[1]["params"][0][0], JA.FlintValue)  # warm by now
-    monkeypatch.setattr(JA, "LIB", None)
+    monkeypatch.setattr(JA.flintlib, "LIB", None)
     assert isinstance(certified_run(preset("seed"), [[0.5]], grads=[[[1.0]]], steps=1).records[1]["params"][0][0],
                       A.BallValue)
 

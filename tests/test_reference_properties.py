@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from option_support import draw_options
 
 from oracle.conventions import PRESET_NAMES, preset
-from oracle.engines.certify.interval import certified_run
+from oracle.engines.certify import certified_run
 
 DIGITS = 25
 floats = st.floats(min_value=-1e3, max_value=1e3, allow_nan=False, allow_infinity=False, width=64)

@@ -7,7 +7,7 @@ import sympy
 
 from oracle.algorithm import simulate
 from oracle.conventions import PRESET_NAMES, preset
-from oracle.engines.certify.interval import certified_run
+from oracle.engines.certify import certified_run
 from oracle.engines.symbolic import SymbolicArith
 from oracle.rounding import format_sci
 

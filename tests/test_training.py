@@ -205,7 +205,7 @@ def test_schedule_field_and_engines():
     compiled tracer (the constants change per step), and lr_in_momentum then changes the exact trajectory."""
     from oracle.conformance.judge.options import check_convention
     from oracle.engines import trace
-    from oracle.engines.certify.interval import certified_run
+    from oracle.engines.certify import certified_run
 
     c = preset("pytorch", momentum=0.5, lr_schedule=("0.5", 0.125))
     assert c.lr_at(1) == Fraction(1, 2) and c.lr_at(2) == Fraction(1, 8)

@@ -188,7 +188,7 @@ def test_values_agree_with_the_certified_interval_engine(name):
     """hi + lo is within 1e-6 of the bound of the certified exact value (open and closed loop)."""
     from fractions import Fraction
 
-    from oracle.engines.certify.interval import certified_run
+    from oracle.engines.certify import certified_run
 
     conv = preset(name, lr=0.01, rho=0.9, eps=1e-8, **fullest(preset(name), momentum=0.5, weight_decay=0))
     rng = np.random.default_rng(8)

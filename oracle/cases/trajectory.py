@@ -1,7 +1,7 @@
 """A user case's certified trajectory: every value, any shape, as certified decimals, floats or bounds.
 
 :func:`certified_trajectory` runs the case in the certified engine
-(:func:`oracle.engines.certify.interval.certified_run`, README "Certification") until
+(:func:`oracle.engines.certify.certified_run`, README "Certification") until
 every published value has the case's ``digits`` correctly rounded significant
 digits.  With a loss expression the loss is certified too: ``loss(t)`` is the
 loss step ``t`` was computed from (at the parameters before the update, as a
@@ -34,7 +34,7 @@ from typing import Any, Iterable, Optional, Sequence
 import numpy as np
 
 from ..engines.certified import CertifiedRun, CertifiedValue
-from ..engines.certify.interval import certified_run
+from ..engines.certify import certified_run
 from .case import Case
 
 FIELDS = ("params", "state.v", "state.m", "state.b", "grads", "loss")

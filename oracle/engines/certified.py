@@ -6,9 +6,10 @@ an Arb ball, :mod:`.certify.arb`).  Every digit or float it publishes is checked
 both endpoints by :mod:`oracle.rounding` (step 3 of the method in
 :mod:`.certify.interval`): by monotonicity of rounding it is then the exact value's
 correct rounding.  A :class:`CertifiedRun` is the records of a run whose values
-are CertifiedValues; :func:`certified_precision` is the working precision every
-engine starts from, and :func:`undefined` / :func:`exhausted` the two ways a run
-ends without a result.
+are CertifiedValues; :class:`Attempt` is one engine run at one precision,
+:func:`certified_precision` the working precision every engine starts from, and
+:func:`undefined` / :func:`exhausted` the two ways a run ends without a result
+(:mod:`.certify.ladder` runs the precision loop).
 
 >>> from fractions import Fraction
 >>> cv = CertifiedValue(Fraction(1249, 1000), Fraction(1251, 1000))
@@ -152,13 +153,17 @@ class LazyValue(CertifiedValue):
 
 @dataclasses.dataclass
 class CertifiedRun:
-    """Records of a certified run: each array element is a :class:`CertifiedValue`."""
+    """Records of a certified run: each array element is a :class:`CertifiedValue`.
+
+    ``engine``: the rung of the certified ladder that computed it (:data:`.certify.ladder.RUNGS`).
+    """
 
     convention: Convention
     steps: int
     prec: int
     digits: int
     records: list
+    engine: str = "mpmath"
 
     def min_digits(self) -> int:
         """The fewest certified digits of any nonzero published value."""
@@ -188,6 +193,17 @@ def published(rec: dict) -> list:
     if rec["grads"] is not None:
         out.extend(rec["grads"])
     return out
+
+
+@dataclasses.dataclass
+class Attempt:
+    """One run of a certified engine at one precision: its records, the fewest certified digits of a
+    published value (capped at the digits asked for) and the first step with an unbounded value (or None).
+    The ladder (:mod:`.certify.ladder`) decides from it whether to publish or double the precision."""
+
+    records: list
+    worst: int
+    unbounded: Optional[int]
 
 
 def certified_precision(digits: int, steps: int) -> int:

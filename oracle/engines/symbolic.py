@@ -4,7 +4,7 @@ The same :func:`oracle.algorithm.step` runs over sympy numbers: hyperparameters
 are ``sympy.Rational`` (exact decimal or exact binary values) or free symbols,
 square roots stay radicals.  Expressions grow quickly (each step nests one more
 radical), so this engine is for the first few steps and for derivations
-(:mod:`oracle.derivations`); :mod:`.certify.interval` is the workhorse.
+(:mod:`oracle.derivations`); :mod:`.certify` is the workhorse.
 
 >>> from oracle.conventions import preset
 >>> from oracle.algorithm import simulate

@@ -18,7 +18,7 @@ step), constants (``ar.const``) and auxiliary per-element arrays
 parameters, state and gradients.  ``x * x`` with the same operand is recorded
 as a square (:class:`~.bound.vecbound.BoundArith` uses an exact square there).
 
-Anything the tracer cannot follow raises :class:`Decline`, and the caller runs
+Anything the tracer cannot follow raises :class:`~.rungs.Decline`, and the ladder runs
 the object engine instead: an element access (``a[0]``: the elements are no
 longer independent), an operand that is not traced (a Python number, a numpy
 array), arrays of different shapes combined, operations mixing two parameter
@@ -37,17 +37,18 @@ import numpy as np
 
 from .. import algorithm
 from ..conventions import Convention
+from .rungs import Decline
 
-# opcodes (shared by both compiled engines)
+__all__ = ["ADD", "AUX", "CONST", "DIV", "Decline", "INPUT_G", "INPUT_P", "INPUT_S", "MUL", "NEG", "NONNEG", "OP",
+           "OPNAMES", "Program", "SQR", "SQRT", "SUB", "Tape", "TraceArith", "pure", "trace"]
+
+# the opcodes of a tape: the kernels of both compiled engines (:mod:`.bound.jitkernel`,
+# :mod:`.certify.arbkernel`) dispatch on these names, never on their numbers
 ADD, SUB, MUL, SQR, DIV, NEG, SQRT, NONNEG = range(8)
 OPNAMES = ("add", "sub", "mul", "sqr", "div", "neg", "sqrt", "nonneg")
 
 # kinds of tape values
 INPUT_P, INPUT_S, INPUT_G, AUX, CONST, OP = range(6)
-
-
-class Decline(Exception):
-    """The computation cannot be run from a tape: use the object engine."""
 
 
 class Node:

@@ -1,6 +1,6 @@
 """The golden case registry: every case, by name, and how it is computed.
 
-Every value comes from :func:`oracle.engines.certify.interval.certified_run`; the
+Every value comes from :func:`oracle.engines.certify.certified_run`; the
 per-dtype horizons from the propagated error bound
 (:func:`oracle.accuracy.horizon`).  Cases, by name:
 
@@ -32,7 +32,7 @@ from typing import Callable, Optional
 
 from ..algorithm import complex_stages
 from ..conventions import PRESET_NAMES, Convention, preset
-from ..engines.certify.interval import certified_run
+from ..engines.certify import certified_run
 from ..problems import docs_example as ex
 from ..problems import quadratic as q
 from ..problems import streams

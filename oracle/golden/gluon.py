@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..engines.certified import CertifiedValue
-from ..engines.certify.interval import certified_run
+from ..engines.certify import certified_run
 from ..problems import gluon as G
 from . import data, fmt
 from .document import DIGITS, GoldenCase, document, horizons

@@ -21,7 +21,7 @@ from fractions import Fraction
 from ..algorithm import RMSPROP, Arith, Arrays, Hyper, State, full_like, init_state
 from ..conventions import Convention
 from ..engines.certified import CertifiedValue
-from ..engines.certify.interval import certified_run
+from ..engines.certify import certified_run
 from ..problems import docs_example as ex
 from . import fmt
 from .document import DIGITS

@@ -31,7 +31,7 @@ from typing import Literal
 
 from ..algorithm import Arith, Arrays, GradFn
 from ..conventions import Convention, preset
-from ..engines.certify.interval import CertifiedRun, CertifiedValue, certified_run
+from ..engines.certify import CertifiedRun, CertifiedValue, certified_run
 
 X, Y, W0 = 2, 4, 0
 ETA, GAMMA, EPS = "0.1", "0.9", "1e-8"

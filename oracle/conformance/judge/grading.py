@@ -23,7 +23,7 @@ import numpy as np
 
 from ...accuracy import abs_error, bound_ratio, lre, ulp, ulp_error
 from ...conventions import Convention
-from ...engines.certify.interval import certified_run
+from ...engines.certify import certified_run
 from ...rounding import COMPLEX_DTYPES, component_dtype, format_sci
 from . import mistakes
 from ..isolation.candidate import Candidate, CandidateError, Declined

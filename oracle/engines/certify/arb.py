@@ -27,8 +27,8 @@ Method:
    Open-loop gradients are inputs: their balls come from step 1 and have
    ``prec - 1`` relative bits, more than any threshold used, and are not
    re-checked.
-4. Too few digits: the run is repeated at twice the precision, with the same
-   schedule (start, doubling, ``max_prec``) as :func:`.interval.certified_run`.
+4. Too few digits: the run is repeated at twice the precision (the ladder's one loop,
+   :mod:`.ladder`, for every engine).
 
 Published values are :class:`BallValue` objects, a :class:`CertifiedValue`
 whose exact endpoints m -/+ r are converted to Fractions only when read, so
@@ -39,9 +39,10 @@ Precision: python-flint keeps it in the process-wide ``flint.ctx.prec``;
 arithmetic in other threads during a run would see it).
 
 >>> from oracle.conventions import preset
->>> run = certified_run_arb(preset("seed"), [["0"]], grads=[[["-8"]]], steps=1, digits=30)
->>> run.records[1]["params"][0][0].sci(30)
-'3.16227765769784991288749885395e-1'
+>>> from oracle.engines.certify import run_rung
+>>> run = run_rung("arb-objects", preset("seed"), [["0"]], grads=[[["-8"]]], steps=1, digits=30)
+>>> run.records[1]["params"][0][0].sci(30), run.engine
+('3.16227765769784991288749885395e-1', 'arb-objects')
 """
 
 from __future__ import annotations
@@ -50,14 +51,14 @@ import contextlib
 import math
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
 from ... import algorithm
 from ...conventions import Convention
 from .._objarray import exact_array, map_array, scalar
-from ..certified import CertifiedRun, LazyValue, certified_precision, check_digits, exhausted, undefined
+from ..certified import Attempt, LazyValue
 
 import flint  # noqa: E402  (an optional extra: importing this module without it raises ImportError)
 from flint import arb, fmpq
@@ -88,7 +89,7 @@ def threshold_bits(digits: int) -> int:
 
 
 class ArbArith:
-    """Arb balls at ``prec`` bits; run inside :func:`precision` (``certified_run_arb`` does)."""
+    """Arb balls at ``prec`` bits; run inside :func:`precision` (:func:`start`'s attempts do)."""
 
     def __init__(self, prec: int) -> None:
         self.prec = prec
@@ -126,7 +127,8 @@ class ArbArith:
         return BallValue(x, cap)
 
 
-def _fraction(x: Any) -> Fraction:
+def exact_fraction(x: Any) -> Fraction:
+    """The exact value of a python-flint arf (a ball's ``mid()`` or ``rad()``)."""
     m, e = x.man_exp()
     m, e = int(m), int(e)
     return Fraction(m << e) if e >= 0 else Fraction(m, 1 << -e)
@@ -146,7 +148,7 @@ class BallValue(LazyValue):
         b = self.ball
         if not b.is_finite():
             return (None, None)
-        mid, rad = _fraction(b.mid()), _fraction(b.rad())
+        mid, rad = exact_fraction(b.mid()), exact_fraction(b.rad())
         return (mid - rad, mid + rad)
 
     def __repr__(self) -> str:
@@ -209,24 +211,15 @@ def shortfall(a: np.ndarray, digits: int, need: int, cap: int) -> tuple[int, boo
     return worst, unbounded
 
 
-def certified_run_arb(
-    conv: Convention,
-    params0: Sequence[Any],
-    *,
-    steps: int,
-    grads: Sequence[Sequence[Any]] | None = None,
-    grad_fn: algorithm.GradFn | None = None,
-    digits: int = 50,
-    prec: Optional[int] = None,
-    max_prec: int = 1 << 16,
-    stages: algorithm.Stages = algorithm.RMSPROP,
-) -> CertifiedRun:
-    """:func:`oracle.engines.certify.interval.certified_run` in Arb balls (same arguments, same result)."""
-    check_digits(digits)
-    bits = start = prec or certified_precision(digits, steps)
+def start(conv: Convention, params0: Sequence[Any], *, steps: int, grads: Sequence[Sequence[Any]] | None = None,
+          grad_fn: algorithm.GradFn | None = None, digits: int = 50,
+          stages: algorithm.Stages = algorithm.RMSPROP) -> Callable[[int], Attempt]:
+    """This engine's rung of the ladder (:mod:`.ladder`): ``attempt(bits)`` runs at ``bits`` and
+    certifies (steps 1-3 of the method)."""
     cap = digits + 10
     need = threshold_bits(digits)
-    while True:
+
+    def attempt(bits: int) -> Attempt:
         with precision(bits):
             records = algorithm.simulate(conv, ArbArith(bits), params0, steps=steps, grads=grads, grad_fn=grad_fn,
                                          stages=stages)
@@ -240,10 +233,6 @@ def certified_run_arb(
                 worst = min(worst, d)
                 if unb and unbounded_step is None:
                     unbounded_step = rec["step"]
-        if worst >= digits:
-            return CertifiedRun(conv, steps, bits, digits, [LazyRecord(rec, cap) for rec in records])
-        if unbounded_step is not None and bits >= 4 * start:
-            raise undefined(unbounded_step)
-        if bits >= max_prec:
-            raise exhausted(digits, max_prec, worst, bits)
-        bits = min(2 * bits, max_prec)
+        return Attempt([LazyRecord(rec, cap) for rec in records], worst, unbounded_step)
+
+    return attempt

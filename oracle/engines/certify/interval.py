@@ -25,28 +25,22 @@ Method (this is what "certified" means everywhere in the package):
 
 No digit is ever shown that is not certified by step 3.
 
-This mpmath path is the definition and the fallback.  ``certified_run`` runs
-the same method in a faster engine when one is available: ``engine="arb"``
-(python-flint Arb balls, the default when installed: compiled by
-:mod:`.jitarb` when numba is installed, the run can be traced and is large
-enough to pay for loading the compiled loop, else :mod:`.arb`'s object
-arrays; both compute the same balls), ``engine="arb-jit"`` (compiled
-whenever the run can be traced) or ``"arb-objects"`` (object arrays only) or
-``engine="mpmath"`` (this module); the environment variable ``ORACLE_ENGINE``
-sets the default (``auto``, ``arb``, ``arb-jit``, ``arb-objects`` or
-``mpmath``).  Every engine publishes the same certified digits.
+This mpmath path is the definition and the last rung of the certified ladder
+(:mod:`.ladder`, ``certified_run``), which runs the same method in a faster engine when one is
+available (:mod:`.arb`, :mod:`.jitarb`); every engine publishes the same certified digits.  This
+module imports nothing faster than itself.
 
 >>> from oracle.conventions import preset
->>> run = certified_run(preset("seed"), [["0"]], grads=[[["-8"]]], steps=1, digits=30)
->>> run.records[1]["params"][0][0].sci(30)
+>>> from oracle.algorithm import simulate
+>>> recs = simulate(preset("seed"), IntervalArith(128), [["0"]], grads=[[["-8"]]], steps=1)
+>>> certified_value(recs[1]["params"][0][0]).sci(30)
 '3.16227765769784991288749885395e-1'
 """
 
 from __future__ import annotations
 
-import os
 from fractions import Fraction
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import mpmath.libmp as libmp
 import numpy as np
@@ -55,10 +49,9 @@ from mpmath.ctx_iv import MPIntervalContext
 from ... import algorithm
 from ...conventions import Convention
 from .._objarray import exact_array, map_array, scalar
-from ..certified import CertifiedRun, CertifiedValue, certified_precision, check_digits, exhausted, undefined
+from ..certified import Attempt, CertifiedRun, CertifiedValue
 
-__all__ = ["CertifiedRun", "CertifiedValue", "ENGINES", "IntervalArith", "certified_precision", "certified_run",
-           "certified_value", "mpf_to_fraction", "resolve_engine"]
+__all__ = ["IntervalArith", "certified_value", "certify_array", "mpf_to_fraction", "start"]
 
 
 def mpf_to_fraction(x: Any) -> Optional[Fraction]:
@@ -121,91 +114,16 @@ def certify_array(a: np.ndarray, cap: int) -> np.ndarray:
     return map_array(lambda x: certified_value(x, cap), a)
 
 
-ENGINES = ("auto", "arb", "arb-jit", "arb-objects", "mpmath")
-
-
-def resolve_engine(engine: Optional[str] = None) -> str:
-    """The engine to run: ``engine``, else ``$ORACLE_ENGINE``, else ``auto`` (arb when installed)."""
-    name = engine or os.environ.get("ORACLE_ENGINE") or "auto"
-    if name not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, got {name!r}")
-    if name == "mpmath":
-        return name
-    try:
-        from . import arb  # noqa: F401  (python-flint is an optional extra)
-    except ImportError:
-        if name != "auto":
-            raise ImportError(f"engine={name!r} needs python-flint: pip install 'rmsprop-oracle[flint]'") from None
-        return "mpmath"
-    if name == "arb-jit" and not _jit_arb():
-        raise ImportError("engine='arb-jit' needs numba and python-flint's library: pip install 'rmsprop-oracle[jit]'"
-                          + (f" ({_jit_reason()})" if _jit_reason() else ""))
-    return name if name in ("arb-jit", "arb-objects") else "arb"
-
-
-def _jit_arb() -> bool:
-    try:
-        from . import jitarb
-    except ImportError:
-        return False
-    return jitarb.available()
-
-
-def _jit_reason() -> str:
-    try:
-        from . import jitarb
-    except ImportError as exc:
-        return str(exc)
-    return jitarb.unavailable_reason()
-
-
-def certified_run(
-    conv: Convention,
-    params0: Sequence[Any],
-    *,
-    steps: int,
-    grads: Sequence[Sequence[Any]] | None = None,
-    grad_fn: algorithm.GradFn | None = None,
-    digits: int = 50,
-    prec: Optional[int] = None,
-    max_prec: int = 1 << 16,
-    engine: Optional[str] = None,
-    stages: algorithm.Stages = algorithm.RMSPROP,
-) -> CertifiedRun:
-    """Run RMSProp in interval arithmetic until every value has ``digits`` certified digits.
-
-    Starts at ``prec`` bits (default: enough for ``digits`` plus a margin that
-    grows with ``steps``) and doubles the precision until every nonzero
-    parameter, state and gradient value has at least ``digits`` certified
-    significant digits; raises ``ArithmeticError`` past ``max_prec``.
-    ``engine`` picks the arithmetic (:func:`resolve_engine`); this function's
-    own loop below is the mpmath definition.  ``stages`` runs a variant of the
-    update (:class:`oracle.algorithm.Stages`).
-    """
-    name = resolve_engine(engine)
-    if name in ("arb", "arb-jit") and stages is algorithm.RMSPROP and _jit_arb():
-        from .. import trace
-        from . import jitarb
-
-        # compiled where it applies (a stateful gradient function is never called on traced values) and,
-        # for "arb", where it pays: the first compiled run of a process loads the compiled loop (~1 s)
-        if trace.pure(grad_fn) and (name == "arb-jit" or jitarb.worth(params0, steps)):
-            try:
-                return jitarb.certified_run_jit(conv, params0, steps=steps, grads=grads, grad_fn=grad_fn,
-                                                digits=digits, prec=prec, max_prec=max_prec)
-            except trace.Decline:
-                pass  # not elementwise: the object arrays below compute the same balls
-    if name in ("arb", "arb-jit", "arb-objects"):
-        from .arb import certified_run_arb  # python-flint is an optional extra
-
-        return certified_run_arb(conv, params0, steps=steps, grads=grads, grad_fn=grad_fn, digits=digits,
-                                 prec=prec, max_prec=max_prec, stages=stages)
-    check_digits(digits)
-    bits = start = prec or certified_precision(digits, steps)
+def start(conv: Convention, params0: Sequence[Any], *, steps: int, grads: Sequence[Sequence[Any]] | None = None,
+          grad_fn: algorithm.GradFn | None = None, digits: int = 50,
+          stages: algorithm.Stages = algorithm.RMSPROP) -> Callable[[int], Attempt]:
+    """This engine's rung of the ladder: ``attempt(bits)`` runs at ``bits`` and certifies every value
+    (steps 1-3 of the method; :mod:`.ladder` runs step 4, the precision loop)."""
     cap = digits + 10
-    while True:
-        ar = IntervalArith(bits)
-        records = algorithm.simulate(conv, ar, params0, steps=steps, grads=grads, grad_fn=grad_fn, stages=stages)
+
+    def attempt(bits: int) -> Attempt:
+        records = algorithm.simulate(conv, IntervalArith(bits), params0, steps=steps, grads=grads, grad_fn=grad_fn,
+                                     stages=stages)
         out = []
         for rec in records:
             out.append(
@@ -217,11 +135,7 @@ def certified_run(
                 }
             )
         run = CertifiedRun(conv, steps, bits, digits, out)
-        if run.min_digits() >= digits:
-            return run
-        unbounded = run.first_unbounded()
-        if unbounded is not None and bits >= 4 * start:
-            raise undefined(unbounded)
-        if bits >= max_prec:
-            raise exhausted(digits, max_prec, run.min_digits(), bits)
-        bits = min(2 * bits, max_prec)
+        worst = run.min_digits()
+        return Attempt(out, worst, run.first_unbounded() if worst < digits else None)
+
+    return attempt
