@@ -249,17 +249,10 @@ def reference_chunked(p0: list, grads: list, digits: Optional[int] = None, compi
     """The conformance reference of an open-loop case over cache-sized chunks: compiled (jitbound) when
     numba is installed, else (or with ``compiled=False``) BoundArith's numpy arrays."""
     from oracle.conformance.judge import reference as R
-    from oracle.engines.bound import jitbound
 
     n = p0[0].size
-    job = R.Job(_conv(), "float64", len(grads), p0, grads)
-    keep = jitbound.available
-    if not compiled:
-        jitbound.available = lambda: False  # type: ignore[assignment]
-    try:
-        R.run_chunks(job, [(lo, min(lo + R.CHUNK, n)) for lo in range(0, n, R.CHUNK)], workers=1)
-    finally:
-        jitbound.available = keep  # type: ignore[assignment]
+    job = R.Job(_conv(), "float64", len(grads), p0, grads, engine="vector" if compiled else "vecbound")
+    R.run_chunks(job, [(lo, min(lo + R.CHUNK, n)) for lo in range(0, n, R.CHUNK)], workers=1)
 
 
 def reference_chunked_numpy(p0: list, grads: list, digits: Optional[int] = None) -> None:

@@ -29,7 +29,9 @@ from oracle.engines.bound import jitbound as J  # noqa: E402
 from oracle.engines import trace as T  # noqa: E402
 from oracle.engines.bound.errorbound import ErrorBoundArith  # noqa: E402
 from oracle.engines.certify import certified_run, run_rung  # noqa: E402
-from oracle.engines.bound.vecbound import BoundArith, OutOfRange  # noqa: E402
+from oracle.engines.bound.ladder import bounded_run  # noqa: E402
+from oracle.engines.bound.vecbound import BoundArith  # noqa: E402
+from oracle.engines.rungs import Decline  # noqa: E402
 
 REGIMES = ("normal", "tiny", "huge", "zeros", "flips", "closed", "near-zero-variance", "out-of-range")
 
@@ -76,7 +78,7 @@ def _object_run(conv, dtype, params0, steps, kw):
     ar = BoundArith(dtype)
     try:
         recs = simulate(conv, ar, params0, steps=steps, **kw)
-    except OutOfRange:
+    except Decline:
         return None
     return [([ar.split(p) for p in r["params"]], {k: [ar.split(s) for s in v] for k, v in r["state"].items()})
             for r in recs]
@@ -160,8 +162,9 @@ def _same_reference(a, b):
 
 
 @pytest.mark.parametrize("closed", [False, True])
-def test_conformance_reference_is_the_same_compiled_or_not(closed, monkeypatch):
-    """run_job (compiled) equals run_job over BoundArith: values, bounds, masks, where it stops."""
+def test_conformance_reference_is_the_same_compiled_or_not(closed):
+    """The bound ladder's compiled rung equals its vectorized one: values, bounds, masks, where it stops;
+    the conformance reference runs the compiled one and says so."""
     rng = np.random.default_rng(2)
     conv = preset("pytorch", lr=0.01, rho=0.9, eps=1e-8, centered=True, momentum=0.9)
     n, steps = 1000, 30
@@ -169,9 +172,13 @@ def test_conformance_reference_is_the_same_compiled_or_not(closed, monkeypatch):
     grads = None if closed else [[rng.standard_normal(n) * 10.0 ** rng.integers(-3, 3)] for _ in range(steps)]
     job = R.Job(conv, "float32", steps, [rng.uniform(-1, 1, n).astype(np.float32)], grads, problem)
     compiled = R.run_job(job)
-    monkeypatch.setattr(J, "available", lambda: False)
-    _same_reference(compiled, R.run_job(job))
-    _same_reference(R.run_job(job, until=5), R.run_job(job, until=5))
+    assert compiled["engine"] == "jitbound"
+    kw = dict(steps=steps, grads=grads, grad_fn=problem.grad_fn() if closed else None, alive=R._masks)
+    vector = bounded_run(conv, "float32", job.params0, engine="vecbound", **kw)
+    assert vector["engine"] == "vecbound"
+    _same_reference(compiled, vector)
+    _same_reference(R.run_job(job, until=5), bounded_run(conv, "float32", job.params0, engine="vecbound", until=5,
+                                                         **kw))
 
 
 def test_out_of_range_falls_back_to_errorboundarith():
@@ -181,7 +188,7 @@ def test_out_of_range_falls_back_to_errorboundarith():
     run = J.bound_run(conv, "float64", [np.array([1.0, 2.0])], steps=3, grads=grads)
     assert run.refused == 2
     res = R.run_job(R.Job(conv, "float64", 3, [np.array([1.0, 2.0])], grads))
-    assert res["undefined"] is None and len(res["params"]) == 4
+    assert res["undefined"] is None and len(res["params"]) == 4 and res["engine"] == "errorbound"
 
 
 def test_untraceable_computations_are_declined():

@@ -12,7 +12,8 @@ from oracle.conformance.judge.cases import arr, builtin_cases, scale
 from oracle.problems.quadratic import Diagonal
 from oracle.conventions import PRESET_NAMES, preset
 from oracle.engines.bound.errorbound import ErrorBoundArith
-from oracle.engines.bound.vecbound import BoundArith, OutOfRange
+from oracle.engines.bound.vecbound import BoundArith
+from oracle.engines.rungs import Decline
 
 REGIMES = ("normal", "tiny", "huge", "zeros", "flips", "closed")
 
@@ -72,7 +73,7 @@ def test_bound_never_below_errorbound_arith(data):
         problem = Diagonal([arr(rng.uniform(0.25, 4, size), dtype)], [arr(rng.uniform(-2, 2, size), dtype)])
         try:
             compare(conv, dtype, params0, steps, grad_fn=problem.grad_fn())
-        except OutOfRange:
+        except Decline:
             pass
         return
     grads = []
@@ -85,7 +86,7 @@ def test_bound_never_below_errorbound_arith(data):
         grads.append([arr(g, dtype)])
     try:
         compare(conv, dtype, params0, steps, grads=grads)
-    except OutOfRange:
+    except Decline:
         pass
 
 
@@ -99,13 +100,14 @@ def test_exact_decimal_inputs_and_long_runs(name):
 
 
 def test_out_of_range_is_refused_and_the_reference_falls_back():
-    """A value beyond 2^900 raises OutOfRange; the conformance reference then uses ErrorBoundArith."""
+    """A value beyond 2^900: BoundArith declines, naming ErrorBoundArith, which the reference then runs."""
     conv = preset("seed", lr=0.01, rho=0.9, eps=1e-8)
-    with pytest.raises(OutOfRange):
+    with pytest.raises(Decline) as refused:
         simulate(conv, BoundArith("float64"), [np.array([1.0])], steps=1, grads=[[np.array([2.0**950])]])
     job = R.Job(conv, "float64", 2, [np.array([1.0, 2.0])], [[np.array([2.0**950, 1.0])], [np.array([1.0, 1.0])]])
+    assert refused.value.to == "errorbound"
     res = R.run_job(job)
-    assert res["undefined"] is None and len(res["params"]) == 3
+    assert res["undefined"] is None and len(res["params"]) == 3 and res["engine"] == "errorbound"
 
 
 def _case(size=70001, steps=3):

@@ -3,12 +3,10 @@
 The reference is the forward error bound of :mod:`oracle.engines.bound.errorbound`
 run on the case's exact inputs (open loop) or on its closed-loop problem (the
 gradient computed in bounded arithmetic from bounded parameters, so the bound
-is carried through the dynamics).  It is computed by the vectorized engine
-:class:`oracle.engines.bound.vecbound.BoundArith` (double-double values, bounds never
-below ErrorBoundArith's; compiled by :mod:`oracle.engines.bound.jitbound` when numba is
-installed, with the same numbers) for open-loop cases and closed-loop quadratics, and
-by ErrorBoundArith itself for other problems or whenever the vectorized engine
-declines (:class:`~oracle.engines.bound.vecbound.OutOfRange`).  Each value is
+is carried through the dynamics).  It is computed by the bound ladder
+(:func:`oracle.engines.bound.ladder.bounded_run`: compiled or vectorized double-double values,
+bounds never below ErrorBoundArith's, for open-loop cases and closed-loop quadratics; ErrorBoundArith
+itself for other problems or whenever those decline); :attr:`Reference.engine` says which ran.  Each value is
 returned as a float64 pair ``hi + lo`` and a bound ``err`` rounded up; ``got -
 hi - lo`` is the error to about 2^-100 of the value, and ``err`` covers that.
 
@@ -28,12 +26,9 @@ from typing import Any, Optional
 import numpy as np
 
 from ...accuracy import compared
-from ...algorithm import RMSPROP, UndefinedUpdate, complex_stages, init_state, iterate, to_pairs
+from ...algorithm import init_state, to_pairs
 from ...conventions import Convention
-from ...engines import trace
-from ...engines.bound import jitbound
-from ...engines.bound.errorbound import ErrorBoundArith
-from ...engines.bound.vecbound import BoundArith, OutOfRange
+from ...engines.bound.ladder import bounded_run
 from ...rounding import COMPLEX_DTYPES, component_dtype, double_double
 from ...problems.quadratic import Diagonal
 from .cases import Case
@@ -75,6 +70,7 @@ class Reference:
     state: list
     masks: list = dataclasses.field(default_factory=list)
     undefined: Optional[str] = None
+    engine: str = ""  # the rung(s) of the bound ladder that computed it
 
     @property
     def last(self) -> int:
@@ -134,7 +130,7 @@ class Job:
     params0: list
     grads: Optional[list] = None  # grads[t][i], flattened like params0
     problem: Any = None
-    engine: str = "vector"  # vector | mpmath
+    engine: str = "vector"  # vector | mpmath, or a rung of the bound ladder to start from
     modulus: bool = False  # complex parameters as pairs (n, 2) under the modulus reading
 
     def chunk(self, lo: int, hi: int) -> "Job":
@@ -188,54 +184,21 @@ def arithmetic_dtype(conv: Convention, dtype: str) -> str:
 
 
 def run_job(job: Job, until: Optional[int] = None) -> dict:
-    """Run one job: per step (hi, lo, err) of params and state, masks, and how it ended.
+    """Run one job on the bound ladder: per step (hi, lo, err) of params and state, masks, how it ended.
 
     Stops at the first step where no element is compared any more (like the whole case), or
-    runs to step ``until`` when given.  Returns ``{"params", "state", "masks", "undefined"}``.
+    runs to step ``until`` when given.  Returns ``{"params", "state", "masks", "undefined", "engine"}``.
     """
-    if job.engine == "vector":
-        try:
-            if jitbound.available() and not job.modulus:  # BoundArith compiled (extra "jit"); not the modulus stages
-                try:
-                    return jitbound.run_job(job, until, _masks)
-                except trace.Decline:
-                    pass
-            return _run(job, BoundArith(job.conv.state_dtype(job.dtype), store=job.dtype), until)
-        except OutOfRange:
-            pass  # outside the vectorized engine's range: the definition below
-    return _run(job, ErrorBoundArith(job.conv.state_dtype(job.dtype), store=job.dtype), until)
+    grad_fn = job.problem.grad_fn() if job.problem is not None else None
+    return bounded_run(job.conv, job.dtype, job.params0, steps=job.steps, grads=job.grads, grad_fn=grad_fn,
+                       modulus=job.modulus, until=until, alive=_masks,
+                       engine={"vector": "auto", "mpmath": "errorbound"}.get(job.engine, job.engine))
 
 
 def _masks(params: list, before: Optional[list], dtype: str) -> list:
     """Per array, the elements still compared after this step (:func:`oracle.accuracy.compared`)."""
     before = before or [None] * len(params)
     return [compared(hi, err, dtype, b) for (hi, _, err), b in zip(params, before)]
-
-
-def _run(job: Job, ar: Any, until: Optional[int]) -> dict:
-    """The job's records split into (hi, lo, err) by the engine ``ar``, to the horizon or to ``until``."""
-    out: dict = {"params": [], "state": [], "masks": [], "undefined": None}
-    grad_fn = job.problem.grad_fn() if job.problem is not None else None
-    steps = job.steps if until is None else min(job.steps, until)
-    stages = complex_stages(job.conv) if job.modulus else RMSPROP
-
-    def split(a: Any) -> tuple:  # complex pairs (n, 2) flattened to re, im, re, im, ... like the candidate's
-        return tuple(x.reshape(-1) for x in ar.split(a)) if job.modulus else ar.split(a)
-
-    try:
-        for rec in iterate(job.conv, ar, job.params0, steps=steps, grads=job.grads, grad_fn=grad_fn, stages=stages):
-            params = [split(p) for p in rec["params"]]
-            before = out["masks"][-1] if out["masks"] else [None] * len(params)
-            out["params"].append(params)
-            out["state"].append({k: [split(s) for s in v] for k, v in rec["state"].items()})
-            out["masks"].append(_masks(params, before if out["masks"] else None, job.dtype))
-            if until is None and not any(m.any() for m in out["masks"][-1]) and any(p[0].size for p in params):
-                break  # no element within the horizon any more
-    except OutOfRange:
-        raise
-    except (ZeroDivisionError, UndefinedUpdate, ArithmeticError) as exc:
-        out["undefined"] = f"the exact update is undefined: {exc}"
-    return out
 
 
 def _compute(conv: Convention, case: Case) -> Reference:
@@ -246,10 +209,10 @@ def _compute(conv: Convention, case: Case) -> Reference:
     else:
         res = run_chunks(job, [(lo, min(lo + CHUNK, n)) for lo in range(0, n, CHUNK)])
     if res["undefined"]:
-        return Reference([], [], undefined=res["undefined"])
+        return Reference([], [], undefined=res["undefined"], engine=res["engine"])
     if case.exact is not None and case.exact.get("certified"):
         _take_certified(res, case.exact["certified"])
-    return Reference(res["params"], res["state"], res["masks"])
+    return Reference(res["params"], res["state"], res["masks"], engine=res["engine"])
 
 
 def _take_certified(res: dict, certified: list) -> None:
@@ -287,17 +250,19 @@ def run_chunks(job: Job, bounds: list, workers: Optional[int] = None, scheduler:
     with _Tables(job.steps + 1, shape, shared) as store:
         tables, shm_names = store.arrays, store.names
         done = _map(job, bounds, None, workers, scheduler, tables, shm_names)
+        engine = ", ".join(dict.fromkeys(d["engine"] for d in done))  # the rungs that ran, in order
         bad = next((d for d in done if d["undefined"]), None)
         if bad:
-            return {"params": [], "state": [], "masks": [], "undefined": bad["undefined"]}
+            return {"params": [], "state": [], "masks": [], "undefined": bad["undefined"], "engine": engine}
         last = max(d["steps"] for d in done)
         short = [b for b, d in zip(bounds, done) if d["steps"] < last]
         if short:
             redo = _map(job, short, last, workers, scheduler, tables, shm_names)
+            engine = ", ".join(dict.fromkeys([*engine.split(", "), *(d["engine"] for d in redo)]))
             bad = next((d for d in redo if d["undefined"]), None)
             if bad:
-                return {"params": [], "state": [], "masks": [], "undefined": bad["undefined"]}
-        out: dict = {"params": [], "state": [], "masks": [], "undefined": None}
+                return {"params": [], "state": [], "masks": [], "undefined": bad["undefined"], "engine": engine}
+        out: dict = {"params": [], "state": [], "masks": [], "undefined": None, "engine": engine}
         for t in range(last + 1):
             row = store.take(t)
             out["params"].append([tuple(row[0:3])])
@@ -320,7 +285,7 @@ def _store(tables: list, res: dict, lo: int, hi: int) -> dict:
         for j, k in enumerate(state):
             table[3 + 3 * j:6 + 3 * j, lo:hi] = state[k][0]
         table[-1, lo:hi] = masks[0]
-    return {"steps": len(res["params"]) - 1, "undefined": res["undefined"]}
+    return {"steps": len(res["params"]) - 1, "undefined": res["undefined"], "engine": res["engine"]}
 
 
 def _chunk_task(chunk: Job, lo: int, hi: int, until: Optional[int], shm_names: Optional[list], shape: tuple) -> dict:

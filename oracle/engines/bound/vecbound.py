@@ -40,8 +40,8 @@ nearest), and its result is multiplied by 1 + 2^-46 and increased by
 2^-1060, which covers those roundings; the lower bounds used in
 denominators are decreased the same way.  Values are kept in [2^-900, 2^900]
 (or exactly zero): a result outside, a 0/0 or a square root of a possibly
-negative value raises :class:`OutOfRange`, and the caller falls back to
-ErrorBoundArith.
+negative value raises :class:`~oracle.engines.rungs.Decline`, and the ladder (:mod:`.ladder`) runs
+ErrorBoundArith instead.  The double-double operations are :mod:`.doubledouble`'s.
 
 >>> from oracle.conventions import preset
 >>> from oracle.algorithm import simulate
@@ -62,70 +62,37 @@ import numpy as np
 
 from ...rounding import DTYPE_FORMAT, FORMATS, dtype_name, numpy_dtype, round_fraction_to_format, widens_exactly
 from .._objarray import exact_array
+from ..rungs import Decline
+from .doubledouble import ABS, BIG, DOWN, UP, fast_two_sum, split, two_prod_split, two_square_split, two_sum
 
 
 _quiet = np.errstate(all="ignore")
 """Bounds may be infinite (no claim, as in ErrorBoundArith); inf - inf and 0 * inf give NaN, also no claim."""
 
 
-class OutOfRange(ArithmeticError):
-    """The vectorized engine cannot certify this computation; use ErrorBoundArith."""
-
-
-UP = 1.0 + 2.0**-46
-DOWN = 1.0 - 2.0**-46
-ABS = 2.0**-1060
-SPLIT = 134217729.0  # 2^27 + 1 (Veltkamp)
-BIG, SMALL = 2.0**900, 2.0**-900
+def _out_of_range(reason: str) -> Decline:
+    """The refusal of this engine: the ladder runs ErrorBoundArith (:mod:`.ladder`)."""
+    return Decline(reason, to="errorbound")
 
 
 def _up(x: np.ndarray) -> np.ndarray:
     return x * UP + ABS
 
 
-def _two_sum(a: np.ndarray, b: np.ndarray) -> tuple:
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
-
-
-def _fast_two_sum(a: np.ndarray, b: np.ndarray) -> tuple:
-    s = a + b
-    return s, b - (s - a)
-
-
-def _split(a: np.ndarray) -> tuple:
-    c = SPLIT * a
-    hi = c - (c - a)
-    return hi, a - hi
-
-
 def _two_prod(a: np.ndarray, b: np.ndarray, sa: Optional[tuple] = None, sb: Optional[tuple] = None) -> tuple:
-    """p + e = a * b exactly (Dekker; ``sa``, ``sb``: the splits of a and b when known)."""
-    p = a * b
-    ah, al = sa or _split(a)
-    bh, bl = sb or _split(b)
-    e = ah * bh - p
-    e += ah * bl
-    e += al * bh
-    e += al * bl
-    return p, e
+    """p + e = a * b exactly (``sa``, ``sb``: the splits of a and b when known)."""
+    return two_prod_split(a, b, *(sa or split(a)), *(sb or split(b)))
 
 
 def _two_square(a: np.ndarray, sa: Optional[tuple] = None) -> tuple:
     """p + e = a * a exactly."""
-    p = a * a
-    ah, al = sa or _split(a)
-    e = ah * ah - p
-    e += 2 * (ah * al)
-    e += al * al
-    return p, e
+    return two_square_split(a, *(sa or split(a)))
 
 
 def _splits(x: "BoundArray") -> tuple:
     """The Veltkamp split of x.hi, computed once per array (a value is often multiplied twice)."""
     if x.sp is None:
-        x.sp = _split(x.hi)
+        x.sp = split(x.hi)
     return x.sp
 
 
@@ -255,7 +222,7 @@ class BoundArith:
 
     def _make(self, hi: np.ndarray, lo: np.ndarray, err: np.ndarray) -> BoundArray:
         if not np.max(np.abs(hi), initial=0.0) <= BIG:
-            raise OutOfRange("an input beyond 2^900: the vectorized bound does not cover it")
+            raise _out_of_range("an input beyond 2^900: the vectorized bound does not cover it")
         return BoundArray(self, np.asarray(hi), np.asarray(lo) if self.words == 2 else None, np.asarray(err))
 
     def array(self, values: Any) -> BoundArray:
@@ -310,7 +277,7 @@ class BoundArith:
         if not np.max(a, initial=0.0) <= self._fast_limit:  # also catches NaN
             top = np.max(np.abs(hi), initial=0.0)
             if not top <= BIG:
-                raise OutOfRange("a value left [-2^900, 2^900]: the vectorized bound does not cover it")
+                raise _out_of_range("a value left [-2^900, 2^900]: the vectorized bound does not cover it")
             err = np.where(a > self._largest_down, np.inf, err)
         return BoundArray(self, hi, lo, err)
 
@@ -327,12 +294,12 @@ class BoundArith:
         prop = x.err + y.err
         if self.words == 1:
             return self._result(x.hi + y.hi, None, prop)
-        s, e = _two_sum(x.hi, y.hi)
-        t, f = _two_sum(x.lo, y.lo)
+        s, e = two_sum(x.hi, y.hi)
+        t, f = two_sum(x.lo, y.lo)
         e += t
-        s, e = _fast_two_sum(s, e)
+        s, e = fast_two_sum(s, e)
         e += f
-        s, e = _fast_two_sum(s, e)
+        s, e = fast_two_sum(s, e)
         return self._result(s, e, prop)
 
     @_quiet
@@ -349,14 +316,14 @@ class BoundArith:
             p, e = _two_prod(x.hi, y.hi, _splits(x), _splits(y))
             e += x.hi * y.lo
             e += x.lo * y.hi
-        p, e = _fast_two_sum(p, e)
+        p, e = fast_two_sum(p, e)
         return self._result(p, e, prop)
 
     @_quiet
     def div(self, x: BoundArray, y: BoundArray) -> BoundArray:
         ay = np.abs(y.hi)
         if not np.min(ay, initial=1.0) > 0:
-            raise OutOfRange("a division by a value that may be exactly zero")
+            raise _out_of_range("a division by a value that may be exactly zero")
         gap = ay * DOWN
         gap -= 2 * y.err
         gap *= DOWN
@@ -377,13 +344,13 @@ class BoundArith:
         r -= e
         r += x.lo  # x - q1 y, to about 2^-106 |x|
         r /= y.hi
-        q, e = _fast_two_sum(q1, r)
+        q, e = fast_two_sum(q1, r)
         return self._result(q, e, prop)
 
     @_quiet
     def sqrt(self, x: BoundArray) -> BoundArray:
         if np.any(x.hi < 0):
-            raise OutOfRange("square root of a value that may be negative")
+            raise _out_of_range("square root of a value that may be negative")
         xlo = np.maximum((x.hi * DOWN - x.err) * DOWN - ABS, 0.0)  # <= V_x
         rest = np.maximum((xlo - x.err) * DOWN - ABS, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -397,7 +364,7 @@ class BoundArith:
             p, e = _two_square(r)
             c = ((x.hi - p) - e + x.lo) / (2 * r)
         c = np.where(r == 0, 0.0, c)
-        s, e = _fast_two_sum(r, c)
+        s, e = fast_two_sum(r, c)
         return self._result(s, e, prop)
 
     def nonneg(self, x: BoundArray) -> BoundArray:
@@ -416,5 +383,5 @@ class BoundArith:
         a = self.lift(a)
         if a.lo is None:
             return a.hi.copy(), np.zeros_like(a.hi), np.nextafter(a.err, np.inf)
-        hi, lo = _fast_two_sum(a.hi, a.lo)
+        hi, lo = fast_two_sum(a.hi, a.lo)
         return hi, lo, np.nextafter(a.err, np.inf)
