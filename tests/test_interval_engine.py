@@ -115,3 +115,32 @@ def test_a_shorter_length_is_checked_at_that_length():
     assert cv.digits == 7 and cv.sci(6) == "1.25000e0"
     with pytest.raises(ValueError, match="digits=2 is not certified: the enclosure straddles a 2-digit rounding tie"):
         cv.sci(2)
+
+
+def test_the_rung_that_ran_is_reported(monkeypatch):
+    """A run names the rung of the certified ladder that computed it; golden regen --verbose collects them."""
+    from oracle.engines.certify import RUNGS, engines_used, run_rung
+    from oracle.golden import store
+
+    with engines_used() as used:
+        run = certified_run(preset("seed"), [["0"]], grads=[[["-8"]]], steps=1, digits=30, engine="mpmath")
+        forced = run_rung("mpmath", preset("seed"), [["0"]], grads=[[["-8"]]], steps=1, digits=30)
+    assert run.engine == forced.engine == "mpmath" and used == ["mpmath", "mpmath"] and "mpmath" in RUNGS
+    assert [r["params"][0][0].sci(30) for r in run.records] == [r["params"][0][0].sci(30) for r in forced.records]
+    with pytest.raises(ValueError, match="rung must be one of"):
+        run_rung("gpu", preset("seed"), [0], grads=[[1]], steps=1)
+    monkeypatch.setenv("ORACLE_ENGINE", "mpmath")
+    engines: dict = {}
+    store.compute(["docs-docs-decimal-5"], jobs=1, progress=False, engines=engines)
+    assert engines == {"docs-docs-decimal-5": "mpmath"}
+
+
+def test_one_argument_check_for_every_rung():
+    """The ladder checks the arguments once, with the same messages, whatever the engine."""
+    for engine in ("mpmath", "auto"):
+        with pytest.raises(ValueError, match="digits must be a positive int"):
+            certified_run(preset("seed"), [0], grads=[[1]], steps=1, digits=0, engine=engine)
+        with pytest.raises(ValueError, match="exactly one of grads"):
+            certified_run(preset("seed"), [0], steps=1, engine=engine)
+        with pytest.raises(ValueError, match="fewer than steps=2"):
+            certified_run(preset("seed"), [0], grads=[[1]], steps=2, engine=engine)

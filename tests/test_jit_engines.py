@@ -282,10 +282,13 @@ def test_golden_engine_dispatch_and_fallbacks(monkeypatch):
     for engine in ("arb", "arb-jit"):
         quad = certified_run(preset("seed"), [list(q.P0)], grad_fn=q.grad_fn(), steps=3, engine=engine)
         assert isinstance(quad.records[3]["params"][0][0], A.BallValue)  # declined: object arrays
+        assert quad.engine == "arb-objects"
         calls = []
         stateful = lambda ar, ps: calls.append(1) or [ps[0] * ar.const(Fraction(2))]  # noqa: E731
         certified_run(preset("seed"), [[0.5]], grad_fn=stateful, steps=2, engine=engine)
         assert len(calls) == 2  # never called on traced values: arb.py ran it, once per step
+    with pytest.raises(Decline, match="cannot be traced"):  # the rung alone: no fallback
+        run_rung("arb-jit", preset("seed"), [list(q.P0)], grad_fn=q.grad_fn(), steps=3)
     obj = certified_run(preset("seed"), [[0.5]], grads=[[[1.0]]], steps=1, engine="arb-objects")
     assert isinstance(obj.records[1]["params"][0][0], A.BallValue)
     big = [np.linspace(-1, 1, JA.WORTH // 2)]

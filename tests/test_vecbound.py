@@ -205,3 +205,22 @@ def test_values_agree_with_the_certified_interval_engine(name):
             hi, lo, err = bar.split(rb["params"][0])
             for cv, h, l, e in zip(rc["params"][0].reshape(-1), hi, lo, err):
                 assert abs(Fraction(float(h)) + Fraction(float(l)) - cv.mid()) <= Fraction(float(e)) / 10**6
+
+
+def test_the_bound_ladder_reports_and_forces_its_rungs():
+    """bounded_run names the rung that ran; ``engine`` starts lower; the rungs agree bit for bit."""
+    from oracle.engines.bound.ladder import RUNGS, bounded_run
+
+    conv = preset("seed", lr=0.01, rho=0.9, eps=1e-8)
+    p0, grads = [np.array([1.0, 2.0])], [[np.array([0.5, -1.0])], [np.array([1.0, 1.0])]]
+    vec = bounded_run(conv, "float64", p0, steps=2, grads=grads, engine="vecbound")
+    top = bounded_run(conv, "float64", p0, steps=2, grads=grads)
+    assert vec["engine"] == "vecbound" and top["engine"] in RUNGS[:2]
+    for a, b in zip(vec["params"], top["params"]):
+        assert all(np.array_equal(x, y) for x, y in zip(a[0], b[0]))
+    assert bounded_run(conv, "float64", p0, steps=2, grads=grads, engine="errorbound")["engine"] == "errorbound"
+    pairs = [np.array([[1.0, 0.5]])]  # complex parameters, modulus reading: the compiled rung declines
+    assert bounded_run(conv, "float64", pairs, steps=1, grads=[[np.array([[0.5, 1.0]])]], modulus=True,
+                       engine="jitbound")["engine"] == "vecbound"
+    with pytest.raises(ValueError, match="engine must be one of"):
+        bounded_run(conv, "float64", p0, steps=1, grads=grads, engine="gpu")

@@ -21,8 +21,9 @@ def test_worst_ulp_is_located_where_it_is():
     g = grade(c, conv, case)
     at = g.stats.worst_ulp_at
     assert g.status == "passed" and at["case"] == case.id and g.stats.worst_ratio_at is not None
-    traj = c.run(case.params0, case.hyper, case.options, case.feed(), case.steps)
     ref = reference(conv, case)
+    assert g.stats.engines == {ref.engine: 1} and ref.engine in ("jitbound", "vecbound", "errorbound")
+    traj = c.run(case.params0, case.hyper, case.options, case.feed(), case.steps)
     hi, lo, _ = ref.params[at["step"]][at["parameter"]]
     got = followed(case, traj[at["step"]])[at["parameter"]].astype(np.float64)
     flat = np.ravel_multi_index(at["element"], np.shape(case.params0[at["parameter"]])) if at["element"] else 0
@@ -38,8 +39,10 @@ def test_merge_keeps_the_worst_location_and_the_certificate_names_it():
                                                                                             "element": [k]})
     b.add(np.array([5.0]), np.array([6.0]), np.array([0.05]), where=lambda k: {"case": "b", "step": 3, "parameter": 1,
                                                                                 "element": []})
+    a.engines, b.engines = {"jitbound": 2}, {"jitbound": 1, "errorbound": 1}
     merged = Stats.from_json(a.to_json())
     merged.merge(b)
+    assert merged.engines == {"jitbound": 3, "errorbound": 1}
     assert merged.worst_ulp_at["case"] == "b" and merged.worst_ratio_at == {"case": "a", "step": 1, "parameter": 0,
                                                                             "element": [1]}
     ledger = Ledger()
@@ -49,5 +52,6 @@ def test_merge_keeps_the_worst_location_and_the_certificate_names_it():
     d = ledger.dtypes(ledger.outcomes.values(), reruns=True)["float32"]
     assert d["worst_ulp_at"]["case"] == "b" and d["worst_ulp_at"]["rerun"] == "pytest ... b"
     assert d["worst_fraction_of_bound_at"]["element"] == [1]
+    assert d["reference_engines"] == {"errorbound": 1, "jitbound": 3}  # the certificate says which engine ran
     lines = "\n".join(ledger.summary_lines())
     assert "worst ULP at b step 3, parameter 1, element (); rerun: pytest ... b" in lines

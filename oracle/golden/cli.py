@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Optional
 
 DIR_HELP = "golden folder (default: the installed package's golden data; in a clone, its golden/)"
 RAW = argparse.RawDescriptionHelpFormatter
@@ -53,6 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="compare provenance too (the package, mpmath and sympy versions and the working "
                             "precision that computed each file); regen: rewrite files whose provenance differs")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+        p.add_argument("-v", "--verbose", action="store_true",
+                       help="name the certified engine that computed each case (docs/engines.md)")
         p.set_defaults(func=_golden)
     lp = gsub.add_parser("list", help="list the cases with their kind, description and provenance",
                          description="List the golden cases: name, kind, description, what computed the file.",
@@ -84,11 +87,13 @@ def _golden(args: argparse.Namespace) -> int:
 
     set_quiet(args.quiet)
     command = args.golden_command
+    engines: Optional[dict] = {} if args.verbose else None
     try:
         count = len(args.cases) if args.cases else len(all_cases()) if command != "regen" else \
             len(store.default_names(args.long))
         if command == "regen":
-            msgs = store.regen(args.cases, args.dir, args.jobs, long=args.long, strict=args.strict)
+            msgs = store.regen(args.cases, args.dir, args.jobs, long=args.long, strict=args.strict, engines=engines)
+            _engine_lines(engines)
             for msg in msgs:
                 print(msg)
             changed = sum(m.startswith(("wrote ", "updated ")) and m.endswith(".json") for m in msgs)
@@ -96,7 +101,8 @@ def _golden(args: argparse.Namespace) -> int:
             return 0
         limit = 5 if command == "check" else 10**9
         problems = store.check(args.dir, args.cases, args.jobs, limit=limit, long=args.long, strict=args.strict,
-                               clean=command == "check")
+                               clean=command == "check", engines=engines)
+        _engine_lines(engines)
         provenance = store.provenance_lines(args.dir) if command == "check" else []
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -109,6 +115,12 @@ def _golden(args: argparse.Namespace) -> int:
     print(summary(f"golden {command}", cases=count, **{noun: len(problems)})
           + (" (FAILED)" if problems and command == "check" else ""), file=sys.stderr)
     return 1 if problems else 0
+
+
+def _engine_lines(engines: Optional[dict]) -> None:
+    """``--verbose``: per case, the rungs of the certified ladder that computed it (to stderr)."""
+    for name, ran in sorted((engines or {}).items()):
+        print(f"{name}: computed by {ran}", file=sys.stderr)
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ import os
 from pathlib import Path
 from typing import Optional, Sequence
 
+from ..engines.certify import engines_used
 from ..progress import bar
 from . import data, fmt, pages as page_renderer
 from .cases import all_cases, build, unknown_case
@@ -33,15 +34,20 @@ from .verify import case_files, differences, file_set_problems, stale_temporarie
 __all__ = ["case_files", "check", "compute", "default_names", "differences", "provenance_lines", "regen"]
 
 
-def _build(name: str) -> tuple[str, str]:
+def _build(name: str) -> tuple[str, str, str]:
+    """(name, canonical text, the certified engines that computed it)."""
     try:
-        return name, build(name)
+        with engines_used() as used:
+            text = build(name)
+        return name, text, ", ".join(dict.fromkeys(used)) or "none"
     except (ValueError, ArithmeticError) as err:
         raise ValueError(f"case {name}: {err}") from None
 
 
-def compute(names: Sequence[str], jobs: Optional[int] = None, progress: bool = True) -> dict[str, str]:
-    """Canonical texts of the named cases, computed in ``jobs`` processes (default: CPU count, at most 4)."""
+def compute(names: Sequence[str], jobs: Optional[int] = None, progress: bool = True,
+            engines: Optional[dict] = None) -> dict[str, str]:
+    """Canonical texts of the named cases, computed in ``jobs`` processes (default: CPU count, at most 4);
+    ``engines`` (a dict) receives, per case, the rungs of the certified ladder that computed it."""
     cases = all_cases()
     for name in names:
         if name not in cases:
@@ -52,13 +58,17 @@ def compute(names: Sequence[str], jobs: Optional[int] = None, progress: bool = T
     with bar(len(order), "computing golden cases", enabled=None if progress else False) as b:
         if jobs <= 1 or len(order) <= 1:
             for name in order:
-                out[name] = _build(name)[1]
+                _, out[name], ran = _build(name)
+                if engines is not None:
+                    engines[name] = ran
                 b.advance(name)
         else:
             ctx = multiprocessing.get_context("spawn")  # never fork: the parent may hold threads (JAX, BLAS)
             with ctx.Pool(jobs) as pool:
-                for name, text in pool.imap_unordered(_build, order):
+                for name, text, ran in pool.imap_unordered(_build, order):
                     out[name] = text
+                    if engines is not None:
+                        engines[name] = ran
                     b.advance(name)
     return {n: out[n] for n in names}
 
@@ -78,15 +88,16 @@ def unchanged(old: str, new: str) -> bool:
 
 
 def regen(names: Sequence[str] = (), golden_dir: Optional[Path] = None, jobs: Optional[int] = None,
-          progress: bool = True, pages: bool = True, long: bool = False, strict: bool = False) -> list[str]:
+          progress: bool = True, pages: bool = True, long: bool = False, strict: bool = False,
+          engines: Optional[dict] = None) -> list[str]:
     """Recompute and atomically write the named cases (all but the long ones when none); returns messages.
 
     A file that is intact and has the computed content is kept byte for byte, whatever
-    its provenance, unless ``strict``.
+    its provenance, unless ``strict``.  ``engines``: as :func:`compute`.
     """
     folder = data.resolve(golden_dir)
     msgs = stale_temporaries(folder)
-    texts = compute(list(names) or default_names(long), jobs, progress)
+    texts = compute(list(names) or default_names(long), jobs, progress, engines)
     kept = 0
     for name, text in texts.items():
         path = folder / f"{name}.json"
@@ -189,7 +200,7 @@ def compare(name: str, path: Path, text: str, strict: bool = False, limit: int =
 
 def check(golden_dir: Optional[Path] = None, names: Sequence[str] = (), jobs: Optional[int] = None,
           progress: bool = True, limit: int = 5, long: bool = False, strict: bool = False,
-          clean: bool = True) -> list[str]:
+          clean: bool = True, engines: Optional[dict] = None) -> list[str]:
     """Recompute the cases and compare with disk; returns the problems (empty when all match).
 
     Without ``long`` (and without names) the long cases are not recomputed:
@@ -197,6 +208,7 @@ def check(golden_dir: Optional[Path] = None, names: Sequence[str] = (), jobs: Op
     recomputed shorter case they extend (``GoldenCase.prefix_of``).  Temporary files
     an interrupted regen left are reported (and removed if ``clean``); without
     names, missing and unexpected files and (from a clone) stale pages are reported too.
+    ``engines``: as :func:`compute`.
     """
     folder = data.resolve(golden_dir)
     cases = all_cases()
@@ -204,7 +216,7 @@ def check(golden_dir: Optional[Path] = None, names: Sequence[str] = (), jobs: Op
     problems = stale_temporaries(folder, remove=clean)
     if not names:
         problems += file_set_problems(folder)
-    texts = compute(wanted, jobs, progress)
+    texts = compute(wanted, jobs, progress, engines)
     if not names and not long:
         for name in sorted(set(cases) - set(wanted)):
             if (folder / f"{name}.json").exists():

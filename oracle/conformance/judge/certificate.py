@@ -163,6 +163,7 @@ class Ledger:
                 "worst_lre": s.worst_lre, "median_lre": s.median_lre(),
                 "worst_fraction_of_bound": s.worst_ratio if s.values else None,
                 "worst_ulp_at": d.get("ulp_at"), "worst_fraction_of_bound_at": d.get("ratio_at"),
+                "reference_engines": dict(sorted(s.engines.items())),  # rung of the bound ladder -> cases
             }
         return out
 

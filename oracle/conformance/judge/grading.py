@@ -70,6 +70,7 @@ def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool 
     real = component_dtype(case.dtype)  # ULP and LRE of a complex case: per part, in the component dtype
     masks = ref.masks
     result = Grade(case.id, case.dtype, "passed")
+    result.stats.engines[ref.engine] = 1  # which rung of the bound ladder computed the reference
     pending: list = []  # (error, exact, ratio) of compared values, added to the stats in batches
 
     def flush() -> None:

@@ -43,6 +43,7 @@ class Stats:
         self.lre_hist: dict = {}
         self.worst_ulp_at: Optional[dict] = None  # where the worst ULP error is: case, step, parameter, element
         self.worst_ratio_at: Optional[dict] = None  # where the worst fraction of the bound is
+        self.engines: dict = {}  # rung of the bound ladder -> cases whose reference it computed
 
     def add(self, ulp: Any, lre: Any, ratio: Any, where: Any = None) -> None:
         """Add graded values (numpy arrays of equal size); ``where(k)`` is the location of the k-th value."""
@@ -78,7 +79,8 @@ class Stats:
         if other.worst_lre is not None:
             self.worst_lre = other.worst_lre if self.worst_lre is None else min(self.worst_lre, other.worst_lre)
         self.worst_ratio = max(self.worst_ratio, other.worst_ratio)
-        for mine, theirs in ((self.ulp_hist, other.ulp_hist), (self.lre_hist, other.lre_hist)):
+        for mine, theirs in ((self.ulp_hist, other.ulp_hist), (self.lre_hist, other.lre_hist),
+                             (self.engines, other.engines)):
             for k, n in theirs.items():
                 mine[k] = mine.get(k, 0) + n
 
@@ -100,7 +102,7 @@ class Stats:
         return {"values": self.values, "worst_ulp": _finite(self.worst_ulp), "worst_lre": self.worst_lre,
                 "worst_ratio": _finite(self.worst_ratio), "ulp_hist": sorted(self.ulp_hist.items()),
                 "lre_hist": sorted(self.lre_hist.items()), "worst_ulp_at": self.worst_ulp_at,
-                "worst_ratio_at": self.worst_ratio_at}
+                "worst_ratio_at": self.worst_ratio_at, "engines": self.engines}
 
     @classmethod
     def from_json(cls, d: dict) -> "Stats":
@@ -110,6 +112,7 @@ class Stats:
         s.ulp_hist = {int(k): int(n) for k, n in d["ulp_hist"]}
         s.lre_hist = {int(k): int(n) for k, n in d["lre_hist"]}
         s.worst_ulp_at, s.worst_ratio_at = d.get("worst_ulp_at"), d.get("worst_ratio_at")
+        s.engines = {str(k): int(n) for k, n in d.get("engines", {}).items()}
         return s
 
 
