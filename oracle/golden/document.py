@@ -21,6 +21,7 @@ from . import fmt
 
 DIGITS = 50
 """Significant digits published per value."""
+# stored in every golden file, so its text stays as written (the module is oracle.engines.bound.errorbound now)
 HORIZON_CRITERION = (
     "the last step before the propagated float error bound (oracle.engines.errorbound, any "
     "reasonable implementation in that dtype) of some parameter exceeds u^(1/3) relative: "
