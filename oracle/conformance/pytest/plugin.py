@@ -291,6 +291,12 @@ class _Reporter:
         terminalreporter.section("RMSProp conformance certificate")
         for line in ledger.summary_lines():
             terminalreporter.write_line(line)
+        if config.getoption("verbose") > 0:  # which rung of the bound ladder computed the references
+            for target, outcomes in ledger.by_target().items():
+                for dtype, d in ledger.dtypes(outcomes).items():
+                    ran = ", ".join(f"{k} ({n} cases)" for k, n in d.get("reference_engines", {}).items())
+                    if ran:
+                        terminalreporter.write_line(f"{target} {dtype}: references computed by {ran}")
 
 
 def pytest_sessionstart(session):
