@@ -2,14 +2,10 @@
 
 Three rungs compute exact values with forward error bounds (:mod:`.errorbound`'s quantity):
 
-==============  ===============================================  ========================================
-rung            engine                                           runs when
-==============  ===============================================  ========================================
-``jitbound``    :mod:`.jitbound`: double-double, compiled         numba (extra ``jit``), a traceable run,
-                                                                 values in [2^-900, 2^900]
-``vecbound``    :mod:`.vecbound`: double-double over numpy        values in [2^-900, 2^900]
-``errorbound``  :mod:`.errorbound`: 256-bit mpmath                always (the definition, the fallback)
-==============  ===============================================  ========================================
+* ``jitbound`` -- :mod:`.jitbound`: double-double values from a compiled loop; needs numba (extra
+  ``jit``), a run it can trace and values within [2^-900, 2^900];
+* ``vecbound`` -- :mod:`.vecbound`: double-double values over numpy arrays; values within [2^-900, 2^900];
+* ``errorbound`` -- :mod:`.errorbound`: 256-bit mpmath, the definition and the fallback; always runs.
 
 The compiled and vectorized rungs give the same numbers bit for bit, each bound never below
 ErrorBoundArith's.  A rung that cannot run the computation declines

@@ -2,14 +2,10 @@
 
 Three rungs compute the same certified digits by the method of :mod:`.interval` (the definition):
 
-============  ===============================================  ==========================================
-rung          engine                                           runs when
-============  ===============================================  ==========================================
-``arb-jit``   :mod:`.jitarb`: Arb balls from a compiled loop   numba and python-flint's library (extra
-                                                               ``jit``), a traceable run (:mod:`..trace`)
-``arb-objects`` :mod:`.arb`: numpy object arrays of Arb balls  python-flint (extra ``flint``)
-``mpmath``    :mod:`.interval`: mpmath intervals               always (the definition, the fallback)
-============  ===============================================  ==========================================
+* ``arb-jit`` -- :mod:`.jitarb`: Arb balls from a compiled loop; needs numba and python-flint's
+  library (extra ``jit``) and a run it can trace (:mod:`..trace`);
+* ``arb-objects`` -- :mod:`.arb`: numpy object arrays of Arb balls; needs python-flint (extra ``flint``);
+* ``mpmath`` -- :mod:`.interval`: mpmath intervals, the definition and the fallback; always runs.
 
 ``engine`` (or the environment variable ``ORACLE_ENGINE``) names where to start:
 ``"auto"`` (the default: ``"arb"`` when python-flint is installed, else ``"mpmath"``), ``"arb"``
