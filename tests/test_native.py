@@ -33,7 +33,7 @@ def test_torch_rmsprop_without_adapter():
     pytest.importorskip("torch")
     c, fp, graded = _certify_directly("torch.optim:RMSprop", "pytorch")
     assert c.native["framework"] == "torch" and c.native["names"]["rho"] == "alpha"
-    assert c.options == {"momentum", "centered", "weight_decay"}
+    assert c.options == {"momentum", "centered", "weight_decay", "maximize", "lr_schedule"}
     assert fp.matched and fp.spec == "pytorch", fp.header()
     assert {g.status for g in graded} == {"passed"}, [g.message for g in graded]
 
@@ -44,11 +44,48 @@ def test_users_own_subclass_with_hyperparameter_names():
         Candidate("mutants.native_user:MyRMSprop", isolation="inline")
     c, fp, graded = _certify_directly("mutants.native_user:MyRMSprop", "pytorch",
                                       names=parse_names("tiny=eps"))
-    assert c.native["names"] == {"lr": "lr", "rho": "beta", "eps": "tiny"} and c.options == frozenset()
+    assert c.native["names"] == {"lr": "lr", "rho": "beta", "eps": "tiny"} and c.options == {"lr_schedule"}
     assert fp.matched and fp.spec == "pytorch", fp.header()
     assert {g.status for g in graded} == {"passed", "skipped"}, [g.message for g in graded]
     c, fp, _ = _certify_directly("mutants.native_user:Standard", "pytorch", n=0)
     assert fp.spec == "pytorch" and c.native["names"]["rho"] == "alpha"
+
+
+def test_torch_bridge_bfloat16_bits_and_schedule():
+    """bfloat16 crosses the torch bridge as its 16 bits (every pattern, NaNs included, comes back unchanged);
+    torch.optim.RMSprop run natively passes bfloat16 cases and, in bfloat16 and float32, the schedule cases
+    under pytorch (param_groups' lr set before each step: lr outside the buffer) and fails them with
+    lr_in_momentum flipped (float32: all four; bfloat16's short horizon leaves only the warm-up case able to
+    tell the readings apart); the fingerprint's lr-in-momentum probe agrees (float32: in bfloat16 the probe's
+    horizon is its first step, where the two readings agree)."""
+    torch = pytest.importorskip("torch")
+    from oracle.conformance.fingerprint import PROBES, _Runs
+    from oracle.conformance.native import to_numpy, to_torch
+    from oracle.rounding import numpy_dtype
+
+    bf16 = numpy_dtype("bfloat16")
+    bits = np.arange(1 << 16, dtype=np.uint16)
+    t = to_torch(bits.view(bf16))
+    assert t.dtype == torch.bfloat16 and t[1].item() > 0  # 0x0001: the least subnormal, not 0
+    np.testing.assert_array_equal(to_numpy(t, bf16).view(np.uint16), bits)
+    c = Candidate("torch.optim:RMSprop", isolation="inline")
+    pytorch = parse("pytorch")
+    flipped = pytorch.replace(lr_in_momentum=True)
+    probe = next(p for p in PROBES if p.name == "lr-in-momentum")
+    runs = _Runs(c, ("float32",))
+    assert runs.ratio(pytorch, probe, "float32") <= 1 < runs.ratio(flipped, probe, "float32")
+    for dtype in ("bfloat16", "float32"):
+        cases = builtin_cases(dtype, "quick")
+        picked = [x for x in cases if "schedule" in x.tags or x.name in ("stream-centered-momentum", "subnormal",
+                                                                          "stream-maximize-weight-decay")]
+        assert len(picked) == 7
+        wrong = {}
+        for case in picked:
+            graded = grade(c, pytorch.replace(**case.hyper, **case.options), case)
+            assert graded.status == "passed", (dtype, case.name, graded.message[-1500:])
+            if "schedule" in case.tags:
+                wrong[case.name] = grade(c, flipped.replace(**case.hyper, **case.options), case).status
+        assert wrong["schedule-warmup"] == "failed" and (dtype == "bfloat16" or set(wrong.values()) == {"failed"})
 
 
 def test_recognised_without_importing_the_framework_here():
@@ -110,6 +147,6 @@ def test_tf1_optimizer_without_adapter():
     assert len(graded) >= 6
     assert c.native["framework"] == "tf1" and c.native["names"] == {
         "lr": "learning_rate", "rho": "decay", "eps": "epsilon", "momentum": "momentum", "centered": "centered"}
-    assert c.options == {"momentum", "centered"}
+    assert c.options == {"momentum", "centered", "lr_schedule"}
     assert not fp.matched and fp.spec == "tf1,float32=lr+rho+eps+momentum", fp.header()
     assert {g.status for g in graded} == {"passed"}, [g.message for g in graded]

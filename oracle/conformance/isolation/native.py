@@ -50,6 +50,7 @@ ALIASES = {
     "momentum": ("momentum",),
     "centered": ("centered",),
     "weight_decay": ("weight_decay", "wd"),
+    "maximize": ("maximize",),
 }
 """Protocol name -> the native names tried, in order."""
 REQUIRED = ("lr", "rho")
@@ -84,7 +85,7 @@ def parse_names(text: Optional[str]) -> dict:
     >>> parse_names("alpha=rh")
     Traceback (most recent call last):
     ...
-    ValueError: --hyperparameter-names: 'alpha=rh' must be NATIVE=PROTOCOL with PROTOCOL one of lr, rho, eps, momentum, centered, weight_decay
+    ValueError: --hyperparameter-names: 'alpha=rh' must be NATIVE=PROTOCOL with PROTOCOL one of lr, rho, eps, momentum, centered, weight_decay, maximize
     """
     out: dict = {}
     for item in (text or "").split(","):
@@ -128,16 +129,33 @@ def names_for(native: Callable, given: dict) -> dict:
     return {p: out[p] for p in ALIASES if p in out}
 
 
+SCHEDULED = ("torch", "keras", "tf1", "optax")
+"""The bridges that drive a per-step learning rate (``lr_schedule``) through the framework's own mechanism."""
+FLAGS = ("centered", "maximize")
+
+
 def bridge(obj: Any, framework: str, given: Optional[dict] = None) -> tuple[Callable, dict]:
-    """A protocol factory running the native optimizer ``obj``, and plain data describing it."""
+    """A protocol factory running the native optimizer ``obj``, and plain data describing it.
+
+    The factory takes the options the native signature has, and ``lr_schedule`` (the protocol's
+    per-step learning rates, :data:`SCHEDULED`): torch writes ``param_groups[i][lr]`` before each
+    step (what ``torch.optim.lr_scheduler`` does); Keras assigns ``optimizer.learning_rate`` (what
+    Keras's ``LearningRateScheduler`` callback does); tf1 constructs the optimizer over a float32
+    ``tf.Variable`` learning rate assigned before each step; optax wraps the factory in
+    ``optax.inject_hyperparams`` with lr its only injected hyperparameter and writes
+    ``state.hyperparams[lr]`` before each update.
+    """
     names = names_for(obj, given or {})
     make = {"torch": _torch, "keras": _keras, "tf1": _tf1, "optax": _optax}[framework]
-    options = [p for p in ("momentum", "centered", "weight_decay") if p in names]
+    options = [p for p in ("momentum", "centered", "weight_decay", "maximize") if p in names]
+    if framework in SCHEDULED:
+        options.append("lr_schedule")
 
-    def factory(params: list, *, lr: float, rho: float, eps: float, **opts: Any) -> Callable:
+    def factory(params: list, *, lr: float, rho: float, eps: float, lr_schedule: Any = (), **opts: Any) -> Callable:
         hyper = {"lr": lr, "rho": rho, "eps": eps, **opts}
-        kwargs = {names[k]: (bool(v) if k == "centered" else float(v)) for k, v in hyper.items() if k in names}
-        return make(obj, kwargs, [np.array(p, copy=True) for p in params])
+        kwargs = {names[k]: (bool(v) if k in FLAGS else float(v)) for k, v in hyper.items() if k in names}
+        schedule = tuple(float(x) for x in lr_schedule)
+        return make(obj, kwargs, [np.array(p, copy=True) for p in params], names["lr"], schedule)
 
     kinds = [inspect.Parameter("params", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     kinds += [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY) for k in ("lr", "rho", "eps")]
@@ -175,33 +193,85 @@ def _check(arrays: list, shapes: list, dtype: np.dtype) -> list:
     return out
 
 
-def _torch(cls: Any, kwargs: dict, params: list) -> Callable:
-    """``cls(tensors, **kwargs)``; each step sets ``.grad`` and calls ``step()`` (torch/optim/optimizer.py)."""
+def _stepper(schedule: tuple) -> Callable[[], Optional[float]]:
+    """Each call, the next step's lr of ``schedule`` (None without one; ``ValueError`` past its end)."""
+    count = [0]
+
+    def lr_at() -> Optional[float]:
+        if not schedule:
+            return None
+        if count[0] >= len(schedule):
+            raise ValueError(f"lr_schedule has {len(schedule)} steps; step {count[0] + 1} has no lr")
+        count[0] += 1
+        return schedule[count[0] - 1]
+
+    return lr_at
+
+
+def to_torch(a: np.ndarray) -> Any:
+    """A CPU tensor over ``a``'s memory; bfloat16 (``ml_dtypes``, which torch cannot take) travels as its
+    16 bits (``int16``) viewed as ``torch.bfloat16``: lossless both ways (:func:`to_numpy`)."""
+    import torch
+
+    if a.dtype.name == "bfloat16":
+        return torch.from_numpy(a.view(np.int16)).view(torch.bfloat16)
+    return torch.from_numpy(a)
+
+
+def to_numpy(t: Any, dtype: np.dtype) -> np.ndarray:
+    """A fresh numpy copy of tensor ``t`` in ``dtype`` (bfloat16 bit for bit, through ``int16``)."""
+    t = t.detach().cpu()
+    if dtype.name == "bfloat16":
+        import torch
+
+        return np.array(t.view(torch.int16).numpy(), copy=True).view(dtype)
+    return np.array(t.numpy(), copy=True)
+
+
+def _torch(cls: Any, kwargs: dict, params: list, lr_name: str, schedule: tuple) -> Callable:
+    """``cls(tensors, **kwargs)``; each step sets ``.grad`` and calls ``step()`` (torch/optim/optimizer.py);
+    with a schedule, ``param_groups[i][lr_name]`` is the step's lr first (torch/optim/lr_scheduler.py)."""
     import torch
 
     dtype, shapes = params[0].dtype, [p.shape for p in params]
-    tensors = [torch.from_numpy(p) for p in params]
+    tensors = [to_torch(p) for p in params]
     optimizer = cls(tensors, **kwargs)
+    if schedule and any(lr_name not in group for group in optimizer.param_groups):
+        raise NotImplementedError(f"lr_schedule: the optimizer's param_groups have no {lr_name!r} to set")
+    lr_at = _stepper(schedule)
 
     def step(grads: list) -> list:
         for t, g in zip(tensors, _check(grads, shapes, dtype)):
-            t.grad = torch.from_numpy(g)
+            t.grad = to_torch(g)
+        lr = lr_at()
+        if lr is not None:
+            for group in optimizer.param_groups:
+                group[lr_name] = lr
         with torch.no_grad():
             optimizer.step()
-        return [np.array(t.detach().cpu().numpy(), copy=True) for t in tensors]
+        return [to_numpy(t, dtype) for t in tensors]
 
     return step
 
 
-def _keras(cls: Any, kwargs: dict, params: list) -> Callable:
+def _keras(cls: Any, kwargs: dict, params: list, lr_name: str, schedule: tuple) -> Callable:
     """Keras 3 (``optimizer.build(vars)``, ``optimizer.apply(grads, vars)``, keras/src/optimizers/base_optimizer.py)
-    or tf_keras (``apply_gradients(zip(grads, vars))``)."""
+    or tf_keras (``apply_gradients(zip(grads, vars))``); with a schedule, ``optimizer.learning_rate = lr``
+    before each step (an assignment to its floatx variable, what ``keras.callbacks.LearningRateScheduler``
+    does)."""
     import importlib
 
     root = cls.__module__.split(".")[0]
     keras = importlib.import_module(root)
     dtype, shapes = params[0].dtype, [p.shape for p in params]
     optimizer = cls(**kwargs)
+    lr_at = _stepper(schedule)
+
+    def set_lr() -> None:
+        lr = lr_at()
+        if lr is not None:
+            optimizer.learning_rate = lr
+
     if root == "keras":
         if keras.backend.backend() == "jax" and dtype == np.float64:
             import jax
@@ -211,8 +281,9 @@ def _keras(cls: Any, kwargs: dict, params: list) -> Callable:
         optimizer.build(variables)
 
         def step(grads: list) -> list:
-            optimizer.apply([keras.ops.convert_to_tensor(g, dtype=dtype.name) for g in _check(grads, shapes, dtype)],
-                            variables)
+            tensors = [keras.ops.convert_to_tensor(g, dtype=dtype.name) for g in _check(grads, shapes, dtype)]
+            set_lr()
+            optimizer.apply(tensors, variables)
             return [np.array(keras.ops.convert_to_numpy(v.value), dtype=dtype, copy=True) for v in variables]
 
         return step
@@ -221,31 +292,44 @@ def _keras(cls: Any, kwargs: dict, params: list) -> Callable:
     tvars = [tf.Variable(p, dtype=dtype.name) for p in params]
 
     def tf_step(grads: list) -> list:
-        optimizer.apply_gradients(zip([tf.constant(g) for g in _check(grads, shapes, dtype)], tvars))
+        tensors = [tf.constant(g) for g in _check(grads, shapes, dtype)]
+        set_lr()
+        optimizer.apply_gradients(zip(tensors, tvars))
         return [np.array(v.numpy(), dtype=dtype, copy=True) for v in tvars]
 
     return tf_step
 
 
-def _tf1(cls: Any, kwargs: dict, params: list) -> Callable:
+def _tf1(cls: Any, kwargs: dict, params: list, lr_name: str, schedule: tuple) -> Callable:
     """``tf.compat.v1`` optimizer, eager: ``apply_gradients(zip(grads, variables))``
-    (tensorflow/python/training/optimizer.py)."""
+    (tensorflow/python/training/optimizer.py); with a schedule, the learning rate is a float32
+    ``tf.Variable`` (as TF1 code feeds one) assigned the step's lr before each step."""
     import tensorflow as tf
 
     dtype, shapes = params[0].dtype, [p.shape for p in params]
     variables = [tf.Variable(p, dtype=dtype.name) for p in params]
-    optimizer = cls(**kwargs)
+    lr_at = _stepper(schedule)
+    rate = tf.Variable(schedule[0], dtype=tf.float32, trainable=False) if schedule else None
+    optimizer = cls(**(kwargs if rate is None else {**kwargs, lr_name: rate}))
 
     def step(grads: list) -> list:
-        optimizer.apply_gradients(list(zip([tf.constant(g) for g in _check(grads, shapes, dtype)], variables)))
+        tensors = [tf.constant(g) for g in _check(grads, shapes, dtype)]
+        lr = lr_at()
+        if lr is not None:
+            rate.assign(lr)
+        optimizer.apply_gradients(list(zip(tensors, variables)))
         return [np.array(v.numpy(), dtype=dtype, copy=True) for v in variables]
 
     return step
 
 
-def _optax(make: Callable, kwargs: dict, params: list) -> Callable:
+def _optax(make: Callable, kwargs: dict, params: list, lr_name: str, schedule: tuple) -> Callable:
     """``tx = make(**kwargs)``; ``updates, state = tx.update(grads, state, params)``;
-    ``params = optax.apply_updates(params, updates)`` (optax/_src/base.py, update.py)."""
+    ``params = optax.apply_updates(params, updates)`` (optax/_src/base.py, update.py).  With a schedule,
+    ``tx = optax.inject_hyperparams(make, static_args=<every other argument>)(**kwargs)`` (lr the only
+    injected hyperparameter, an array of the parameters' dtype as the Python float becomes at constant lr;
+    the others stay Python floats) and ``state.hyperparams[lr_name] = lr`` before each update, which works
+    for any factory taking a numeric lr (optax/schedules/_inject.py)."""
     import jax
     import optax
 
@@ -254,13 +338,22 @@ def _optax(make: Callable, kwargs: dict, params: list) -> Callable:
         jax.config.update("jax_enable_x64", True)
     if "momentum" in kwargs and not kwargs["momentum"]:
         kwargs = {**kwargs, "momentum": None}  # optax: momentum=None means no trace
-    tx = make(**kwargs)
+    lr_at = _stepper(schedule)
+    if schedule:
+        static = [n for n in inspect.signature(make).parameters if n != lr_name]
+        tx = optax.inject_hyperparams(make, static_args=static)(**kwargs)
+    else:
+        tx = make(**kwargs)
     current = [jax.numpy.asarray(p) for p in params]
     state = tx.init(current)
 
     def step(grads: list) -> list:
         nonlocal current, state
-        updates, state = tx.update([jax.numpy.asarray(g) for g in _check(grads, shapes, dtype)], state, current)
+        tensors = [jax.numpy.asarray(g) for g in _check(grads, shapes, dtype)]
+        lr = lr_at()
+        if lr is not None:
+            state.hyperparams[lr_name] = lr
+        updates, state = tx.update(tensors, state, current)
         current = optax.apply_updates(current, updates)
         return [np.array(p, dtype=dtype, copy=True) for p in current]
 
