@@ -82,27 +82,17 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from oracle.conformance.native import to_numpy as _to_numpy, to_torch
+
 from ._common import check_grads, check_params, decline
 
 CONVENTION = "pytorch"
 
 
-def _to_torch(torch, a: np.ndarray, device: str):
-    """A tensor copy of ``a`` on ``device``; bfloat16 (``ml_dtypes``) travels as its 16 bits."""
-    a = np.array(a, copy=True)
-    if a.dtype.name == "bfloat16":
-        return torch.from_numpy(a.view(np.int16)).view(torch.bfloat16).to(device)
-    return torch.from_numpy(a).to(device)
-
-
-def _to_numpy(t, dtype: np.dtype) -> np.ndarray:
-    """A fresh numpy copy of tensor ``t`` in ``dtype`` (bfloat16 bit for bit)."""
-    t = t.detach().cpu()
-    if dtype.name == "bfloat16":
-        import torch
-
-        return np.array(t.view(torch.int16).numpy(), copy=True).view(dtype)
-    return np.array(t.numpy(), copy=True)
+def _to_torch(a: np.ndarray, device: str):
+    """A tensor copy of ``a`` on ``device``; bfloat16 (``ml_dtypes``) travels as its 16 bits (the native
+    bridge's :func:`~oracle.conformance.native.to_torch`)."""
+    return to_torch(np.array(a, copy=True)).to(device)
 
 
 def rmsprop(
@@ -154,7 +144,7 @@ def rmsprop(
             raise decline("torch", "fused", f"torch {torch.__version__} has no fused RMSprop")
         options["fused"] = bool(fused)
     shapes = [np.shape(p) for p in params]
-    tensors = [_to_torch(torch, p, device) for p in params]
+    tensors = [_to_torch(p, device) for p in params]
     optimizer = torch.optim.RMSprop(
         tensors,
         lr=float(lr),
@@ -172,7 +162,7 @@ def rmsprop(
 
     def step(grads: Sequence[np.ndarray]) -> list[np.ndarray]:
         for t, g in zip(tensors, check_grads(grads, shapes, dtype)):
-            t.grad = _to_torch(torch, g, device)
+            t.grad = _to_torch(g, device)
         if schedule:  # what torch.optim.lr_scheduler does: the group's lr before the step
             for group in optimizer.param_groups:
                 group["lr"] = schedule[count[0]]
