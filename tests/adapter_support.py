@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Sequence
+from typing import Optional, Sequence
 from unittest import mock
 
 from oracle.adapters.certify import adapter_convention, read_certificate
@@ -68,3 +68,35 @@ def assert_schedule_convention(factory: str, spec: str, dtypes: Sequence[str]) -
                 assert wrong.status == "failed", (factory, case.name)
     finally:
         candidate.close()
+
+
+def grade_cases(factory: str, spec: str, dtypes: Sequence[str], skip_tags: Sequence[str] = (),
+                names: Optional[dict] = None) -> dict:
+    """``{(dtype, case name): (status, worst ratio)}`` of the quick profile's fixed cases graded under ``spec``
+    (direct calls, the candidate in its own worker).  Left out, as the suite skips them: cases whose options
+    the factory does not take or the convention does not allow; and cases tagged ``skip_tags`` (a framework
+    deviation no convention field states yet, which the caller names)."""
+    from oracle.conformance.candidate import Candidate
+    from oracle.conformance.cases import builtin_cases
+    from oracle.conformance.grading import grade
+    from oracle.conventions import parse
+
+    with mock.patch.dict(os.environ, FRAMEWORK_ENV):
+        candidate = Candidate(factory, names=names)
+    out: dict = {}
+    try:
+        for dtype in dtypes:
+            for case in builtin_cases(dtype, "quick"):
+                if set(case.tags) & set(skip_tags) or any(v and k not in candidate.options
+                                                          for k, v in case.options.items()):
+                    continue
+                try:
+                    conv = parse(spec).replace(**case.hyper, **case.options)
+                    conv.for_dtype(dtype)
+                except ValueError:
+                    continue
+                g = grade(candidate, conv, case)
+                out[dtype, case.name] = (g.status, g.worst_ratio)
+    finally:
+        candidate.close()
+    return out

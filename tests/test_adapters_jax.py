@@ -60,3 +60,27 @@ def test_optax_schedule_callable_keeps_lr_inside_the_trace():
 
     with mock.patch.dict(os.environ, {"ORACLE_GPU_DEVICE": "cpu"}):  # the jit path (a table of the values)
         assert_schedule_convention("oracle.adapters.optax:rmsprop_gpu_jit", "optax", ["float32", "float16"])
+
+
+def test_optax_inject_hyperparams_variant():
+    """``optax.inject_hyperparams(optax.rmsprop)`` with ``opt_state.hyperparams["learning_rate"]`` written per
+    step: every hyperparameter becomes an array of the parameters' dtype, so ``1 - decay`` is formed in that
+    dtype: certified under optax,hyper_dtype=param (bfloat16 included) and not under plain optax, where
+    rho-near-one fails in float32 and float16; lr stays inside the trace (schedule cases and probe).  The
+    subnormal cases are left out: jax's CPU flushes float32 and bfloat16 subnormals to zero (as for
+    ``optax:rmsprop``), which no convention field states yet."""
+    pytest.importorskip("optax")
+    from adapter_support import assert_schedule_convention, grade_cases
+
+    from oracle.adapters.optax import INJECT_CONVENTION
+
+    factory = "oracle.adapters.optax:rmsprop_inject"
+    dtypes = ["float32", "float16", "bfloat16"]  # float64: hyper_dtype=param changes nothing
+    graded = grade_cases(factory, INJECT_CONVENTION, dtypes, skip_tags=("subnormal",))
+    assert {d for d, _ in graded} == set(dtypes)
+    assert {s for s, _ in graded.values()} <= {"passed", "skipped"}, {k: v for k, v in graded.items()
+                                                                      if v[0] not in ("passed", "skipped")}
+    plain = grade_cases(factory, "optax", ["float32", "float16"], skip_tags=("subnormal",))
+    assert {k for k, v in plain.items() if v[0] == "failed"} == {("float32", "rho-near-one"),
+                                                                  ("float16", "rho-near-one")}
+    assert_schedule_convention(factory, INJECT_CONVENTION, ["float32", "float16"])

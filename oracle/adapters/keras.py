@@ -81,6 +81,8 @@ from ._common import check_grads, check_params, decline
 
 CONVENTION = "keras,float32=lr"
 BACKENDS = ("jax", "tensorflow", "torch")
+BFLOAT16_BACKENDS = ("jax",)
+"""Backends whose bfloat16 is ``ml_dtypes.bfloat16`` (jax's own), to which the adapter passes bfloat16 arrays."""
 
 
 def _import_keras(backend: Optional[str] = None):
@@ -140,8 +142,8 @@ def _make(backend: Optional[str], params: Sequence[np.ndarray], lr: float, rho: 
           momentum: float, centered: bool, weight_decay: float,
           lr_schedule: Sequence[float] = ()) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
     keras = _import_keras(backend)
-    dtype = check_params(params)
     name = keras.backend.backend()
+    dtype = check_params(params, f"keras on the {name} backend", bfloat16=name in BFLOAT16_BACKENDS)
     if name == "jax" and dtype == np.float64:
         import jax
 

@@ -63,6 +63,7 @@ import numpy as np
 from ._common import check_params
 
 CONVENTION = "optax"
+INJECT_CONVENTION = "optax,hyper_dtype=param"
 
 def rmsprop(
     params: Sequence[np.ndarray],
@@ -77,6 +78,33 @@ def rmsprop(
     device: str = "cpu",
 ) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
     """A protocol factory running ``optax.rmsprop(lr, decay=rho, eps, momentum, centered)``."""
+    return _build(params, lr, rho, eps, momentum, centered, lr_schedule, jit, device, inject=False)
+
+
+def rmsprop_inject(
+    params: Sequence[np.ndarray],
+    *,
+    lr: float,
+    rho: float,
+    eps: float,
+    momentum: float = 0.0,
+    centered: bool = False,
+    lr_schedule: Sequence[float] = (),
+) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+    """``optax.inject_hyperparams(optax.rmsprop)(learning_rate=lr, decay=rho, eps=eps, momentum=..., centered=...)``
+    (eager); with ``lr_schedule``, ``opt_state.hyperparams["learning_rate"] = lr_schedule[t]`` before each update.
+
+    inject_hyperparams turns every numeric hyperparameter into an array of the parameters' dtype, so
+    ``1 - decay`` and ``-learning_rate`` are formed in that dtype (``optax,hyper_dtype=param``)."""
+    return _build(params, lr, rho, eps, momentum, centered, lr_schedule, False, "cpu", inject=True)
+
+
+rmsprop_inject.CONVENTION = INJECT_CONVENTION  # type: ignore[attr-defined]
+
+
+def _build(params: Sequence[np.ndarray], lr: float, rho: float, eps: float, momentum: float, centered: bool,
+           lr_schedule: Sequence[float], jit: bool, device: str,
+           inject: bool) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
     try:
         import jax
         import optax
@@ -94,15 +122,16 @@ def rmsprop(
     def put(arrays: Sequence[np.ndarray]) -> list:
         return [jax.device_put(np.array(a, dtype=dtype, copy=True), dev) for a in arrays]
 
+    values = tuple(float(x) for x in lr_schedule)
     learning_rate: object = float(lr)
-    if lr_schedule:
-        values = tuple(float(x) for x in lr_schedule)
+    if values and not inject:
         if jit:
             table = jax.device_put(np.array(values, dtype=dtype), dev)
             learning_rate = lambda count: table[count]  # noqa: E731
         else:
             learning_rate = lambda count: values[int(count)]  # noqa: E731
-    opt = optax.rmsprop(
+    make = optax.inject_hyperparams(optax.rmsprop) if inject else optax.rmsprop
+    opt = make(
         learning_rate=learning_rate,
         decay=float(rho),
         eps=float(eps),
@@ -115,6 +144,7 @@ def rmsprop(
         if leaf.ndim and leaf.dtype != dtype:
             raise RuntimeError(f"optax state has dtype {leaf.dtype}, expected {dtype} (x64 off?)")
     update = jax.jit(opt.update) if jit else opt.update
+    count = [0]
 
     def step(grads: Sequence[np.ndarray]) -> list[np.ndarray]:
         nonlocal current, state
@@ -123,6 +153,9 @@ def rmsprop(
         for g, shape in zip(grads, shapes):
             if np.shape(g) != shape:
                 raise ValueError(f"gradient shape {np.shape(g)} does not match parameter shape {shape}")
+        if values and inject:  # the documented way to change an injected hyperparameter between steps
+            state.hyperparams["learning_rate"] = values[count[0]]
+        count[0] += 1
         updates, state = update(put(grads), state, current)
         current = optax.apply_updates(current, updates)
         return [np.array(p, dtype=dtype, copy=True) for p in current]

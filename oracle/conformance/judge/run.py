@@ -123,7 +123,12 @@ def generated_outcome(target: Target, dtype: str, profile: str, domains: Optiona
     def run(data: Any) -> None:
         case = draw_case(data, dtype, target)
         try:
-            g = grade(target.candidate, target.conv(case), case)
+            conv = target.conv(case)
+        except ValueError:  # not in the convention (as a fixed case: skipped)
+            seen["skipped"] += 1
+            return
+        try:
+            g = grade(target.candidate, conv, case)
         except Exception as exc:
             raise OracleBug("".join(traceback.format_exception(exc))) from None
         if g.status == "failed":

@@ -31,8 +31,11 @@ class Target:
         return parse(self.spec)
 
     def conv(self, case) -> Convention:
-        """The target's convention with the case's hyperparameters and options (``ValueError`` if not allowed)."""
-        return self.convention.replace(**case.hyper, **case.options)
+        """The target's convention with the case's hyperparameters and options (``ValueError`` if not allowed,
+        or if the case's dtype cannot hold them under ``hyper_dtype=param``: rho = 0.999 is 1 in bfloat16)."""
+        conv = self.convention.replace(**case.hyper, **case.options)
+        conv.for_dtype(case.dtype)
+        return conv
 
     def applies(self, case) -> bool:
         """A golden replay applies only to a target whose convention has the file's structure."""
