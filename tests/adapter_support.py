@@ -76,9 +76,9 @@ def grade_cases(factory: str, spec: str, dtypes: Sequence[str], skip_tags: Seque
     (direct calls, the candidate in its own worker).  Left out, as the suite skips them: cases whose options
     the factory does not take or the convention does not allow; and cases tagged ``skip_tags`` (a framework
     deviation no convention field states yet, which the caller names)."""
-    from oracle.conformance.candidate import Candidate
-    from oracle.conformance.cases import builtin_cases
-    from oracle.conformance.grading import grade
+    from oracle.conformance.isolation.candidate import Candidate
+    from oracle.conformance.judge.cases import builtin_cases
+    from oracle.conformance.judge.grading import grade
     from oracle.conventions import parse
 
     with mock.patch.dict(os.environ, FRAMEWORK_ENV):

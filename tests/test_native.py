@@ -59,8 +59,8 @@ def test_torch_bridge_bfloat16_bits_and_schedule():
     tell the readings apart); the fingerprint's lr-in-momentum probe agrees (float32: in bfloat16 the probe's
     horizon is its first step, where the two readings agree)."""
     torch = pytest.importorskip("torch")
-    from oracle.conformance.fingerprint import PROBES, _Runs
-    from oracle.conformance.native import to_numpy, to_torch
+    from oracle.conformance.judge.fingerprint import PROBES, _Runs
+    from oracle.conformance.isolation.native import to_numpy, to_torch
     from oracle.rounding import numpy_dtype
 
     bf16 = numpy_dtype("bfloat16")

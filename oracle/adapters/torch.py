@@ -82,7 +82,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from oracle.conformance.native import to_numpy as _to_numpy, to_torch
+from oracle.conformance.isolation.native import to_numpy as _to_numpy, to_torch
 
 from ._common import check_grads, check_params, decline
 
@@ -91,7 +91,7 @@ CONVENTION = "pytorch"
 
 def _to_torch(a: np.ndarray, device: str):
     """A tensor copy of ``a`` on ``device``; bfloat16 (``ml_dtypes``) travels as its 16 bits (the native
-    bridge's :func:`~oracle.conformance.native.to_torch`)."""
+    bridge's :func:`~oracle.conformance.isolation.native.to_torch`)."""
     return to_torch(np.array(a, copy=True)).to(device)
 
 
