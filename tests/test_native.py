@@ -22,9 +22,12 @@ from oracle.conventions import parse
 
 
 def _certify_directly(spec, convention, dtype="float32", names=None, n=4):
+    """The candidate, its fingerprint and its first ``n`` quick cases graded under ``convention`` (whose preset
+    the probes must find among the equivalent ones: in float32 seed, keras and optax agree on every probe)."""
     c = Candidate(spec, isolation="inline", names=names)
     fp = identify(c, (dtype,))
-    graded = [grade(c, parse(fp.spec).replace(**case.hyper, **case.options), case)
+    assert n == 0 or convention.split(",")[0] in fp.equivalent, fp.header()
+    graded = [grade(c, parse(convention).replace(**case.hyper, **case.options), case)
               for case in builtin_cases(dtype, "quick")[:n]]
     return c, fp, graded
 
@@ -124,14 +127,37 @@ def test_optax_factory_without_adapter():
     assert c.native["framework"] == "optax" and c.native["names"]["rho"] == "decay"
     assert fp.matched and "optax" in fp.equivalent, fp.header()
     assert {g.status for g in graded} <= {"passed", "skipped"}, [g.message for g in graded]
+    _assert_native_schedule_and_bfloat16(c, "optax")
+
+
+def _assert_native_schedule_and_bfloat16(c, spec, bfloat16=True):
+    """The bridge drives the framework's own per-step lr: the schedule cases pass under ``spec`` in float32
+    and fail with lr_in_momentum flipped; bfloat16 cases pass (subnormal ones left out: jax's CPU flushes
+    bfloat16 subnormals to zero, which no convention field states yet)."""
+    assert "lr_schedule" in c.options
+    conv = parse(spec)
+    for case in builtin_cases("float32", "quick"):
+        if "schedule" in case.tags:
+            assert grade(c, conv.replace(**case.hyper, **case.options), case).status == "passed", case.name
+            flipped = conv.replace(lr_in_momentum=not conv.lr_in_momentum, **case.hyper, **case.options)
+            assert grade(c, flipped, case).status == "failed", case.name
+    if not bfloat16:
+        return
+    picked = [x for x in builtin_cases("bfloat16", "quick")
+              if x.name in ("stream", "stream-centered-momentum", "schedule-warmup", "huge-gradients")]
+    assert [grade(c, conv.replace(**x.hyper, **x.options), x).status for x in picked] == ["passed"] * 4
 
 
 def test_keras_optimizer_without_adapter():
     pytest.importorskip("keras")
-    c, fp, graded = _certify_directly("keras.optimizers:RMSprop", "keras", dtype="float32")
+    c, fp, graded = _certify_directly("keras.optimizers:RMSprop", "keras,float32=lr", dtype="float32")
     assert c.native["framework"] == "keras" and c.native["names"]["eps"] == "epsilon"
     assert fp.matched, fp.header()
     assert {g.status for g in graded} <= {"passed", "skipped"}, [g.message for g in graded]
+    import keras
+
+    # optimizer.learning_rate assigned per step (a float32 variable); bfloat16 on the jax backend
+    _assert_native_schedule_and_bfloat16(c, "keras,float32=lr", bfloat16=keras.backend.backend() == "jax")
 
 
 def test_tf1_optimizer_without_adapter():
@@ -150,3 +176,4 @@ def test_tf1_optimizer_without_adapter():
     assert c.options == {"momentum", "centered", "lr_schedule"}
     assert not fp.matched and fp.spec == "tf1,float32=lr+rho+eps+momentum", fp.header()
     assert {g.status for g in graded} == {"passed"}, [g.message for g in graded]
+    _assert_native_schedule_and_bfloat16(c, fp.spec, bfloat16=False)  # a float32 tf.Variable lr, assigned per step
