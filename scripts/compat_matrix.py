@@ -9,6 +9,8 @@ Usage::
     python scripts/compat_matrix.py --render             # rewrite the page (and findings) from the JSON
     python scripts/compat_matrix.py torch --dtypes bfloat16 --python .venv/bin/python   # add rows, this python
     python scripts/compat_matrix.py --merge OUT/gpu-matrix.json   # the GPU rows of scripts/gpu_check.sh
+    python scripts/compat_matrix.py keras --dtypes bfloat16 --adapters oracle.adapters.keras:rmsprop_jax \
+        --python /path/to/venv/bin/python      # one adapter's rows (the venv needs only its distributions)
 
 For each framework (``FRAMEWORKS``) it creates, once, the virtualenv ``DIR/fw-<name>``
 (default ``DIR`` = ``~/.cache/rmsprop-oracle/matrix``) from the pinned
@@ -70,15 +72,17 @@ FRAMEWORKS: dict[str, dict] = {
         "bfloat16 kernels compute in float32); capturable keeps lr and step as device tensors"),
     "jax": dict(label="optax.rmsprop and jax.example_libraries.optimizers", dists=["jax", "optax"], adapters=[
         "oracle.adapters.optax:rmsprop", "oracle.adapters.jax_example:rmsprop",
-        "oracle.adapters.jax_example:rmsprop_momentum"],
+        "oracle.adapters.jax_example:rmsprop_momentum", "oracle.adapters.optax:rmsprop_inject"],
         dtypes=SHOWN_DTYPES,
-        rounding="exact (Python scalars weakly typed, converted once to the parameter dtype; x64 on for float64)"),
+        rounding="exact (Python scalars weakly typed, converted once to the parameter dtype; x64 on for float64); "
+                 "optax.inject_hyperparams: every hyperparameter an array of the parameter dtype (1 - decay formed "
+                 "in it)"),
     "jax-gpu": dict(label="optax.rmsprop on jax's GPU", dists=["jax", "optax"], gpu=True, adapters=[
         "oracle.adapters.optax:rmsprop_gpu", "oracle.adapters.optax:rmsprop_gpu_jit"], dtypes=SHOWN_DTYPES,
         rounding="exact (Python scalars weakly typed, converted once to the parameter dtype)"),
     "keras": dict(label="Keras 3 keras.optimizers.RMSprop", dists=["keras", "jax", "tensorflow-cpu", "torch"], adapters=[
         "oracle.adapters.keras:rmsprop_jax", "oracle.adapters.keras:rmsprop_tensorflow",
-        "oracle.adapters.keras:rmsprop_torch"],
+        "oracle.adapters.keras:rmsprop_torch"], dtypes=SHOWN_DTYPES,
         rounding="lr float32 (a floatx variable); weight decay exact on jax, float32 on tensorflow, and on torch "
                  "the factor 1 - wd*lr formed in float32; rho, eps, momentum in the parameter dtype"),
     "tensorflow": dict(label="TensorFlow: tf.compat.v1 optimizer, raw kernels, tf_keras", dists=[
@@ -285,11 +289,13 @@ def refresh(doc: dict) -> dict:
 
 
 def run(names: list, venvs: Path, profile: str, jobs: int, log, dtypes: Optional[list] = None,
-        python: Optional[str] = None) -> dict:
+        python: Optional[str] = None, adapters: Optional[list] = None) -> dict:
     """Certify the frameworks ``names``, merging into the existing JSON and saving after each one.
 
     ``dtypes``: only those rows, merged into the framework's existing entry; ``python``: that
-    interpreter instead of the framework's virtualenv (it must have the pinned versions).
+    interpreter instead of the framework's virtualenv (it must have the pinned versions);
+    ``adapters``: only those adapters' rows, merged likewise (the interpreter needs only the
+    distributions they use: one it lacks is not compared, one it has must have the pinned version).
     """
     doc = json.loads(JSON_PATH.read_text()) if JSON_PATH.exists() else {"frameworks": {}}
     started = time.time()
@@ -302,15 +308,18 @@ def run(names: list, venvs: Path, profile: str, jobs: int, log, dtypes: Optional
                  "findings": [{"finding": f, "reproduce": r} for f, r in FINDINGS.get(name, [])],
                  "adapters": []}
         old = doc["frameworks"].get(name)
-        if dtypes and old is not None:
-            if old["versions"] != entry["versions"]:
+        partial = bool(dtypes or adapters)
+        if partial and old is not None:
+            have = entry["versions"]
+            if any(have[d] != v and (have[d] is not None or not adapters) for d, v in old["versions"].items()):
                 raise SystemExit(f"{name}: {py} has {entry['versions']}, the matrix {old['versions']}")
             entry = old
         todo = [d for d in fw.get("dtypes", DTYPES) if not dtypes or d in dtypes]
-        tasks = [(a, d) for a in fw["adapters"] for d in todo]
+        chosen = [a for a in fw["adapters"] if not adapters or a in adapters]
+        tasks = [(a, d) for a in chosen for d in todo]
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(lambda ad: run_adapter(py, ad[0], ad[1], profile), tasks))
-        for adapter in fw["adapters"]:
+        for adapter in chosen:
             rows = [r for (a, _), r in zip(tasks, results) if a == adapter]
             slot = next((x for x in entry["adapters"] if x["adapter"] == adapter), None)
             if slot is None:
@@ -319,7 +328,7 @@ def run(names: list, venvs: Path, profile: str, jobs: int, log, dtypes: Optional
             slot["dtypes"].update({r["dtype"]: r for r in rows})
             slot["dtypes"] = {d: slot["dtypes"][d] for d in SHOWN_DTYPES if d in slot["dtypes"]}
             log(f"[{name}] {adapter}: " + ", ".join(f"{r['dtype']} {r['verdict']}" for r in rows))
-        if dtypes and old is not None:
+        if partial and old is not None:
             entry["seconds"] = entry.get("seconds", 0) + sum(r["seconds"] for r in results)
             doc["frameworks"][name] = entry
             save(doc)
@@ -425,6 +434,8 @@ def main(argv: Optional[list] = None) -> int:
                     help="only rewrite the page from the JSON (labels, rounding and findings from this script)")
     ap.add_argument("--dtypes", help="only these dtypes (comma-separated), merged into the existing entries")
     ap.add_argument("--python", help="certify with this interpreter instead of the framework's virtualenv")
+    ap.add_argument("--adapters", help="only these adapters (comma-separated MODULE:ATTR of the frameworks named), "
+                                       "merged into the existing entries")
     ap.add_argument("--merge", metavar="GPU_JSON", help="merge the frameworks of scripts/gpu_check.sh's "
                                                         "gpu-matrix.json into the matrix (no certification)")
     args = ap.parse_args(argv)
@@ -440,7 +451,12 @@ def main(argv: Optional[list] = None) -> int:
         dtypes = [d.strip() for d in args.dtypes.split(",")] if args.dtypes else None
         if dtypes and any(d not in SHOWN_DTYPES for d in dtypes):
             ap.error(f"--dtypes must name dtypes from {', '.join(SHOWN_DTYPES)}, got {args.dtypes!r}")
-        run(names, Path(args.venvs), args.profile, args.jobs, lambda m: print(m, flush=True), dtypes, args.python)
+        adapters = [a.strip() for a in args.adapters.split(",")] if args.adapters else None
+        known = {a for n in names for a in FRAMEWORKS[n]["adapters"]}
+        if adapters and any(a not in known for a in adapters):
+            ap.error(f"--adapters must name adapters of {', '.join(names)}, got {args.adapters!r}")
+        run(names, Path(args.venvs), args.profile, args.jobs, lambda m: print(m, flush=True), dtypes, args.python,
+            adapters)
     print(f"wrote {JSON_PATH.relative_to(ROOT)} and {MD_PATH.relative_to(ROOT)}")
     return 0
 

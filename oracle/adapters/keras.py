@@ -81,8 +81,6 @@ from ._common import check_grads, check_params, decline
 
 CONVENTION = "keras,float32=lr"
 BACKENDS = ("jax", "tensorflow", "torch")
-BFLOAT16_BACKENDS = ("jax",)
-"""Backends whose bfloat16 is ``ml_dtypes.bfloat16`` (jax's own), to which the adapter passes bfloat16 arrays."""
 
 
 def _import_keras(backend: Optional[str] = None):
@@ -136,6 +134,10 @@ def _schedule(keras, values: Sequence[float]):
             return {"values": self.values}
 
     return Table()
+
+
+BFLOAT16_BACKENDS = ("jax",)
+"""Backends whose bfloat16 is ``ml_dtypes.bfloat16`` (jax's own), to which the adapter passes bfloat16 arrays."""
 
 
 def _make(backend: Optional[str], params: Sequence[np.ndarray], lr: float, rho: float, eps: float,

@@ -63,7 +63,6 @@ import numpy as np
 from ._common import check_params
 
 CONVENTION = "optax"
-INJECT_CONVENTION = "optax,hyper_dtype=param"
 
 def rmsprop(
     params: Sequence[np.ndarray],
@@ -99,6 +98,8 @@ def rmsprop_inject(
     return _build(params, lr, rho, eps, momentum, centered, lr_schedule, False, "cpu", inject=True)
 
 
+INJECT_CONVENTION = CONVENTION + ",hyper_dtype=param"
+"""``rmsprop_inject``'s: ``optax``'s, with the hyperparameters rounded to the parameters' dtype."""
 rmsprop_inject.CONVENTION = INJECT_CONVENTION  # type: ignore[attr-defined]
 
 
