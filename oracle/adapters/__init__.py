@@ -12,8 +12,9 @@ this package or any adapter module imports nothing heavy):
 
 ``torch`` (``rmsprop``, ``rmsprop_single``, ``rmsprop_foreach``)
     ``torch.optim.RMSprop`` on CPU tensors.  ``"pytorch"``; extra ``torch``.
-``optax.rmsprop``
-    ``optax.rmsprop`` under jax, eager.  ``"optax"``; extra ``optax``.
+``optax`` (``rmsprop``, ``rmsprop_inject``)
+    ``optax.rmsprop`` under jax, eager; ``optax.inject_hyperparams(optax.rmsprop)``.  ``"optax"``,
+    ``"optax,hyper_dtype=param"``; extra ``optax``.
 ``jax_example`` (``rmsprop``, ``rmsprop_momentum``)
     ``jax.example_libraries.optimizers``.  ``"seed"``, ``"optax,allows=momentum"``; extra ``jax``.
 ``keras`` (``rmsprop_jax``, ``rmsprop_tensorflow``, ``rmsprop_torch``, ``rmsprop``)

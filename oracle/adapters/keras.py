@@ -22,6 +22,12 @@ Keras's built-in schedules compute in floatx (``step`` is ``optimizer.iterations
 buffer: convention ``keras,float32=lr`` (``lr_in_momentum=True``), confirmed by the suite's
 schedule cases and its ``lr-in-momentum`` probe (``tests/test_adapters_keras.py``).
 
+bfloat16: passed to Keras on the jax backend only (``BFLOAT16_BACKENDS``: jax's bfloat16 is
+``ml_dtypes.bfloat16``); there every op rounds to bfloat16 and the state is bfloat16 (``state=params``).
+A real run (keras 3.15.1, jax 0.10.2, CPU, quick profile) passes every bfloat16 case under
+``keras,float32=lr`` (worst 0.236 x bound) but the two subnormal ones, which jax's CPU flushes to zero.
+The tensorflow and torch backends decline bfloat16 (not measured).
+
 Backend of ``rmsprop``: if ``KERAS_BACKEND`` is unset it sets it to ``"jax"`` (or
 ``"torch"`` when jax is not installed) *before* importing keras; an explicit
 ``KERAS_BACKEND`` (or a keras that is already imported) is respected.  Without keras, or without the chosen backend, the factory raises

@@ -24,7 +24,11 @@ has one generic bridge: it maps the protocol's hyperparameters to the native
 names **by signature** (the first of :data:`ALIASES` the native signature has:
 ``rho`` -> ``alpha``/``rho``/``decay``, ``eps`` -> ``eps``/``epsilon``, ``lr`` ->
 ``lr``/``learning_rate``), passes the options the signature takes (momentum,
-centered, weight_decay) and leaves every operation to the framework.  Names
+centered, weight_decay, maximize) and leaves every operation to the framework.
+Every bridge takes ``lr_schedule`` and drives it the framework's own way
+(:func:`bridge`).  bfloat16 arrays (``ml_dtypes``) reach jax and Keras-on-jax as
+they are, and torch as their 16 bits viewed as ``torch.bfloat16``
+(:func:`to_torch`, :func:`to_numpy`: lossless, in the worker).  Names
 the aliases do not cover are given as ``--hyperparameter-names NATIVE=PROTOCOL,...``
 (e.g. ``beta=rho,tiny=eps``).  A native signature without an eps (and with no
 other float parameter it could be) is allowed: certify it with a convention
