@@ -7,6 +7,7 @@ import dataclasses
 import types
 from fractions import Fraction
 
+import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -134,6 +135,25 @@ def test_float16_hyperparameters_rejected_only_by_rho_near_one():
         g = grade(c, plain, case)
         assert g.status == "passed" and g.worst_ratio < 0.1, (spec, g.status, g.worst_ratio)
         assert grade(c, declared, case).status == "failed", spec
+
+
+def test_hyperparameters_the_dtype_cannot_hold_skip_the_case():
+    """Under hyper_dtype=param a bfloat16 case with rho = 0.999 (which bfloat16 rounds to 1) is not in the
+    convention: the case is skipped and says why (it was an ORACLE ERROR in a generated case)."""
+    from oracle.conformance.judge.run import case_outcome
+    from oracle.conformance.judge.session import Target
+
+    from oracle.conformance.judge.cases import Case
+    from oracle.rounding import numpy_dtype
+
+    one = [np.ones(2, dtype=numpy_dtype("bfloat16"))]
+    case = Case("rho-0.999", "bfloat16", one, dict(lr=0.01, rho=0.999, eps=2.0 ** -8), 1, {}, grads=[one])
+    target = Target("t", candidate=None, spec="pytorch,hyper_dtype=param")
+    with pytest.raises(ValueError, match="rho must lie in"):
+        target.conv(case)
+    out = case_outcome(target, case)
+    assert out.status == "skipped" and "not in the convention pytorch,hyper_dtype=param" in out.detail, out
+    assert Target("t", candidate=None, spec="pytorch").conv(case).rho == 0.999  # plain: rho as given
 
 
 def test_declared_fixed_eps_is_identified_under_auto():
