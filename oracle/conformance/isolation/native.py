@@ -158,7 +158,7 @@ def bridge(obj: Any, framework: str, given: Optional[dict] = None) -> tuple[Call
     def factory(params: list, *, lr: float, rho: float, eps: float, lr_schedule: Any = (), **opts: Any) -> Callable:
         hyper = {"lr": lr, "rho": rho, "eps": eps, **opts}
         kwargs = {names[k]: (bool(v) if k in FLAGS else float(v)) for k, v in hyper.items() if k in names}
-        schedule = tuple(float(x) for x in lr_schedule)
+        schedule = tuple(float(x) for x in (lr_schedule or ()))
         return make(obj, kwargs, [np.array(p, copy=True) for p in params], names["lr"], schedule)
 
     kinds = [inspect.Parameter("params", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
