@@ -35,7 +35,7 @@ from oracle.golden.cite import cite
 def test_case_timeout_out_of_range_is_a_usage_error(value):
     with pytest.raises(ValueError, match=r"--case-timeout must be"):
         validate({"case_timeout": value})
-    assert validate({"case_timeout": str(CASE_TIMEOUT_MAX)})["case_timeout"] == CASE_TIMEOUT_MAX
+    assert validate({"case_timeout": str(CASE_TIMEOUT_MAX)}).case_timeout == CASE_TIMEOUT_MAX
 
 
 @pytest.mark.parametrize("spec", ["seed,eps=1e-99999999", "seed,lr=1e+9_999_999_999", "seed,v0=" + "1" * 300])
@@ -92,7 +92,7 @@ def test_certificate_is_sealed_atomic_regular_and_honours_the_umask(tmp_path):
     path.write_text('{"verdict": "certified"}')  # an older certificate
     old = os.umask(0o027)
     try:
-        Ledger.placeholder({"optimizer": "mutants.gaps:lr_capped"}).write(str(path))
+        Ledger.placeholder(validate({"optimizer": "mutants.gaps:lr_capped"})).write(str(path))
     finally:
         os.umask(old)
     cert = json.loads(path.read_text())

@@ -15,7 +15,9 @@ from oracle.conformance.judge import mistakes
 from oracle.conformance.isolation.candidate import Candidate
 from oracle.conformance.judge.cases import builtin_cases
 from oracle.conformance.judge.grading import grade
+from oracle.conformance.judge.options import validate
 from oracle.conformance.judge.session import Session
+from oracle.conformance.pytest.state import KEY, State
 from oracle.conformance.pytest.suite import rerun_command
 from oracle.conventions import HYPERPARAMETERS, OPTIONS, PRESET_NAMES, Convention, parse, preset
 
@@ -166,8 +168,8 @@ def test_declared_fixed_eps_is_identified_under_auto():
 
 
 def test_hyperparameters_auto_under_an_explicit_convention():
-    s = Session({"optimizer": "mutants.wrong:float32_hyperparameters", "convention": "seed,v0=0",
-                 "hyperparameters": "auto", "dtype": "float64", "isolation": "inline"})
+    s = Session(validate({"optimizer": "mutants.wrong:float32_hyperparameters", "convention": "seed,v0=0",
+                          "hyperparameters": "auto", "dtype": "float64", "isolation": "inline"}))
     try:
         (t,) = s.targets
         s.resolve()
@@ -180,12 +182,9 @@ def test_rerun_keeps_every_option():
     opts = {"optimizer": "mutants.right:torch_style", "convention": "pytorch", "hyperparameters": "float32_lr",
             "dtype": "float32", "isolation": "inline", "case_timeout": 5, "oracle_profile": "quick",
             "hyperparameter_names": "alpha=rho", "certificate": "c.json"}
-    session = Session.__new__(Session)  # no candidate is loaded: only the options are read
-    session.opts = opts
-    config = types.SimpleNamespace(stash={})
-    from oracle.conformance.judge.session import _stash_key
-
-    config.stash[_stash_key()] = session
+    session = Session.__new__(Session)  # no candidate is loaded: only the settings are read
+    session.settings = validate(opts)
+    config = types.SimpleNamespace(stash={KEY: State(session=session)})
     node = types.SimpleNamespace(originalname="test_case", path="suite.py", name="test_case[x]")
     target = types.SimpleNamespace(spec="pytorch,float32=lr", builtin=None)
     cmd = rerun_command(types.SimpleNamespace(config=config, node=node), target, "float32")

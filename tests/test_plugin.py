@@ -19,6 +19,7 @@ import pytest
 
 from oracle.conformance.judge.run import judge
 from oracle.conformance.isolation.loader import UsageError
+from oracle.conformance.judge.options import validate
 from oracle.conformance.judge.session import Session
 
 QUICK = ("--oracle-profile=quick",)
@@ -69,7 +70,7 @@ BAD_OPTIONS = [
 def test_bad_optimizer_is_refused_with_the_reason(spec, message):
     """A bad MODULE:ATTR is refused (UsageError) with the reason; the plugin turns it into a usage error."""
     with pytest.raises(UsageError) as err:
-        Session({"optimizer": spec})
+        Session(validate({"optimizer": spec}))
     assert message in str(err.value)
 
 
@@ -78,7 +79,7 @@ def test_bad_option_is_refused_naming_it(option, message):
     """A bad option value is refused with a message that names the option and echoes the value."""
     name, _, value = option[2:].partition("=")
     with pytest.raises(ValueError) as err:
-        Session({"optimizer": "oracle.conformance.judge.builtin:seed", name.replace("-", "_"): value})
+        Session(validate({"optimizer": "oracle.conformance.judge.builtin:seed", name.replace("-", "_"): value}))
     assert message in str(err.value)
 
 

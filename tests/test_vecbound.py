@@ -178,11 +178,12 @@ def test_large_case_follows_every_element():
 
 
 def test_workers_option_is_validated():
-    """--workers must be a positive integer (a usage error otherwise)."""
+    """--workers must be a positive integer (a usage error otherwise); the reference runs where it says."""
+    from oracle.conformance.judge.options import Compute, validate
+
     with pytest.raises(ValueError, match="--workers must be a positive integer, got 'two'"):
-        R.configure("two")
-    R.configure(None, None)
-    assert R.SETTINGS == {"workers": 1, "scheduler": None}
+        validate({"workers": "two"})
+    assert validate({}).compute == Compute(1, None) and validate({"workers": "2"}).compute == Compute(2, None)
 
 
 @pytest.mark.parametrize("name", ["seed", "pytorch", "tf1", "graves2013"])

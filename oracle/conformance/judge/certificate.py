@@ -29,6 +29,7 @@ from collections import Counter
 from typing import Any, Optional
 
 from . import certfile, domain
+from .options import Settings
 from .outcome import KEY, Outcome, Stats
 
 FORMAT = "rmsprop-oracle conformance certificate 3"
@@ -111,13 +112,13 @@ class Ledger:
         return "certified"
 
     @classmethod
-    def placeholder(cls, opts: dict) -> "Ledger":
+    def placeholder(cls, settings: Settings) -> "Ledger":
         """The certificate written at session start: ``incomplete`` until the run's end replaces it."""
         out = cls()
         out.pending = True
-        out.options = {k: v for k, v in opts.items() if k != "dtypes"}
-        if opts.get("optimizer"):
-            out.targets = {opts["optimizer"]: {"convention": "(not determined yet)", "how": ""}}
+        out.options = settings.record()
+        if settings.optimizer:
+            out.targets = {settings.optimizer: {"convention": "(not determined yet)", "how": ""}}
         out.notes.append("written at session start: the run has not finished (a run that ends replaces it; "
                          "this one remaining means the run was killed)")
         return out

@@ -28,6 +28,7 @@ from ...rounding import COMPLEX_DTYPES, component_dtype, format_sci
 from . import mistakes
 from ..isolation.candidate import Candidate, CandidateError, Declined
 from .cases import Case
+from .options import LOCAL, Compute
 from .outcome import Stats
 from .reference import as_real, followed, reference
 
@@ -51,12 +52,13 @@ class Grade:
 
 
 def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool = True,
-          traj: Optional[list] = None) -> Grade:
-    """Run ``candidate`` on ``case`` (or take its open-loop trajectory ``traj``) and grade it against ``conv``."""
+          traj: Optional[list] = None, compute: Compute = LOCAL) -> Grade:
+    """Run ``candidate`` on ``case`` (or take its open-loop trajectory ``traj``) and grade it against ``conv``
+    (the reference of a large case computed where ``compute`` says)."""
     missing = candidate.supports(case.options)
     if missing:
         return Grade(case.id, case.dtype, "skipped", f"unsupported: the factory has no {missing!r} option")
-    ref = reference(conv, case)
+    ref = reference(conv, case, compute)
     if ref.undefined:
         return Grade(case.id, case.dtype, "skipped", ref.undefined)
     try:

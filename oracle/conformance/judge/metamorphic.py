@@ -37,7 +37,7 @@ def _compare(target, dtype, case_a, case_b, map_b, what: str) -> tuple:
             convs.append(target.conv(c))
         except ValueError as exc:
             return "skipped", f"not in the convention: {exc}"
-    refs = [reference(conv, c) for conv, c in zip(convs, (case_a, case_b))]
+    refs = [reference(conv, c, target.compute) for conv, c in zip(convs, (case_a, case_b))]
     if any(r.undefined for r in refs):
         return "skipped", "the exact update is undefined"
     try:

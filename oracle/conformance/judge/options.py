@@ -1,10 +1,14 @@
-"""The suite's options: one vocabulary for ``pytest --optimizer=...`` and ``python -m oracle certify``.
+"""The suite's options: one vocabulary for ``pytest --optimizer=...``, ``python -m oracle certify`` and the judge.
 
 Each option is declared once (:data:`OPTIONS`) and added to pytest's parser
 (:func:`add_to_pytest`) and to the ``certify`` command's argparse parser
-(:func:`add_to_argparse`); :func:`validate` checks and normalizes the values
-eagerly, with a message that names the option and echoes the value.
+(:func:`add_to_argparse`).  :func:`validate` is the one place the values are
+checked: it turns them into a frozen :class:`Settings` (a message that names the
+option and echoes the value otherwise), which the session holds and passes down
+-- to the reference, where to compute large cases (:class:`Compute`).
 
+>>> validate({"case_timeout": "2", "dtype": "float32"}).case_timeout, validate({"dtype": "float32"}).dtypes
+(2.0, ('float32',))
 >>> validate({"case_timeout": "inf"})
 Traceback (most recent call last):
 ...
@@ -17,6 +21,10 @@ ValueError: --case-timeout must be at most 2.14748e+06 seconds (the longest wait
 Traceback (most recent call last):
 ...
 ValueError: --convention: convention spec 'pytorch,vo=1': unknown field 'vo' (did you mean 'v0'?)
+>>> validate({"workers": "two"})
+Traceback (most recent call last):
+...
+ValueError: --workers must be a positive integer, got 'two'
 """
 
 from __future__ import annotations
@@ -66,7 +74,7 @@ OPTIONS = (
            "package's own built-in candidates)"),
     Option("certificate", None, "PATH", "write the JSON certificate here"),
     Option("case_timeout", 60.0, "SECONDS", "time limit for one case of the candidate (default: 60)"),
-    Option("workers", None, "N",
+    Option("workers", 1, "N",
            "compute the reference of large cases in element chunks on N local processes (default: 1)"),
     Option("scheduler", None, "ADDRESS",
            "compute those chunks on the Dask distributed scheduler at ADDRESS (extra 'dask')"),
@@ -89,17 +97,6 @@ def add_to_argparse(parser: Any, skip: tuple = ("optimizer",)) -> None:
     for o in OPTIONS:
         if o.name not in skip:
             parser.add_argument(o.flag, default=o.default, metavar=o.metavar, help=o.help)
-
-
-def from_pytest(config: Any) -> dict:
-    """The option values of a pytest config (defaults where the plugin is not loaded)."""
-    out = {}
-    for o in OPTIONS:
-        try:
-            out[o.name] = config.getoption(o.flag)
-        except ValueError:
-            out[o.name] = o.default
-    return out
 
 
 def argv(opts: dict) -> list:
@@ -133,16 +130,81 @@ def check_convention(spec: str) -> Optional[str]:
     return conv.spec()
 
 
-def validate(opts: dict) -> dict:
-    """Checked and normalized options (defaults filled in); ``ValueError`` naming the option."""
+@dataclasses.dataclass(frozen=True)
+class Compute:
+    """Where the reference of a large case is computed: on ``workers`` local processes, or on the Dask
+    cluster at ``scheduler`` (:func:`.reference.run_chunks`)."""
+
+    workers: int = 1
+    scheduler: Optional[str] = None
+
+
+LOCAL = Compute()
+"""In this process."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """The suite's options, checked and normalized once (:func:`validate`)."""
+
+    optimizer: Optional[str] = None  # MODULE:ATTR; None: the package's own float implementations
+    convention: str = "auto"  # as given
+    convention_spec: Optional[str] = None  # the normalized --convention (None: auto)
+    hyperparameters: Optional[str] = None
+    dtype: str = "float64,float32,float16"  # as given
+    dtypes: tuple = ("float64", "float32", "float16")
+    profile: str = "quick"
+    certificate: Optional[str] = None
+    case_timeout: float = 60.0
+    compute: Compute = LOCAL
+    hyperparameter_names: Optional[str] = None  # as given
+    names: Any = dataclasses.field(default_factory=dict)  # parsed: native name -> protocol name
+    isolation: str = "process"
+
+    def options(self) -> dict:
+        """Each option of :data:`OPTIONS` with its (normalized) value."""
+        return {"optimizer": self.optimizer, "convention": self.convention, "hyperparameters": self.hyperparameters,
+                "dtype": self.dtype, "oracle_profile": self.profile, "certificate": self.certificate,
+                "case_timeout": self.case_timeout, "workers": self.compute.workers,
+                "scheduler": self.compute.scheduler, "hyperparameter_names": self.hyperparameter_names,
+                "isolation": self.isolation}
+
+    def record(self) -> dict:
+        """The options as the certificate records them (with the normalized convention and names)."""
+        return {**self.options(), "convention_spec": self.convention_spec, "names": dict(self.names)}
+
+
+def check_compute(workers: Any, scheduler: Any) -> Compute:
+    """A validated ``--workers`` / ``--scheduler`` pair."""
+    try:
+        n = 1 if workers is None else int(workers)
+    except (TypeError, ValueError):
+        n = 0
+    if n < 1:
+        raise ValueError(f"--workers must be a positive integer, got {workers!r}")
+    if scheduler:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ValueError("--scheduler needs Dask: pip install 'rmsprop-oracle[dask]'") from None
+    return Compute(n, scheduler or None)
+
+
+def validate(opts: dict) -> Settings:
+    """The checked and normalized :class:`Settings` of option values (defaults filled in); ``ValueError`` naming
+    the option."""
+    unknown = sorted(set(opts) - set(BY_NAME))
+    if unknown:
+        raise ValueError(f"unknown option {unknown[0]!r} (the options are {', '.join(BY_NAME)})")
     out = {o.name: o.default for o in OPTIONS}
     out.update(opts)
-    out["dtypes"] = parse_dtypes(out["dtype"])
-    out["convention_spec"] = check_convention(out["convention"])
-    if out["oracle_profile"] is None:  # the built-in self-certification runs quick by default
-        out["oracle_profile"] = "default" if out["optimizer"] else "quick"
-    if out["oracle_profile"] not in PROFILES:
-        raise ValueError(f"--oracle-profile must be one of {', '.join(PROFILES)}, got {out['oracle_profile']!r}")
+    dtypes = parse_dtypes(out["dtype"])
+    spec = check_convention(out["convention"])
+    profile = out["oracle_profile"]
+    if profile is None:  # the built-in self-certification runs quick by default
+        profile = "default" if out["optimizer"] else "quick"
+    if profile not in PROFILES:
+        raise ValueError(f"--oracle-profile must be one of {', '.join(PROFILES)}, got {profile!r}")
     if out["hyperparameters"] not in (None, *HYPERPARAMETER_MODES):
         raise ValueError(f"--hyperparameters must be one of {', '.join(HYPERPARAMETER_MODES)}, "
                          f"got {out['hyperparameters']!r}")
@@ -157,10 +219,13 @@ def validate(opts: dict) -> dict:
     if timeout > CASE_TIMEOUT_MAX:
         raise ValueError(f"--case-timeout must be at most {CASE_TIMEOUT_MAX:g} seconds (the longest wait this "
                          f"platform's poll can express), got {out['case_timeout']!r}")
-    out["case_timeout"] = timeout
+    compute = check_compute(out["workers"], out["scheduler"])
     from ..isolation.native import parse_names
 
-    out["names"] = parse_names(out["hyperparameter_names"])
+    names = parse_names(out["hyperparameter_names"])
     if out["certificate"] is not None:
         check_path(out["certificate"])
-    return out
+    return Settings(optimizer=out["optimizer"], convention=out["convention"], convention_spec=spec,
+                    hyperparameters=out["hyperparameters"], dtype=out["dtype"], dtypes=dtypes, profile=profile,
+                    certificate=out["certificate"], case_timeout=timeout, compute=compute,
+                    hyperparameter_names=out["hyperparameter_names"], names=names, isolation=out["isolation"])

@@ -12,8 +12,9 @@ hi - lo`` is the error to about 2^-100 of the value, and ``err`` covers that.
 
 Every parameter's recurrence is independent of every other's, so a large
 one-array case is computed in element chunks (cache-sized; on ``workers``
-local processes, or on a Dask cluster with ``scheduler``): chunk results are
-concatenated, and are identical whatever the chunking.  Results are cached
+local processes, or on a Dask cluster with ``scheduler``: the session's
+:class:`~.options.Compute`, passed down): chunk results are concatenated, and are
+identical whatever the chunking.  Results are cached
 per (convention, case), across sessions of one process.
 """
 
@@ -26,36 +27,17 @@ from typing import Any, Optional
 import numpy as np
 
 from ...accuracy import compared
-from ...algorithm import init_state, to_pairs
+from ...algorithm import to_pairs
 from ...conventions import Convention
 from ...engines.bound.ladder import bounded_run
 from ...rounding import COMPLEX_DTYPES, component_dtype, double_double
 from ...problems.quadratic import Diagonal
 from .cases import Case
+from .options import LOCAL, Compute
 
 _CACHE: dict = {}
 CHUNK = 1 << 14
 """Elements per chunk: the working set of a step stays in cache."""
-SETTINGS = {"workers": 1, "scheduler": None}
-"""How large cases are computed: local worker processes, or a Dask scheduler address
-(set by the plugin's ``--workers`` / ``--scheduler``, or :func:`configure`)."""
-
-
-def configure(workers: Optional[int] = None, scheduler: Optional[str] = None) -> None:
-    """Compute large references on ``workers`` local processes, or on the Dask ``scheduler``."""
-    try:
-        n = 1 if workers is None else int(workers)
-    except (TypeError, ValueError):
-        n = 0
-    if n < 1:
-        raise ValueError(f"--workers must be a positive integer, got {workers!r}")
-    if scheduler:
-        try:
-            import distributed  # noqa: F401
-        except ImportError:
-            raise ValueError("--scheduler needs Dask: pip install 'rmsprop-oracle[dask]'") from None
-    SETTINGS["workers"] = n
-    SETTINGS["scheduler"] = scheduler or None
 
 
 @dataclasses.dataclass
@@ -84,11 +66,12 @@ def followed(case: Case, arrays: list) -> list:
     return [np.asarray(a).reshape(-1)[idx] for a, idx in zip(arrays, case.sample)]
 
 
-def reference(conv: Convention, case: Case) -> Reference:
+def reference(conv: Convention, case: Case, compute: Compute = LOCAL) -> Reference:
     """The bounded reference run of ``case`` under ``conv`` (cached, except for large cases: each is
-    graded once, and its reference holds gigabytes in the thorough profile)."""
+    graded once, and its reference holds gigabytes in the thorough profile; ``compute`` says where
+    their chunks run)."""
     if "nocache" in case.tags or "large" in case.tags:
-        return _compute(conv, case)
+        return _compute(conv, case, compute)
     key = (conv, case_key(case))
     if key not in _CACHE:
         _CACHE[key] = _compute(conv, case)
@@ -201,13 +184,14 @@ def _masks(params: list, before: Optional[list], dtype: str) -> list:
     return [compared(hi, err, dtype, b) for (hi, _, err), b in zip(params, before)]
 
 
-def _compute(conv: Convention, case: Case) -> Reference:
+def _compute(conv: Convention, case: Case, compute: Compute = LOCAL) -> Reference:
     job = _job(conv, case)
     n = job.params0[0].size if len(job.params0) == 1 else 0
     if job.engine != "vector" or n <= CHUNK:
         res = run_job(job)
     else:
-        res = run_chunks(job, [(lo, min(lo + CHUNK, n)) for lo in range(0, n, CHUNK)])
+        res = run_chunks(job, [(lo, min(lo + CHUNK, n)) for lo in range(0, n, CHUNK)], compute.workers,
+                         compute.scheduler)
     if res["undefined"]:
         return Reference([], [], undefined=res["undefined"], engine=res["engine"])
     if case.exact is not None and case.exact.get("certified"):
@@ -234,7 +218,7 @@ def _take_certified(res: dict, certified: list) -> None:
                            for k in res["state"][t]}
 
 
-def run_chunks(job: Job, bounds: list, workers: Optional[int] = None, scheduler: Optional[str] = None) -> dict:
+def run_chunks(job: Job, bounds: list, workers: int = 1, scheduler: Optional[str] = None) -> dict:
     """:func:`run_job` of a one-array job, computed chunk by chunk into one table per step.
 
     Each chunk stops where it would alone; a chunk that stops before the whole run would
@@ -242,9 +226,7 @@ def run_chunks(job: Job, bounds: list, workers: Optional[int] = None, scheduler:
     of the unchunked run.  Local workers write their chunk straight into shared-memory tables
     (one per step, copied out and released one at a time); Dask workers return theirs.
     """
-    workers = SETTINGS["workers"] if workers is None else workers
-    scheduler = SETTINGS["scheduler"] if scheduler is None else scheduler
-    names = list(init_state(job.conv, _Names(), [np.zeros(1)]))
+    names = list(job.conv.state_names())
     shape = (3 * (1 + len(names)) + 1, bounds[-1][1])
     shared = workers > 1 and not scheduler and len(bounds) > 1
     with _Tables(job.steps + 1, shape, shared) as store:
@@ -269,13 +251,6 @@ def run_chunks(job: Job, bounds: list, workers: Optional[int] = None, scheduler:
             out["state"].append({k: [tuple(row[3 + 3 * j:6 + 3 * j])] for j, k in enumerate(names)})
             out["masks"].append([row[-1] != 0])
     return out
-
-
-class _Names:
-    """Just enough of a context for init_state to name the state slots."""
-
-    def const(self, x: Any) -> float:
-        return 0.0
 
 
 def _store(tables: list, res: dict, lo: int, hi: int) -> dict:

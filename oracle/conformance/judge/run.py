@@ -36,7 +36,7 @@ from .fingerprint import first_failure, identify
 from .generated import draw_case
 from .grading import grade
 from ...rounding import COMPLEX_DTYPES
-from .options import BY_NAME
+from .options import BY_NAME, validate
 from .outcome import Outcome, Stats
 from .session import Session, Target
 
@@ -94,7 +94,7 @@ def case_outcome(target: Target, case: Any, domains: Optional[dict] = None) -> O
         conv = target.conv(case)
     except ValueError as exc:
         return _outcome(target, case.id, case.dtype, "skipped", f"not in the convention {target.spec}: {exc}")
-    g = grade(target.candidate, conv, case)
+    g = grade(target.candidate, conv, case, compute=target.compute)
     if domains is not None:
         domains.setdefault(domain.bucket(g.status), domain.Domain()).add(case, g.last_step)
     return _outcome(target, case.id, case.dtype, g.status, g.message, stats=g.stats, compared_steps=g.last_step,
@@ -128,7 +128,7 @@ def generated_outcome(target: Target, dtype: str, profile: str, domains: Optiona
             seen["skipped"] += 1
             return
         try:
-            g = grade(target.candidate, conv, case)
+            g = grade(target.candidate, conv, case, compute=target.compute)
         except Exception as exc:
             raise OracleBug("".join(traceback.format_exception(exc))) from None
         if g.status == "failed":
@@ -223,6 +223,11 @@ class SuiteTest:
     target: str
     dtype: Optional[str] = None
     item: str = ""
+
+    @property
+    def golden_damage(self) -> bool:
+        """The test standing for golden replays that could not be built (never hidden by a selection)."""
+        return self.kind == "case" and self.item == GOLDEN_DATA
 
     @property
     def name(self) -> str:
@@ -398,7 +403,7 @@ def judge(optimizer: Optional[str] = None, *, keyword: Optional[str] = None, sto
     ``progress(test, outcome)`` is called after each test.  The candidate's worker is
     stopped at the end.
     """
-    session = Session({**options, "optimizer": optimizer})
+    session = Session(validate({**options, "optimizer": optimizer}))
     ledger = Ledger()
     outcomes: list = []
     try:
@@ -409,11 +414,11 @@ def judge(optimizer: Optional[str] = None, *, keyword: Optional[str] = None, sto
     finally:
         session.close()
     ledger.targets = session.describe()
-    ledger.options = {k: v for k, v in session.opts.items() if k != "dtypes"}
+    ledger.options = session.settings.record()
     if ledger.overall() == "nothing certified":
         ledger.notes.append("exit status 1: nothing was certified (every case declined, skipped or deselected)")
-    if session.opts["certificate"]:
-        ledger.write(session.opts["certificate"])
+    if session.settings.certificate:
+        ledger.write(session.settings.certificate)
     return Judgement(session, outcomes, ledger)
 
 

@@ -1,6 +1,7 @@
-"""The state of one conformance session: options, candidates and their conventions, cases.
+"""The state of one conformance session: settings, candidates and their conventions, cases.
 
-Stored on the pytest config (``config.stash``).  Without ``--optimizer`` the
+Made from the checked :class:`.options.Settings` by the judge (:func:`.run.judge`) or the
+plugin (which keeps it in its one state object on the pytest config).  Without ``--optimizer`` the
 targets are the package's own float implementation of every preset, each
 certified against its own preset; with it, the one candidate, against
 ``--convention`` or, for ``auto``, what the fingerprint finds
@@ -10,11 +11,11 @@ certified against its own preset; with it, the one candidate, against
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Optional
+from typing import Any, Callable, Optional, Sequence
 
 from ...conventions import PRESET_NAMES, Convention, parse, preset
 from ..isolation.candidate import Candidate
-from .options import from_pytest, validate
+from .options import LOCAL, Compute, Settings
 
 
 @dataclasses.dataclass
@@ -25,6 +26,7 @@ class Target:
     how: str = ""  # how the spec was chosen
     fingerprint: Any = None
     builtin: Optional[str] = None  # the preset a built-in candidate implements
+    compute: Compute = LOCAL  # where the reference of a large case is computed (the session's settings)
 
     @property
     def convention(self) -> Convention:
@@ -53,54 +55,30 @@ def with_rounding(spec: str, mode: Optional[str]) -> str:
     return parse(spec).replace(hyperparameters=mode).spec()
 
 
-_KEY: Any = None
-
-
-def _stash_key() -> Any:
-    global _KEY
-    if _KEY is None:
-        import pytest
-
-        _KEY = pytest.StashKey()
-    return _KEY
-
-
 class Session:
-    """Options, targets (resolved lazily), cases."""
+    """Settings, targets (resolved lazily), cases.
 
-    def __init__(self, opts: dict) -> None:
-        self.opts = validate(opts)
-        from .reference import configure
+    ``sources`` are case sources added to :data:`.sources.SOURCES` for this session only
+    (``--oracle-cases``).
+    """
 
-        configure(self.opts["workers"], self.opts["scheduler"])
-        self.dtypes = self.opts["dtypes"]
-        self.profile = self.opts["oracle_profile"]
+    def __init__(self, settings: Settings, sources: Sequence[Callable] = ()) -> None:
+        self.settings = settings
+        self.sources = tuple(sources)
+        self.dtypes = settings.dtypes
+        self.profile = settings.profile
         self._cases: dict = {}
         self.golden_error: Optional[str] = None  # why the golden replays could not be built
         self._resolved = False
-        timeout, isolation = self.opts["case_timeout"], self.opts["isolation"]
-        if self.opts["optimizer"]:
-            spec = self.opts["optimizer"]
-            self.targets = [Target(spec, Candidate(spec, timeout, isolation, names=self.opts["names"]))]
+        timeout, isolation, compute = settings.case_timeout, settings.isolation, settings.compute
+        if settings.optimizer:
+            spec = settings.optimizer
+            self.targets = [Target(spec, Candidate(spec, timeout, isolation, names=settings.names), compute=compute)]
         else:
-            names = PRESET_NAMES if self.opts["convention_spec"] is None else (parse(self.opts["convention"]).name,)
+            names = PRESET_NAMES if settings.convention_spec is None else (parse(settings.convention).name,)
             self.targets = [Target(f"builtin:{n}", Candidate(f"oracle.conformance.judge.builtin:{n}", timeout,
                                                              isolation),
-                                   spec=n, how="its own preset", builtin=n) for n in names]
-
-    @classmethod
-    def of(cls, config: Any) -> "Session":
-        """The session stored on a pytest config (created on first use)."""
-        key = _stash_key()
-        found = config.stash.get(key, None)
-        if found is None:
-            found = cls(from_pytest(config))
-            config.stash[key] = found
-        return found
-
-    @classmethod
-    def existing(cls, config: Any) -> Optional["Session"]:
-        return config.stash.get(_stash_key(), None)
+                                   spec=n, how="its own preset", builtin=n, compute=compute) for n in names]
 
     def target(self, name: str) -> Target:
         self.resolve()
@@ -108,7 +86,7 @@ class Session:
 
     def fingerprinted(self) -> list:
         """The targets with a fingerprint test: auto-identified candidates, and the built-in ones (a self-check)."""
-        return [t for t in self.targets if t.builtin or self.opts["convention_spec"] is None]
+        return [t for t in self.targets if t.builtin or self.settings.convention_spec is None]
 
     def resolve(self) -> None:
         """Fix each target's convention: given, or identified by the fingerprint."""
@@ -117,11 +95,11 @@ class Session:
         self._resolved = True
         from .fingerprint import identify
 
-        mode = self.opts["hyperparameters"]
+        mode = self.settings.hyperparameters
         for t in self.targets:
             if t.builtin:
                 continue
-            given = self.opts["convention_spec"]
+            given = self.settings.convention_spec
             if given is not None and mode == "auto":  # the rounding probes run under any convention
                 t.fingerprint = identify(t.candidate, self.dtypes, "auto")
                 rounding = t.fingerprint.rounding
@@ -163,7 +141,7 @@ class Session:
             info = {"convention": t.spec or ("(none)" if settled else "(not determined)"), "how": t.how}
             if getattr(t.candidate, "native", None):  # a framework optimizer behind a bridge: what was found
                 info["native"] = t.candidate.native
-            if t.fingerprint is not None and (self.opts["convention_spec"] is None or t.builtin):
+            if t.fingerprint is not None and (self.settings.convention_spec is None or t.builtin):
                 info["fingerprint"] = t.fingerprint.header()
             out[t.name] = info
         return out
@@ -176,7 +154,7 @@ class Session:
             from .sources import all_cases
 
             try:
-                self._cases[dtype] = all_cases(dtype, self.profile)
+                self._cases[dtype] = all_cases(dtype, self.profile, self.sources)
             except GoldenDataError as err:
                 self.golden_error = str(err)
                 self._cases[dtype] = builtin_cases(dtype, self.profile)

@@ -12,10 +12,6 @@ from __future__ import annotations
 
 import argparse
 
-TEMPORARY = "RMSPROP_ORACLE_TEMPORARY_CERTIFICATE"
-"""Set by ``certify --json`` while the plugin writes the certificate to a temporary file it must not name."""
-
-
 def register(subparsers) -> None:
     from ..judge.options import add_to_argparse
 
@@ -46,7 +42,7 @@ def _certify(args: argparse.Namespace) -> int:
 
     from ...progress import interactive, set_quiet
     from ..judge.options import OPTIONS, argv
-    from .plugin import SUITE
+    from .plugin import SUITE, UNNAMED
 
     opts = {o.name: getattr(args, o.name) for o in OPTIONS}
     extra = list(getattr(args, "extra", []))
@@ -69,13 +65,10 @@ def _certify(args: argparse.Namespace) -> int:
         if interactive():  # collection starts the candidate's worker and runs the probes: seconds of silence
             print("certify: starting the candidate and collecting the suite (the probes run now) ...", file=sys.stderr)
         sink = sys.stderr if args.json else sys.stdout
-        quiet_path = args.certificate is None and cert is not None  # ours, temporary: never named
-        os.environ[TEMPORARY] = "1" if quiet_path else ""
-        try:
-            with contextlib.redirect_stdout(sink):
-                code = int(pytest.main(cmd))
-        finally:
-            os.environ.pop(TEMPORARY, None)
+        if args.certificate is None and cert is not None:  # ours, temporary: never named
+            cmd.append(UNNAMED)
+        with contextlib.redirect_stdout(sink):
+            code = int(pytest.main(cmd))
         if args.json and cert and os.path.exists(cert):
             with open(cert, encoding="utf-8") as fh:
                 sys.stdout.write(fh.read())

@@ -12,14 +12,28 @@ with the category pytest's terminal reporter gives each report), so its counts
 are pytest's; under pytest-xdist only the controller assembles it, from the
 reports of every worker, and writes ``--certificate``.  A run that certifies
 nothing exits with status 1.
+
+Each collected test takes one parameter, :data:`PARAM`: its
+:class:`~oracle.conformance.judge.run.SuiteTest` (kind, target, dtype, case or check),
+which names it in its report before it runs.  A test function with no test to run
+(the fingerprint under an explicit ``--convention``) gets one placeholder marked
+:data:`ABSENT` at parametrize time, which the plugin drops from the collection.
+The session's state is one object on the config (:mod:`.state`).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 
 SUITE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "suite.py")
 MARK = "rmsprop_oracle"
+ABSENT = "rmsprop_oracle_absent"
+"""The mark of a placeholder parameter: a suite test function with nothing to run (dropped, not deselected)."""
+PARAM = "suite_test"
+"""The one parameter of every suite test: its :class:`~oracle.conformance.judge.run.SuiteTest`."""
+UNNAMED = "--oracle-unnamed-certificate"
+"""Set by ``certify --json``: the certificate goes to a temporary file the summary must not name."""
 
 
 def pytest_addoption(parser):
@@ -31,6 +45,7 @@ def pytest_addoption(parser):
                     help="add the user case file(s) to the suite (closed loop through the loss, open through the stream)")
     group.addoption("--oracle-regen", action="store_true", default=False,
                     help="rmsprop_oracle fixture: (re)write the golden files under the tests' oracle_golden/ folders")
+    group.addoption(UNNAMED, action="store_true", default=False, help=argparse.SUPPRESS)
 
 
 def _active(config) -> bool:
@@ -43,34 +58,21 @@ def _worker(config) -> bool:
 
 
 def _ledger(config):
-    from ..judge.certificate import Ledger
+    from .state import ledger_of
 
-    key = _ledger_key()
-    if key not in config.stash:
-        config.stash[key] = Ledger()
-    return config.stash[key]
+    return ledger_of(config)
 
 
-_LEDGER = None
-
-
-def _ledger_key():
-    global _LEDGER
-    if _LEDGER is None:
-        import pytest
-
-        _LEDGER = pytest.StashKey()
-    return _LEDGER
-
-
-GOLDEN_DATA = "golden-data"
-"""The suite's stand-in case for damaged golden data (``suite.GOLDEN_DATA``; the plugin never imports the suite)."""
+def _suite_test(item):
+    """The :class:`~oracle.conformance.judge.run.SuiteTest` a suite test runs (None for any other test)."""
+    if not _is_suite(item):
+        return None
+    return getattr(getattr(item, "callspec", None), "params", {}).get(PARAM)
 
 
 def _golden_damage(item) -> bool:
-    params = getattr(getattr(item, "callspec", None), "params", {})
-    return _is_suite(item) and any(isinstance(v, tuple) and len(v) > 2 and v[2] == GOLDEN_DATA
-                                   for v in params.values())
+    test = _suite_test(item)
+    return test is not None and test.golden_damage
 
 
 def _keep_golden_damage():
@@ -92,6 +94,7 @@ def _keep_golden_damage():
 
 def pytest_configure(config):
     config.addinivalue_line("markers", f"{MARK}: a test of the rmsprop-oracle conformance suite")
+    config.addinivalue_line("markers", f"{ABSENT}: a placeholder of a suite test function with nothing to run")
     from .fixture import FixturePlugin  # the rmsprop_oracle fixture (imports pytest alone)
 
     config.pluginmanager.register(FixturePlugin(), "rmsprop-oracle-fixture")
@@ -101,29 +104,28 @@ def pytest_configure(config):
         return
     import pytest
 
+    from .state import session_of, state_of
+
     if config.getoption("--oracle-cases", None):
-        from ..judge import sources
         from . import usercases
 
         try:
-            config._rmsprop_oracle_user_source = usercases.source(config.getoption("--oracle-cases"))
-            sources.SOURCES.append(config._rmsprop_oracle_user_source)
+            state_of(config).user_cases = usercases.source(config.getoption("--oracle-cases"))
         except ValueError as exc:
             raise pytest.UsageError(f"--oracle-cases: {exc}") from None
 
     from ..isolation.loader import UsageError
-    from ..judge.session import Session
 
     try:
-        session = Session.of(config)
+        session = session_of(config)
     except (UsageError, ValueError) as exc:
         raise pytest.UsageError(str(exc)) from None
-    path = config.getoption("--certificate", None)
+    path = session.settings.certificate
     if path and not _worker(config):  # an older certificate at the path never survives this run unchanged
         from ..judge.certificate import Ledger
 
         try:
-            Ledger.placeholder(session.opts).write(path)
+            Ledger.placeholder(session.settings).write(path)
         except (OSError, ValueError) as exc:
             raise pytest.UsageError(f"--certificate: cannot write {path!r}: {exc}") from None
     _private_hypothesis_home(config)
@@ -160,15 +162,9 @@ def _restore_hypothesis_home(configuration, previous, home: str) -> None:
 
 
 def pytest_unconfigure(config):
-    from ..judge.session import Session
+    from .state import state_of
 
-    user_source = getattr(config, "_rmsprop_oracle_user_source", None)
-    if user_source is not None:  # --oracle-cases: this session's only
-        from ..judge.sources import SOURCES
-
-        SOURCES.remove(user_source)
-
-    session = Session.existing(config)
+    session = state_of(config).session
     if session is not None:
         session.close()
 
@@ -176,11 +172,11 @@ def pytest_unconfigure(config):
 def pytest_report_header(config):
     if not _active(config):
         return None
-    from ..judge.session import Session
+    from .state import session_of
 
-    s = Session.of(config)
+    s = session_of(config)
     lines = [f"rmsprop-oracle conformance: profile {s.profile}, dtypes {','.join(s.dtypes)}, "
-             f"isolation {s.opts['isolation']}, case timeout {s.opts['case_timeout']:g} s"]
+             f"isolation {s.settings.isolation}, case timeout {s.settings.case_timeout:g} s"]
     for name, info in s.describe().items():
         lines.append(f"candidate {name}: certifying against {info['convention']} ({info['how']})")
         if info.get("fingerprint"):
@@ -199,9 +195,8 @@ def pytest_collection_modifyitems(config, items):
 
     seen, keep, dropped = set(), [], []
     for item in items:
-        if _is_suite(item) and any(str(m.kwargs.get("reason", "")).startswith("got empty parameter set")
-                                   for m in item.iter_markers("skip")):
-            dropped.append(item)  # a test with no target (e.g. no fingerprint under an explicit --convention)
+        if _is_suite(item) and item.get_closest_marker(ABSENT) is not None:
+            dropped.append(item)  # a test function with no test (e.g. no fingerprint under an explicit --convention)
             continue
         if _is_suite(item):
             key = (item.function.__name__, getattr(getattr(item, "callspec", None), "id", ""))
@@ -223,19 +218,12 @@ def pytest_deselected(items):
 
 def pytest_runtest_setup(item):
     """Name the test (candidate, test, dtype) in its report before it runs, so even an error is attributed."""
-    if not _is_suite(item):
+    test = _suite_test(item)
+    if test is None:
         return
     from ..judge.certificate import ID_KEY
 
-    params = getattr(getattr(item, "callspec", None), "params", {})
-    target, dtype, test = None, None, item.function.__name__
-    for value in params.values():
-        if isinstance(value, tuple):
-            target, dtype = value[0], value[1]
-            test = value[2] if len(value) > 2 else test
-        elif isinstance(value, str) and target is None and ":" in value:
-            target = value
-    item.user_properties.append((ID_KEY, {"target": target or "?", "test": test, "dtype": dtype}))
+    item.user_properties.append((ID_KEY, {"target": test.target, "test": test.name, "dtype": test.dtype}))
 
 
 class _Reporter:
@@ -258,9 +246,9 @@ class _Reporter:
         path = self.config.getoption("--certificate", None)
         if not ledger.outcomes and not ledger.extra_errors and not path:
             return
-        from ..judge.session import Session
+        from .state import state_of
 
-        s = Session.existing(self.config)
+        s = state_of(self.config).session
         ledger.interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop)
         ledger.broken = exitstatus == pytest.ExitCode.INTERNAL_ERROR
         if s is not None and _active(self.config):
@@ -269,7 +257,7 @@ class _Reporter:
             except Exception as exc:  # noqa: BLE001 - the run still gets its certificate
                 ledger.notes.append(f"the candidate could not be described: {type(exc).__name__}: {exc}")
                 ledger.targets = s.describe(resolve=False)
-            ledger.options = {k: v for k, v in s.opts.items() if k != "dtypes"}
+            ledger.options = s.settings.record()
         if ledger.overall() == "nothing certified" and exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
             ledger.notes.append("exit status 1: nothing was certified (every case declined, skipped or deselected)")
@@ -281,7 +269,7 @@ class _Reporter:
                 if session.exitstatus == pytest.ExitCode.OK:
                     session.exitstatus = pytest.ExitCode.TESTS_FAILED
             else:
-                if not os.environ.get("RMSPROP_ORACLE_TEMPORARY_CERTIFICATE"):
+                if not self.config.getoption(UNNAMED, False):
                     ledger.notes.append(f"certificate written to {os.path.abspath(path)}")
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config):

@@ -1,7 +1,9 @@
 """The conformance tests the pytest plugin collects (``pytest --optimizer=MODULE:ATTR``).
 
-Each test is parametrized by ``pytest_generate_tests`` below over the session's
-targets (:mod:`.session`), dtypes and cases.  What is checked:
+Each test function is parametrized by ``pytest_generate_tests`` below over its tests in
+:func:`~oracle.conformance.judge.run.suite_tests` (one
+:class:`~oracle.conformance.judge.run.SuiteTest` each: the session's targets, dtypes,
+cases and checks).  What is checked:
 
 * every reference case (:mod:`.cases`), open and closed loop, graded against the
   error bound of the target's convention (:mod:`.grading`); golden replays only
@@ -15,10 +17,10 @@ targets (:mod:`.session`), dtypes and cases.  What is checked:
 * the fingerprint (a built-in candidate is identified as its own preset; under
   ``--convention=auto`` a convention must agree with every probe).
 
-Every test ends in one :class:`.outcome.Outcome`, computed by :mod:`.judge`
-(which also runs the same tests without pytest) and attached to its report; an
-exception inside the oracle becomes an ``oracle-error`` outcome, never a
-verdict on the candidate.
+Every test ends in one :class:`~oracle.conformance.judge.outcome.Outcome`, computed
+by :func:`~oracle.conformance.judge.run.run_test` -- the function the judge calls when
+it runs the same tests without pytest -- and attached to its report; an exception
+inside the oracle becomes an ``oracle-error`` outcome, never a verdict on the candidate.
 """
 
 from __future__ import annotations
@@ -28,57 +30,38 @@ import shlex
 import pytest
 
 from ..judge import domain, run as J
-from ..judge.options import BY_NAME, argv
+from ..judge.options import argv
 from ..judge.outcome import KEY, Outcome
-from ..judge.session import Session
+from .plugin import ABSENT, PARAM
+from .state import session_of
 
 
 def pytest_generate_tests(metafunc):
-    """Parametrize each test function over its tests in :func:`.judge.suite_tests` (the judge's list is pytest's)."""
-    names = {"ccase", "ctarget_dtype", "ctarget", "cfinger"} & set(metafunc.fixturenames)
-    if not names:
+    """Parametrize each test function over its tests in :func:`.judge.run.suite_tests` (the judge's list is
+    pytest's); a function with none gets one placeholder marked ``ABSENT`` (the plugin drops it)."""
+    if PARAM not in metafunc.fixturenames:
         return
-    (name,) = names
     kind = metafunc.function.__name__.removeprefix("test_").replace("_", "-")
-    listed = [t for t in J.suite_tests(Session.of(metafunc.config)) if t.kind == kind]
-    if name == "ccase":
-        params = [(t.target, t.dtype, t.item) for t in listed]
-    elif name == "ctarget_dtype":
-        params = [(t.target, t.dtype) for t in listed]
-    else:  # hygiene (its check parametrized below), fingerprint: one test per target
-        params = list(dict.fromkeys(t.target for t in listed))
-    ids = [t.id for t in listed] if name != "ctarget" else params
-    metafunc.parametrize(name, params, ids=ids)
+    listed = [t for t in J.suite_tests(session_of(metafunc.config)) if t.kind == kind]
+    if not listed:
+        metafunc.parametrize(PARAM, [pytest.param(None, marks=getattr(pytest.mark, ABSENT))], ids=["none"])
+        return
+    metafunc.parametrize(PARAM, listed, ids=[t.id for t in listed])
 
 
-class Verdict:
-    """``with Verdict(request, target, test, dtype) as v: v.outcome = ...``: the test's one outcome.
-
-    The body sets ``v.outcome`` (from :mod:`.judge`); an exception escaping the
-    body is an oracle error.  On exit the outcome is attached to the report and
-    turned into pytest's pass, fail or skip.
-    """
-
-    def __init__(self, request, target, test: str, dtype) -> None:
-        self.request, self.target, self.test, self.dtype = request, target, test, dtype
-        self.outcome = None
-
-    def __enter__(self) -> "Verdict":
-        return self
-
-    def __exit__(self, etype, exc, tb) -> bool:
-        if etype is not None and not issubclass(etype, Exception):
-            return False  # KeyboardInterrupt, SystemExit of the oracle's own process: pytest handles them
-        if etype is not None or self.outcome is None:
-            self.outcome = J.oracle_error(self.target, self.test, self.dtype, exc)
-        conclude(self.request, self.target, self.outcome)
-        return True
+def judged(request, test: J.SuiteTest) -> None:
+    """Run ``test`` (:func:`.judge.run.run_test`), record what its cases covered, and end it as its outcome says."""
+    s = session_of(request.config)
+    covered: dict = {}
+    outcome = J.run_test(s, test, covered)
+    if covered:
+        domain.record(request.node, covered)
+    conclude(request, s.target(test.target), outcome)
 
 
 def conclude(request, target, outcome: Outcome) -> None:
     """Attach ``outcome`` to the test's report and end the test accordingly."""
     outcome.nodeid = request.node.nodeid
-    J.attach_output(target, outcome)
     if outcome.status == "failed":
         outcome.rerun = rerun_command(request, target, outcome.dtype)
         outcome.detail += f"\n  rerun this case: {outcome.rerun}"
@@ -93,14 +76,14 @@ def conclude(request, target, outcome: Outcome) -> None:
 
 def rerun_command(request, target, dtype) -> str:
     """A command that reruns exactly this test (the convention pinned unless it is the fingerprint test)."""
-    s = Session.of(request.config)
+    settings = session_of(request.config).settings
     keep = ("convention", "hyperparameters", "dtype", "certificate")  # set below (a rerun writes no certificate)
-    opts = {k: v for k, v in s.opts.items() if k in BY_NAME and k not in keep}  # every other option kept
-    if s.opts["optimizer"]:
+    opts = {k: v for k, v in settings.options().items() if k not in keep}  # every other option kept
+    if settings.optimizer:
         fingerprint = request.node.originalname == "test_fingerprint"
-        opts["convention"] = s.opts["convention"] if fingerprint or not target.spec else target.spec
-        if s.opts["hyperparameters"]:  # kept even where target.spec holds the rounding: the same spec results
-            opts["hyperparameters"] = s.opts["hyperparameters"]
+        opts["convention"] = settings.convention if fingerprint or not target.spec else target.spec
+        if settings.hyperparameters:  # kept even where target.spec holds the rounding: the same spec results
+            opts["hyperparameters"] = settings.hyperparameters
     elif not target.builtin:
         opts["convention"] = target.spec
     if dtype:
@@ -113,69 +96,36 @@ GOLDEN_DATA = J.GOLDEN_DATA
 """The case standing for the golden replays when the golden data is missing or damaged."""
 
 
-def test_case(ccase, request):
+def test_case(suite_test, request):
     """The candidate follows the reference of one fixed case within the error bound."""
-    name, dtype, case_name = ccase
-    s = Session.of(request.config)
-    target = s.target(name)
-    if case_name == GOLDEN_DATA:
-        with Verdict(request, target, GOLDEN_DATA, None) as v:
-            v.outcome = J.golden_data_outcome(target, str(s.golden_error))
-        return
-    case = s.case(dtype, case_name)
-    with Verdict(request, target, case.id, dtype) as v:
-        covered: dict = {}
-        v.outcome = J.case_outcome(target, case, covered)
-        if covered:
-            domain.record(request.node, covered)
+    judged(request, suite_test)
 
 
-def test_generated(ctarget_dtype, request):
+def test_generated(suite_test, request):
     """Hypothesis-generated cases (shapes, hyperparameters, options, regimes) stay within the bound."""
-    name, dtype = ctarget_dtype
-    s = Session.of(request.config)
-    target = s.target(name)
-    with Verdict(request, target, f"generated-{dtype}", dtype) as v:
-        covered: dict = {}
-        v.outcome = J.generated_outcome(target, dtype, s.profile, covered)
-        if covered:
-            domain.record(request.node, covered)
+    judged(request, suite_test)
 
 
-def _property(request, ctarget_dtype, test: str) -> None:
-    name, dtype = ctarget_dtype
-    target = Session.of(request.config).target(name)
-    with Verdict(request, target, f"{test}-{dtype}", dtype) as v:
-        v.outcome = J.property_outcome(target, dtype, test)
-
-
-def test_permutation(ctarget_dtype, request):
+def test_permutation(suite_test, request):
     """Permuting the elements of an array permutes the result (within the bound)."""
-    _property(request, ctarget_dtype, "permutation")
+    judged(request, suite_test)
 
 
-def test_independence(ctarget_dtype, request):
+def test_independence(suite_test, request):
     """An array's trajectory does not depend on the other parameter arrays."""
-    _property(request, ctarget_dtype, "independence")
+    judged(request, suite_test)
 
 
-def test_scale_invariance(ctarget_dtype, request):
+def test_scale_invariance(suite_test, request):
     """Scaling gradients by 4 and eps by 16 (inside) or 4 (outside) leaves the trajectory unchanged."""
-    _property(request, ctarget_dtype, "scale-invariance")
+    judged(request, suite_test)
 
 
-@pytest.mark.parametrize("check", J.HYGIENE_CHECKS)
-def test_hygiene(ctarget, check, request):
+def test_hygiene(suite_test, request):
     """State hygiene: inputs not mutated, outputs not aliased, instances independent, determinism."""
-    s = Session.of(request.config)
-    target = s.target(ctarget)
-    with Verdict(request, target, f"hygiene-{check}", None) as v:
-        v.outcome = J.hygiene_outcome(target, s.dtypes, check)
+    judged(request, suite_test)
 
 
-def test_fingerprint(cfinger, request):
+def test_fingerprint(suite_test, request):
     """The probes identify a convention agreeing with the candidate (its own preset for a built-in)."""
-    s = Session.of(request.config)
-    target = s.target(cfinger)
-    with Verdict(request, target, "fingerprint", None) as v:
-        v.outcome = J.fingerprint_outcome(target, s.dtypes, s.cases)
+    judged(request, suite_test)
