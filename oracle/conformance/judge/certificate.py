@@ -8,12 +8,13 @@ every worker's reports.  Each report carries its test's :class:`.outcome.Outcome
 setup or teardown error, is an *oracle error*: a bug in rmsprop-oracle, counted
 and shown, never a verdict on the candidate.
 
-Verdicts, per candidate and overall: ``certified`` (every graded test passed),
-``failed`` (a test failed), ``error`` (an oracle error, or pytest's internal
-error), ``incomplete`` (tests were deselected, or the run has not finished: the
-certificate written at session start), ``interrupted`` (the run was stopped
-before its end), ``nothing certified`` (no value was graded: every case
-declined, skipped or deselected).
+Verdicts (:class:`.status.Verdict`), per candidate and overall: ``certified``
+(every graded test passed), ``failed`` (a test failed), ``error`` (an oracle
+error, or pytest's internal error), ``incomplete`` (tests were deselected, or the
+run has not finished: the certificate written at session start), ``interrupted``
+(the run was stopped before its end), ``nothing certified`` (no value was graded:
+every case declined, skipped or deselected).  Per dtype also ``passed`` (the
+checks' row: passed, no value to grade) and ``declined``.
 
 The certificate names the candidate's module file and the SHA-256 of its source,
 its distribution, the oracle's version, the domain the cases covered
@@ -31,12 +32,11 @@ from typing import Any, Optional
 from . import certfile, domain
 from .options import Settings
 from .outcome import KEY, Outcome, Stats
+from .status import Status, Verdict
 
-FORMAT = "rmsprop-oracle conformance certificate 3"
+FORMAT = "rmsprop-oracle conformance certificate 4"
 ID_KEY = "rmsprop_oracle_test"
 """The user property identifying a suite test (target, test, dtype), set before it runs."""
-SEVERITY = ("certified", "incomplete", "interrupted", "nothing certified", "failed", "error")
-"""Verdicts from best to worst; the overall verdict is the worst of the candidates'."""
 
 
 def _props(report: Any) -> dict:
@@ -73,17 +73,17 @@ class Ledger:
             if KEY in props and report.when == "call":
                 outcome = Outcome.from_json(props[KEY])
             elif report.skipped:
-                outcome = Outcome(ident["target"], ident["test"], ident["dtype"], "skipped", _reason(report))
+                outcome = Outcome(ident["target"], ident["test"], ident["dtype"], Status.SKIPPED, _reason(report))
             elif report.failed:
-                outcome = Outcome(ident["target"], ident["test"], ident["dtype"], "oracle-error",
+                outcome = Outcome(ident["target"], ident["test"], ident["dtype"], Status.ORACLE_ERROR,
                                   f"the suite test raised outside a verdict ({report.when}):\n{_text(report)}")
             else:
-                outcome = Outcome(ident["target"], ident["test"], ident["dtype"], "oracle-error",
+                outcome = Outcome(ident["target"], ident["test"], ident["dtype"], Status.ORACLE_ERROR,
                                   "the suite test passed without recording a verdict")
             outcome.nodeid = nodeid
             self.outcomes[nodeid] = outcome
         elif report.when == "teardown" and report.failed:
-            self.extra_errors.append(Outcome(ident["target"], ident["test"], ident["dtype"], "oracle-error",
+            self.extra_errors.append(Outcome(ident["target"], ident["test"], ident["dtype"], Status.ORACLE_ERROR,
                                              f"teardown failed:\n{_text(report)}"))
 
     # -- per candidate --------------------------------------------------------
@@ -97,19 +97,19 @@ class Ledger:
             out.setdefault(name, [])
         return out
 
-    def verdict(self, outcomes: list) -> str:
+    def verdict(self, outcomes: list) -> Verdict:
         statuses = Counter(o.status for o in outcomes)
-        if statuses["oracle-error"] or self.broken:
-            return "error"
-        if statuses["failed"]:
-            return "failed"
+        if statuses[Status.ORACLE_ERROR] or self.broken:
+            return Verdict.ERROR
+        if statuses[Status.FAILED]:
+            return Verdict.FAILED
         if self.interrupted:
-            return "interrupted"
-        if not any(o.status == "passed" and o.stats.values for o in outcomes):
-            return "nothing certified"
+            return Verdict.INTERRUPTED
+        if not any(o.status == Status.PASSED and o.stats.values for o in outcomes):
+            return Verdict.NOTHING_CERTIFIED
         if self.deselected:
-            return "incomplete"
-        return "certified"
+            return Verdict.INCOMPLETE
+        return Verdict.CERTIFIED
 
     @classmethod
     def placeholder(cls, settings: Settings) -> "Ledger":
@@ -125,11 +125,10 @@ class Ledger:
 
     pending = False
 
-    def overall(self) -> str:
+    def overall(self) -> Verdict:
         if self.pending:
-            return "incomplete"
-        verdicts = [self.verdict(v) for v in self.by_target().values()] or [self.verdict([])]
-        return max(verdicts, key=SEVERITY.index)
+            return Verdict.INCOMPLETE
+        return Verdict.worst([self.verdict(v) for v in self.by_target().values()] or [self.verdict([])])
 
     def dtypes(self, outcomes: list, reruns: bool = False) -> dict:
         """Per dtype: verdict, counts, statistics and where the worst values are (``reruns``: with the command
@@ -138,7 +137,7 @@ class Ledger:
         for o in outcomes:
             d = per.setdefault(o.dtype or "(checks)", {"counts": Counter(), "stats": Stats()})
             d["counts"][o.status] += 1
-            if o.status == "passed":
+            if o.status == Status.PASSED:
                 for key, value in (("ulp", o.stats.worst_ulp), ("ratio", o.stats.worst_ratio)):
                     at = getattr(o.stats, f"worst_{key}_at")
                     if at is not None and (f"{key}_at" not in d or value > d[f"{key}_value"]):
@@ -147,19 +146,20 @@ class Ledger:
         out = {}
         for dtype, d in sorted(per.items()):
             c, s = d["counts"], d["stats"]
-            if c["oracle-error"] or c["failed"]:
-                verdict = "error" if c["oracle-error"] else "failed"
+            if c[Status.ORACLE_ERROR] or c[Status.FAILED]:
+                verdict = Verdict.ERROR if c[Status.ORACLE_ERROR] else Verdict.FAILED
             elif s.values:
-                verdict = "certified"
-            elif c["passed"]:
-                verdict = "passed"
-            elif c["declined"]:
-                verdict = "declined"
+                verdict = Verdict.CERTIFIED
+            elif c[Status.PASSED]:
+                verdict = Verdict.PASSED
+            elif c[Status.DECLINED]:
+                verdict = Verdict.DECLINED
             else:
-                verdict = "nothing graded"
+                verdict = Verdict.NOTHING_CERTIFIED
             out[dtype] = {
-                "verdict": verdict, "passed": c["passed"], "failed": c["failed"], "skipped": c["skipped"],
-                "declined": c["declined"], "oracle_errors": c["oracle-error"], "values_graded": s.values,
+                "verdict": verdict.value, "passed": c[Status.PASSED], "failed": c[Status.FAILED],
+                "skipped": c[Status.SKIPPED], "declined": c[Status.DECLINED], "oracle_errors": c[Status.ORACLE_ERROR],
+                "values_graded": s.values,
                 "worst_ulp": s.worst_ulp if s.values else None, "median_ulp": s.median_ulp(),
                 "worst_lre": s.worst_lre, "median_lre": s.median_lre(),
                 "worst_fraction_of_bound": s.worst_ratio if s.values else None,
@@ -172,9 +172,9 @@ class Ledger:
         """What did not run or was cut short, grouped by reason."""
         groups: dict = {}
         for o in outcomes:
-            if o.status in ("skipped", "declined"):
-                key = (o.status, _first_line(o.detail))
-            elif o.status == "passed" and o.compared_steps is not None and o.steps and o.compared_steps < o.steps:
+            if o.status in (Status.SKIPPED, Status.DECLINED):
+                key = (o.status.value, _first_line(o.detail))
+            elif o.status == Status.PASSED and o.compared_steps is not None and o.steps and o.compared_steps < o.steps:
                 key = ("horizon", "compared only up to the horizon (after it the bound exceeds u^(1/3) of the value)")
             else:
                 continue
@@ -190,7 +190,7 @@ class Ledger:
         for target, outcomes in self.by_target().items():
             info = self.targets.get(target, {})
             verdict = self.verdict(outcomes)
-            lines.append(f"{target}: {verdict.upper()} against {info.get('convention', '?')}"
+            lines.append(f"{target}: {verdict.label} against {info.get('convention', '?')}"
                          + (f" ({info['how']})" if info.get("how") else ""))
             if info.get("fingerprint"):
                 lines.append(f"  fingerprint: {info['fingerprint']}")
@@ -209,18 +209,17 @@ class Ledger:
                 lines.append(f"  not checked ({item['status']}, {n} test{'s' * (n > 1)}, {','.join(item['dtypes'])}): "
                              f"{item['reason']}")
             for o in outcomes:
-                if o.status in ("failed", "oracle-error"):
-                    label = "FAILED" if o.status == "failed" else "ORACLE ERROR"
-                    lines.append(f"  {label} {o.test}: {_first_line(o.detail)}")
+                if o.status.failure:
+                    lines.append(f"  {o.status.label} {o.test}: {_first_line(o.detail)}")
         counts = Counter(o.status for v in self.by_target().values() for o in v)
         pytest_line = ", ".join(f"{n} {k}" for k, n in sorted(self.pytest_counts.items()))
-        lines.append(f"verdict: {self.overall().upper()}; suite tests: {counts['passed']} passed, {counts['failed']} "
-                     f"failed, {counts['declined']} declined, {counts['skipped']} skipped, {counts['oracle-error']} "
-                     f"oracle errors (pytest: {pytest_line or 'nothing'}"
+        lines.append(f"verdict: {self.overall().label}; suite tests: {counts[Status.PASSED]} passed, "
+                     f"{counts[Status.FAILED]} failed, {counts[Status.DECLINED]} declined, {counts[Status.SKIPPED]} "
+                     f"skipped, {counts[Status.ORACLE_ERROR]} oracle errors (pytest: {pytest_line or 'nothing'}"
                      + (f", {self.deselected} deselected" if self.deselected else "") + ")")
         if self.interrupted:
             lines.append("the run was interrupted: the certificate is incomplete")
-        elif self.deselected and self.overall() == "incomplete":
+        elif self.deselected and self.overall() == Verdict.INCOMPLETE:
             lines.append(f"incomplete, not failed: the selected tests passed (exit status 0), but {self.deselected} "
                          f"suite tests were deselected (-k, --deselect) and a certificate needs them all")
         lines += self.notes
@@ -237,27 +236,28 @@ class Ledger:
                 versions[mod] = getattr(sys.modules[mod], "__version__", "?")
         candidates = []
         for target, outcomes in self.by_target().items():
-            def listing(status: str) -> list:
+            def listing(status: Status) -> list:
                 return [{"test": o.test, "dtype": o.dtype, "nodeid": o.nodeid, "detail": o.detail,
                          **({"rerun": o.rerun} if o.rerun else {})} for o in outcomes if o.status == status]
 
             counts = Counter(o.status for o in outcomes)
             module = "oracle.conformance.judge.builtin:" if target.startswith("builtin:") else target
             candidates.append({
-                "candidate": target, "verdict": "incomplete" if self.pending else self.verdict(outcomes),
+                "candidate": target, "verdict": (Verdict.INCOMPLETE if self.pending else self.verdict(outcomes)).value,
                 **self.targets.get(target, {}), "source": certfile.candidate_source(module),
                 "domain": {dtype: {k: d.to_json() for k, d in sorted(per.items())}
                            for dtype, per in sorted(self.domains.get(target, {}).items())},
-                "counts": {s: counts[s] for s in ("passed", "failed", "declined", "skipped", "oracle-error")},
+                "counts": {s.value: counts[s] for s in (Status.PASSED, Status.FAILED, Status.DECLINED, Status.SKIPPED,
+                                                        Status.ORACLE_ERROR)},
                 "dtypes": self.dtypes(outcomes), "not_checked": self.not_checked(outcomes),
                 "worst_at": {d: {"worst_ulp": x["worst_ulp_at"], "worst_fraction_of_bound": x["worst_fraction_of_bound_at"]}
                              for d, x in self.dtypes(outcomes, reruns=True).items() if x["worst_ulp_at"]},
-                "failures": listing("failed"), "oracle_errors": listing("oracle-error"),
-                "declined": listing("declined"), "skipped": listing("skipped"),
+                "failures": listing(Status.FAILED), "oracle_errors": listing(Status.ORACLE_ERROR),
+                "declined": listing(Status.DECLINED), "skipped": listing(Status.SKIPPED),
                 "output_bytes": sum(o.output_bytes for o in outcomes),
             })
         return {
-            "format": FORMAT, "verdict": self.overall(),
+            "format": FORMAT, "verdict": self.overall().value,
             "pytest": {**dict(sorted(self.pytest_counts.items())), "deselected": self.deselected,
                        "interrupted": self.interrupted},
             "versions": versions,

@@ -29,6 +29,7 @@ from typing import Any, Optional
 import numpy as np
 
 from ...rounding import limits
+from .status import Status
 
 KEY = "rmsprop_oracle_domain"
 """The user property holding ``{status: Domain.to_json()}`` of one suite test."""
@@ -123,9 +124,9 @@ class Domain:
         return out
 
 
-def bucket(status: str) -> str:
+def bucket(status: Status) -> str:
     """The domain a grade's status counts in: ``graded`` (passed or failed), ``declined`` or ``skipped``."""
-    return "graded" if status in ("passed", "failed") else status
+    return "graded" if status in (Status.PASSED, Status.FAILED) else Status(status).value
 
 
 def record(node: Any, domains: dict) -> None:

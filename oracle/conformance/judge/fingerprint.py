@@ -57,6 +57,7 @@ from ...conventions import HYPERPARAMETERS, PRESET_NAMES, Convention, parse, pre
 from ..isolation.candidate import Candidate, CandidateError, Declined
 from .cases import Case, arr
 from .grading import grade
+from .status import Status
 
 EXACT = dict(lr=0.5, rho=0.75, eps=2.0**-20)
 """Hyperparameters exact in every dtype: a probe changes only what it asks about."""
@@ -238,7 +239,7 @@ class _Runs:
         except ValueError:
             return None
         g = grade(self.candidate, conv, case, diagnose=False, traj=self.traj(probe, dtype))
-        if g.status == "failed":
+        if g.status == Status.FAILED:
             return max(g.worst_ratio, 1.0 + 1e-9) if math.isfinite(g.worst_ratio) else math.inf
         return g.worst_ratio
 
@@ -464,7 +465,7 @@ def first_failure(candidate: Candidate, spec: str, dtypes: tuple, cases: Callabl
             except ValueError:
                 continue
             g = grade(candidate, conv, case)
-            if g.status != "failed":
+            if g.status != Status.FAILED:
                 continue
             lines = g.message.splitlines()
             where = next((x.split(":", 1)[1].strip() for x in lines if x.startswith("first divergence:")), "")

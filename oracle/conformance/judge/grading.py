@@ -30,6 +30,7 @@ from ..isolation.candidate import Candidate, CandidateError, Declined
 from .cases import Case
 from .options import LOCAL, Compute
 from .outcome import Stats
+from .status import Status
 from .reference import as_real, followed, reference
 
 
@@ -39,7 +40,7 @@ class Grade:
 
     case: str
     dtype: str
-    status: str  # passed | failed | skipped | declined
+    status: Status  # passed | failed | skipped | declined
     message: str = ""
     compared: int = 0  # values compared
     last_step: int = 0  # last step with a compared value
@@ -57,21 +58,21 @@ def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool 
     (the reference of a large case computed where ``compute`` says)."""
     missing = candidate.supports(case.options)
     if missing:
-        return Grade(case.id, case.dtype, "skipped", f"unsupported: the factory has no {missing!r} option")
+        return Grade(case.id, case.dtype, Status.SKIPPED, f"unsupported: the factory has no {missing!r} option")
     ref = reference(conv, case, compute)
     if ref.undefined:
-        return Grade(case.id, case.dtype, "skipped", ref.undefined)
+        return Grade(case.id, case.dtype, Status.SKIPPED, ref.undefined)
     try:
         if traj is None:
             traj = candidate.run(case.params0, case.hyper, case.options, case.feed(), case.steps)
     except Declined as exc:
-        return Grade(case.id, case.dtype, "declined", str(exc))
+        return Grade(case.id, case.dtype, Status.DECLINED, str(exc))
     except CandidateError as exc:
-        return Grade(case.id, case.dtype, "failed", f"{case.id}: {exc.text()}", cause="broke the protocol")
+        return Grade(case.id, case.dtype, Status.FAILED, f"{case.id}: {exc.text()}", cause="broke the protocol")
     got = [[as_real(g) for g in followed(case, arrays)] for arrays in traj]
     real = component_dtype(case.dtype)  # ULP and LRE of a complex case: per part, in the component dtype
     masks = ref.masks
-    result = Grade(case.id, case.dtype, "passed")
+    result = Grade(case.id, case.dtype, Status.PASSED)
     result.stats.engines[ref.engine] = 1  # which rung of the bound ladder computed the reference
     pending: list = []  # (error, exact, ratio) of compared values, added to the stats in batches
 
@@ -105,14 +106,14 @@ def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool 
             if bad.size:
                 flush()
                 j = int(bad[np.argmax(ratio[bad])])
-                result.status = "failed"
+                result.status = Status.FAILED
                 result.message = failure_text(conv, case, ref, got, masks, t, i, j, diagnose, result)
                 return result
         if len(pending) > 512:
             flush()
     flush()
     if result.compared == 0:
-        result.status = "skipped"
+        result.status = Status.SKIPPED
         result.message = f"{case.id}: beyond the reach of {case.dtype} (no value within the horizon)"
     return result
 

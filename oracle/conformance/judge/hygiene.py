@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..isolation.candidate import CandidateError, Declined
+from .status import Status
 from .cases import arr
 
 DETERMINISM_STEPS = 300
@@ -40,9 +41,9 @@ def _guard(check, target, dtype: str) -> tuple:
         with candidate.case():
             return check(candidate, dtype)
     except Declined as exc:
-        return "declined", str(exc)
+        return Status.DECLINED, str(exc)
     except CandidateError as exc:
-        return "failed", exc.text()
+        return Status.FAILED, exc.text()
 
 
 def _same(a: list, b: list) -> bool:
@@ -62,7 +63,7 @@ def _audited(candidate, dtype: str) -> list:
 def inputs_not_mutated(target, dtype: str) -> tuple:
     def check(candidate, dtype):
         found = [f for f in _audited(candidate, dtype) if "mutated" in f or "given to step" in f]
-        return ("failed", found[0]) if found else ("passed", "inputs not mutated")
+        return (Status.FAILED, found[0]) if found else (Status.PASSED, "inputs not mutated")
 
     return _guard(check, target, dtype)
 
@@ -70,7 +71,7 @@ def inputs_not_mutated(target, dtype: str) -> tuple:
 def no_aliasing(target, dtype: str) -> tuple:
     def check(candidate, dtype):
         found = [f for f in _audited(candidate, dtype) if "returned by step" in f]
-        return ("failed", found[0]) if found else ("passed", "returned arrays not aliased")
+        return (Status.FAILED, found[0]) if found else (Status.PASSED, "returned arrays not aliased")
 
     return _guard(check, target, dtype)
 
@@ -92,10 +93,10 @@ def instances_independent(target, dtype: str) -> tuple:
             out = candidate.step(a, x)
             candidate.step(b, y)
             if not _same(out, alone[t - 1]):
-                return "failed", f"two instances interfere: step {t} of one differs when another is stepped too"
+                return Status.FAILED, f"two instances interfere: step {t} of one differs when another is stepped too"
         candidate.drop(a)
         candidate.drop(b)
-        return "passed", "instances independent"
+        return Status.PASSED, "instances independent"
 
     return _guard(check, target, dtype)
 
@@ -106,7 +107,7 @@ def deterministic(target, dtype: str) -> tuple:
         one, two = _alone(candidate, p0, grads), _alone(candidate, p0, grads)
         for t, (a, b) in enumerate(zip(one, two), 1):
             if not _same(a, b):
-                return "failed", f"not deterministic: two fresh runs on the same inputs differ at step {t}"
-        return "passed", f"deterministic ({2 * DETERMINISM_STEPS} calls compared bit for bit)"
+                return Status.FAILED, f"not deterministic: two fresh runs on the same inputs differ at step {t}"
+        return Status.PASSED, f"deterministic ({2 * DETERMINISM_STEPS} calls compared bit for bit)"
 
     return _guard(check, target, dtype)

@@ -20,6 +20,7 @@ import numpy as np
 from ..isolation.candidate import CandidateError, Declined
 from .cases import Case, arr, scale
 from .reference import reference
+from .status import Status
 
 
 def _base(dtype: str, n: int = 6, steps: int = 8, seed: int = 7) -> tuple:
@@ -36,16 +37,16 @@ def _compare(target, dtype, case_a, case_b, map_b, what: str) -> tuple:
         try:
             convs.append(target.conv(c))
         except ValueError as exc:
-            return "skipped", f"not in the convention: {exc}"
+            return Status.SKIPPED, f"not in the convention: {exc}"
     refs = [reference(conv, c, target.compute) for conv, c in zip(convs, (case_a, case_b))]
     if any(r.undefined for r in refs):
-        return "skipped", "the exact update is undefined"
+        return Status.SKIPPED, "the exact update is undefined"
     try:
         runs = [target.candidate.run(c.params0, c.hyper, c.options, c.feed(), c.steps) for c in (case_a, case_b)]
     except Declined as exc:
-        return "declined", str(exc)
+        return Status.DECLINED, str(exc)
     except CandidateError as exc:
-        return "failed", f"{what}: {exc.text()}"
+        return Status.FAILED, f"{what}: {exc.text()}"
     masks = refs[0].masks
     for t in range(1, min(refs[0].last, refs[1].last) + 1):
         mapped = map_b(runs[1][t], refs[1].params[t])
@@ -56,10 +57,10 @@ def _compare(target, dtype, case_a, case_b, map_b, what: str) -> tuple:
             bad = np.flatnonzero(masks[t][i] & ~(diff <= err))
             if bad.size:
                 j = int(bad[0])
-                return "failed", (f"{what} broken at step {t}, parameter {i}, element {j}: "
+                return Status.FAILED, (f"{what} broken at step {t}, parameter {i}, element {j}: "
                                   f"{float(a.reshape(-1)[j])!r} against {float(b.reshape(-1)[j])!r} "
                                   f"(allowed difference {float(err[j]):.3g})")
-    return "passed", what
+    return Status.PASSED, what
 
 
 def permutation(target, dtype: str) -> tuple:
@@ -87,7 +88,7 @@ def independence(target, dtype: str) -> tuple:
 def scale_invariance(target, dtype: str) -> tuple:
     conv = target.convention
     if conv.exact("v0") != 0:
-        return "skipped", f"scale invariance does not hold for v0 = {conv.v0} ({target.spec})"
+        return Status.SKIPPED, f"scale invariance does not hold for v0 = {conv.v0} ({target.spec})"
     p0, grads = _base(dtype)
     eps = scale(dtype)["eps"] * 16
     factor = 16 if conv.effective_eps_placement == "inside" else 4
@@ -95,6 +96,6 @@ def scale_invariance(target, dtype: str) -> tuple:
     b = Case("scale-scaled", dtype, p0, dict(lr=0.01, rho=0.9, eps=eps * factor), len(grads),
              grads=[[g[0] * 4] for g in grads])
     if any(not np.all(np.isfinite(g[0])) for g in b.grads):
-        return "skipped", "the scaled gradients overflow the dtype"
+        return Status.SKIPPED, "the scaled gradients overflow the dtype"
     return _compare(target, dtype, a, b, lambda run, ref: [(run[0], ref[0][2])],
                     f"scale invariance (g x 4, eps x {factor})")

@@ -3,9 +3,10 @@
 A suite test attaches an :class:`Outcome` to its pytest report
 (``item.user_properties``, which pytest-xdist carries to the controller); the
 certificate is assembled from those reports only (:mod:`.certificate`).
-Statuses: ``passed``, ``failed`` (a verdict on the candidate), ``skipped`` (the
-case does not apply), ``declined`` (the candidate raised ``NotImplementedError``
-for it), ``oracle-error`` (an exception inside the oracle: never a verdict).
+Its status is a :class:`.status.Status`: ``passed``, ``failed`` (a verdict on the
+candidate), ``skipped`` (the case does not apply), ``declined`` (the candidate raised
+``NotImplementedError`` for it), ``oracle-error`` (an exception inside the oracle:
+never a verdict).
 
 :class:`Stats` summarizes graded values without keeping them: the count, the
 worst ULP error, LRE and fraction of the bound, and histograms from which
@@ -24,9 +25,10 @@ import dataclasses
 import math
 from typing import Any, Optional
 
+from .status import Status
+
 KEY = "rmsprop_oracle"
 """The name of the user property holding the outcome."""
-STATUSES = ("passed", "failed", "skipped", "declined", "oracle-error")
 ULP_BINS = 8  # per octave
 LRE_BINS = 100  # per digit
 
@@ -150,7 +152,7 @@ class Outcome:
     target: str
     test: str
     dtype: Optional[str]
-    status: str
+    status: Status  # a Status, or its value (converted)
     detail: str = ""
     stats: Stats = dataclasses.field(default_factory=Stats)
     compared_steps: Optional[int] = None  # the last step compared, where the horizon cut a case short
@@ -161,11 +163,14 @@ class Outcome:
     nodeid: Optional[str] = None
 
     def __post_init__(self) -> None:
-        if self.status not in STATUSES:
-            raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
+        try:
+            self.status = Status(self.status)
+        except ValueError:
+            raise ValueError(f"status must be one of {', '.join(s.value for s in Status)}, got {self.status!r}") from None
 
     def to_json(self) -> dict:
         d = dataclasses.asdict(self)
+        d["status"] = self.status.value  # plain data: pytest-xdist carries it between processes
         d["stats"] = self.stats.to_json()
         return d
 

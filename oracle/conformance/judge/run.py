@@ -19,8 +19,8 @@ inner pytest session, which costs seconds each.
 
 >>> j = judge("oracle.conformance.judge.builtin:seed", convention="seed", dtype="float64", oracle_profile="quick",
 ...           keyword="test_case and docs-example")
->>> [(o.test, o.status) for o in j.outcomes], j.verdict
-([('docs-example-float64', 'passed'), ('docs-example-long-float64', 'passed')], 'incomplete')
+>>> [(o.test, str(o.status)) for o in j.outcomes], j.verdict is Verdict.INCOMPLETE
+([('docs-example-float64', 'passed'), ('docs-example-long-float64', 'passed')], True)
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from ...rounding import COMPLEX_DTYPES
 from .options import BY_NAME, validate
 from .outcome import Outcome, Stats
 from .session import Session, Target
+from .status import Status, Verdict
 
 KINDS = ("case", "generated", "permutation", "independence", "scale-invariance", "hygiene", "fingerprint")
 """The suite's tests, in the order pytest collects them (``test_case``, ``test_generated``, ...)."""
@@ -51,14 +52,14 @@ GENERATED_EXAMPLES = {"quick": 4, "default": 12, "thorough": 150}
 
 
 # -- one test, one outcome ---------------------------------------------------------------------------
-def _outcome(target: Target, test: str, dtype: Optional[str], status: str, detail: str = "", **more: Any) -> Outcome:
+def _outcome(target: Target, test: str, dtype: Optional[str], status: Status, detail: str = "", **more: Any) -> Outcome:
     return Outcome(target.name, test, dtype, status, detail, convention=target.spec, **more)
 
 
 def _real_only(target: Target, test: str, dtype: Optional[str]) -> Optional[Outcome]:
     """Skipped in a complex dtype: generated cases and the properties are real (the no-spec skip otherwise)."""
     if dtype in COMPLEX_DTYPES:
-        return _outcome(target, test, dtype, "skipped", f"{dtype}: the fixed complex cases and golden streams only "
+        return _outcome(target, test, dtype, Status.SKIPPED, f"{dtype}: the fixed complex cases and golden streams only "
                                                         "(generated cases and properties are real)")
     return _no_spec(target, test, dtype)
 
@@ -66,20 +67,20 @@ def _real_only(target: Target, test: str, dtype: Optional[str]) -> Optional[Outc
 def _no_spec(target: Target, test: str, dtype: Optional[str]) -> Optional[Outcome]:
     if target.spec is not None:
         return None
-    return _outcome(target, test, dtype, "skipped", "no convention agrees with the candidate on the probes (see "
+    return _outcome(target, test, dtype, Status.SKIPPED, "no convention agrees with the candidate on the probes (see "
                                                     "the fingerprint test); certify it with an explicit --convention")
 
 
 def oracle_error(target: Target, test: str, dtype: Optional[str], exc: Optional[BaseException] = None) -> Outcome:
     """An exception inside the oracle (or no verdict at all): never a verdict on the candidate."""
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) if exc else "no verdict was recorded"
-    return _outcome(target, test, dtype, "oracle-error",
+    return _outcome(target, test, dtype, Status.ORACLE_ERROR,
                     f"ORACLE ERROR (a bug in rmsprop-oracle, not a verdict on the candidate) in {test}:\n{text}")
 
 
 def golden_data_outcome(target: Target, error: str) -> Outcome:
     """The one failing test standing for golden replays that could not be built."""
-    return _outcome(target, GOLDEN_DATA, None, "oracle-error",
+    return _outcome(target, GOLDEN_DATA, None, Status.ORACLE_ERROR,
                     f"ORACLE ERROR: the golden replays could not be built: {error}")
 
 
@@ -93,7 +94,7 @@ def case_outcome(target: Target, case: Any, domains: Optional[dict] = None) -> O
     try:
         conv = target.conv(case)
     except ValueError as exc:
-        return _outcome(target, case.id, case.dtype, "skipped", f"not in the convention {target.spec}: {exc}")
+        return _outcome(target, case.id, case.dtype, Status.SKIPPED, f"not in the convention {target.spec}: {exc}")
     g = grade(target.candidate, conv, case, compute=target.compute)
     if domains is not None:
         domains.setdefault(domain.bucket(g.status), domain.Domain()).add(case, g.last_step)
@@ -115,7 +116,8 @@ def generated_outcome(target: Target, dtype: str, profile: str, domains: Optiona
     skip = _real_only(target, test, dtype)
     if skip:
         return skip
-    seen: dict = {"passed": 0, "skipped": 0, "declined": 0, "declines": set(), "stats": Stats(), "domains": {}}
+    seen: dict = {Status.PASSED: 0, Status.SKIPPED: 0, Status.DECLINED: 0, "declines": set(), "stats": Stats(),
+                  "domains": {}}
 
     @settings(max_examples=GENERATED_EXAMPLES[profile], deadline=None, database=None, derandomize=True,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
@@ -131,28 +133,28 @@ def generated_outcome(target: Target, dtype: str, profile: str, domains: Optiona
             g = grade(target.candidate, conv, case, compute=target.compute)
         except Exception as exc:
             raise OracleBug("".join(traceback.format_exception(exc))) from None
-        if g.status == "failed":
+        if g.status == Status.FAILED:
             raise AssertionError(g.message)
         seen[g.status] += 1
         seen["domains"].setdefault(domain.bucket(g.status), domain.Domain()).add(case, g.last_step)
-        if g.status == "declined":
+        if g.status == Status.DECLINED:
             seen["declines"].add(g.message)
         seen["stats"].merge(g.stats)
 
     try:
         run()
     except OracleBug as exc:
-        return _outcome(target, test, dtype, "oracle-error",
+        return _outcome(target, test, dtype, Status.ORACLE_ERROR,
                         f"ORACLE ERROR (a bug in rmsprop-oracle) in a generated case:\n{exc}")
     except AssertionError as exc:
-        return _outcome(target, test, dtype, "failed", f"hypothesis-generated case failed:\n{exc}")
+        return _outcome(target, test, dtype, Status.FAILED, f"hypothesis-generated case failed:\n{exc}")
     if domains is not None:
         domains.update(seen["domains"])
-    if seen["passed"]:
-        return _outcome(target, test, dtype, "passed", f"{seen['passed']} generated cases graded", stats=seen["stats"])
-    if seen["declined"]:
-        return _outcome(target, test, dtype, "declined", "; ".join(sorted(seen["declines"])))
-    return _outcome(target, test, dtype, "skipped", "no generated case could be graded (all beyond the dtype's reach)")
+    if seen[Status.PASSED]:
+        return _outcome(target, test, dtype, Status.PASSED, f"{seen[Status.PASSED]} generated cases graded", stats=seen["stats"])
+    if seen[Status.DECLINED]:
+        return _outcome(target, test, dtype, Status.DECLINED, "; ".join(sorted(seen["declines"])))
+    return _outcome(target, test, dtype, Status.SKIPPED, "no generated case could be graded (all beyond the dtype's reach)")
 
 
 def property_outcome(target: Target, dtype: str, name: str) -> Outcome:
@@ -167,8 +169,8 @@ def hygiene_outcome(target: Target, dtypes: tuple, check: str) -> Outcome:
     for dtype in dtypes:
         status, detail = getattr(hygiene, check)(target, dtype)
         out = _outcome(target, f"hygiene-{check}", None, status,
-                       f"{detail} ({dtype})" if status != "failed" else f"{dtype}: {detail}")
-        if status != "declined":
+                       f"{detail} ({dtype})" if status != Status.FAILED else f"{dtype}: {detail}")
+        if status != Status.DECLINED:
             break
     return out if out is not None else oracle_error(target, f"hygiene-{check}", None)
 
@@ -198,7 +200,7 @@ def fingerprint_outcome(target: Target, dtypes: tuple, cases: Optional[Callable]
                 found = f"no case fails: certify with --convention={target.spec}"
             detail = (f"{what}; against {target.spec}: {found or 'no case fails'}\n  fingerprint: {detail}"
                       f"\n  the other tests ran against {target.spec}")
-    return _outcome(target, "fingerprint", None, "passed" if ok else "failed", detail)
+    return _outcome(target, "fingerprint", None, Status.PASSED if ok else Status.FAILED, detail)
 
 
 def attach_output(target: Target, outcome: Outcome) -> Outcome:
@@ -208,7 +210,7 @@ def attach_output(target: Target, outcome: Outcome) -> Outcome:
     except Exception:  # the output is an extra; never let it hide the verdict
         out = {"bytes": 0, "text": ""}
     outcome.output_bytes = out["bytes"]
-    if outcome.status == "failed" and out["bytes"]:
+    if outcome.status == Status.FAILED and out["bytes"]:
         tail = "\n".join("    " + line for line in out["text"].rstrip().splitlines()[-12:])
         outcome.detail += f"\n  the candidate wrote {out['bytes']:,} bytes to stdout/stderr; the last lines:\n{tail}"
     return outcome
@@ -373,14 +375,14 @@ class Judgement:
     ledger: Ledger
 
     @property
-    def verdict(self) -> str:
+    def verdict(self) -> Verdict:
         """``certified``, ``failed``, ``error``, ``incomplete`` or ``nothing certified`` (as the certificate)."""
         return self.ledger.overall()
 
     @property
     def failures(self) -> list:
         """The failed tests and the oracle errors, in the order they ran."""
-        return [o for o in self.outcomes if o.status in ("failed", "oracle-error")]
+        return [o for o in self.outcomes if o.status.failure]
 
     def summary(self) -> str:
         """The certificate's summary, as the plugin prints it at the end of a pytest run."""
@@ -415,15 +417,11 @@ def judge(optimizer: Optional[str] = None, *, keyword: Optional[str] = None, sto
         session.close()
     ledger.targets = session.describe()
     ledger.options = session.settings.record()
-    if ledger.overall() == "nothing certified":
+    if ledger.overall() == Verdict.NOTHING_CERTIFIED:
         ledger.notes.append("exit status 1: nothing was certified (every case declined, skipped or deselected)")
     if session.settings.certificate:
         ledger.write(session.settings.certificate)
     return Judgement(session, outcomes, ledger)
-
-
-_PYTEST_CATEGORY = {"passed": "passed", "failed": "failed", "oracle-error": "failed", "skipped": "skipped",
-                    "declined": "skipped"}
 
 
 def _until_failure(chosen: list, session: Session, stop: bool, ledger: Ledger,
@@ -436,10 +434,10 @@ def _until_failure(chosen: list, session: Session, stop: bool, ledger: Ledger,
             domain.merge_into(per, {k: d.to_json() for k, d in covered.items() if d.cases})
         outcome.nodeid = test.node
         ledger.outcomes[test.node] = outcome
-        ledger.pytest_counts[_PYTEST_CATEGORY[outcome.status]] += 1
+        ledger.pytest_counts[outcome.status.pytest] += 1
         if progress is not None:
             progress(test, outcome)
         yield outcome
-        if stop and outcome.status in ("failed", "oracle-error"):
+        if stop and outcome.status.failure:
             ledger.interrupted = k + 1 < len(chosen)
             return

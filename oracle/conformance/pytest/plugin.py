@@ -258,7 +258,9 @@ class _Reporter:
                 ledger.notes.append(f"the candidate could not be described: {type(exc).__name__}: {exc}")
                 ledger.targets = s.describe(resolve=False)
             ledger.options = s.settings.record()
-        if ledger.overall() == "nothing certified" and exitstatus == pytest.ExitCode.OK:
+        from ..judge.status import Verdict
+
+        if ledger.overall() == Verdict.NOTHING_CERTIFIED and exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
             ledger.notes.append("exit status 1: nothing was certified (every case declined, skipped or deselected)")
         if path:

@@ -32,6 +32,7 @@ import pytest
 from ..judge import domain, run as J
 from ..judge.options import argv
 from ..judge.outcome import KEY, Outcome
+from ..judge.status import Status
 from .plugin import ABSENT, PARAM
 from .state import session_of
 
@@ -62,15 +63,15 @@ def judged(request, test: J.SuiteTest) -> None:
 def conclude(request, target, outcome: Outcome) -> None:
     """Attach ``outcome`` to the test's report and end the test accordingly."""
     outcome.nodeid = request.node.nodeid
-    if outcome.status == "failed":
+    if outcome.status == Status.FAILED:
         outcome.rerun = rerun_command(request, target, outcome.dtype)
         outcome.detail += f"\n  rerun this case: {outcome.rerun}"
-    elif outcome.status == "passed" and outcome.stats.values:  # where its worst values are can be rerun
+    elif outcome.status == Status.PASSED and outcome.stats.values:  # where its worst values are can be rerun
         outcome.rerun = rerun_command(request, target, outcome.dtype)
     request.node.user_properties.append((KEY, outcome.to_json()))
-    if outcome.status in ("failed", "oracle-error"):
+    if outcome.status.pytest == "failed":
         pytest.fail(outcome.detail, pytrace=False)
-    if outcome.status in ("skipped", "declined"):
+    if outcome.status.pytest == "skipped":
         pytest.skip(outcome.detail)
 
 
