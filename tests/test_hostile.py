@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from mutants.base import RMSProp
+from proc_support import launchers
 from oracle.conformance.isolation import containment, frames, loader
 from oracle.conformance.judge import hygiene
 from oracle.conformance.isolation.candidate import Candidate, CandidateError, OpenFeed
@@ -234,6 +235,8 @@ def test_a_worker_dies_with_its_oracle(hostile_dir, monkeypatch, namespace):
     try:
         pids = [int(x) for x in oracle.stdout.readline().split()]
         _wait_for(hostile_dir / "sleeping")
+        assert launchers(parent=oracle.pid) == [pids[0]]  # the /proc helper sees the live launcher
+        assert pids[0] in launchers(marker=str(TESTS))
     finally:
         oracle.kill()
         oracle.communicate()
@@ -290,22 +293,6 @@ def test_signals_to_the_oracle_do_not_reach_it(hostile_dir):
     assert "finished" in text
 
 
-def _containment_processes(marker: str) -> list:
-    """Live processes of rmsprop-oracle's launcher whose environment carries ``marker``."""
-    out = []
-    for pid in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                if b"oracle.conformance.isolation.containment" not in fh.read():
-                    continue
-            with open(f"/proc/{pid}/environ", "rb") as fh:
-                if marker.encode() in fh.read() and not containment.gone(int(pid), 0.0):
-                    out.append(int(pid))
-        except OSError:
-            continue
-    return out
-
-
 @pytest.mark.skipif(not LINUX, reason="signals and /proc are Linux's")
 def test_sigterm_to_the_oracle_ends_the_run_with_a_summary(hostile_dir):
     """A SIGTERM during a case (from a candidate that could reach the oracle) ends pytest as interrupted,
@@ -328,4 +315,4 @@ def test_sigterm_to_the_oracle_ends_the_run_with_a_summary(hostile_dir):
     assert "the oracle received SIGTERM" in text and "INTERNALERROR" not in text
     assert re.fullmatch(r"=+ .* in [0-9.]+s( \(.*\))? =+", text.rstrip().splitlines()[-1]), text[-3000:]
     assert json.loads((hostile_dir / "cert.json").read_text())["verdict"] == "interrupted"
-    assert not _containment_processes(str(hostile_dir))
+    assert not launchers(marker=str(hostile_dir))

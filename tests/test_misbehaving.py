@@ -13,26 +13,9 @@ import time
 import pytest
 
 from mutants.misbehaving import CATALOGUE, OK
+from proc_support import launchers
 
 BASE = ("--convention=seed", "--dtype=float64", "--oracle-profile=quick", "-p", "no:cacheprovider")
-
-
-def _workers() -> list:
-    """Worker processes of rmsprop-oracle that this process started and that still run (there must be none
-    after a session; other test sessions on the machine run their own)."""
-    out = []
-    for pid in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                if b"oracle.conformance.isolation.containment" not in fh.read():
-                    continue
-            with open(f"/proc/{pid}/status") as fh:
-                parent = next(int(line.split()[1]) for line in fh if line.startswith("PPid:"))
-        except (OSError, StopIteration, ValueError):
-            continue
-        if parent == os.getpid():
-            out.append(int(pid))
-    return out
 
 
 @pytest.mark.parametrize("spec", sorted(CATALOGUE))
@@ -40,7 +23,7 @@ def test_misbehaving_candidate_is_handled(run_session, tmp_path, spec):
     """The exit status is as expected, the cause is named, no INTERNALERROR, and no worker outlives the run."""
     status, cause, extra = CATALOGUE[spec]
     cert = tmp_path / "cert.json"
-    before = set(_workers())
+    before = set(launchers(parent=os.getpid()))
     args = list(BASE)
     if any(a.startswith("--dtype") for a in extra):
         args.remove("--dtype=float64")
@@ -50,7 +33,7 @@ def test_misbehaving_candidate_is_handled(run_session, tmp_path, spec):
     assert result.ret == status, out[-3000:]
     text = out + (cert.read_text() if cert.exists() else "")
     assert cause in text, out[-3000:]
-    assert not set(_workers()) - before
+    assert not set(launchers(parent=os.getpid())) - before
 
 
 def test_candidate_traceback_is_its_own(run_session):

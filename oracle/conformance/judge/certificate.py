@@ -25,6 +25,7 @@ its distribution, the oracle's version, the domain the cases covered
 from __future__ import annotations
 
 import platform
+import re
 import sys
 from collections import Counter
 from typing import Any, Optional
@@ -208,9 +209,7 @@ class Ledger:
                 n = item["tests"]
                 lines.append(f"  not checked ({item['status']}, {n} test{'s' * (n > 1)}, {','.join(item['dtypes'])}): "
                              f"{item['reason']}")
-            for o in outcomes:
-                if o.status.failure:
-                    lines.append(f"  {o.status.label} {o.test}: {_first_line(o.detail)}")
+            lines += failure_lines(outcomes)
         counts = Counter(o.status for v in self.by_target().values() for o in v)
         pytest_line = ", ".join(f"{n} {k}" for k, n in sorted(self.pytest_counts.items()))
         lines.append(f"verdict: {self.overall().label}; suite tests: {counts[Status.PASSED]} passed, "
@@ -271,6 +270,35 @@ class Ledger:
     def write(self, path: str) -> None:
         """Write the sealed JSON certificate atomically, to a regular file only (:func:`.certfile.write`)."""
         certfile.write(path, self.certificate())
+
+
+def failure_lines(outcomes: list, names: int = 3) -> list:
+    """One summary line per cause of failure (pytest's short summary lists every failed test): the failures
+    and oracle errors grouped by their diagnosis, or by their first line without the test's own name.
+
+    >>> from .outcome import Outcome
+    >>> fail = [Outcome("c", f"{k}-float32", "float32", "failed", f"{k}-float32: step 1 raised ValueError: x")
+    ...         for k in ("a", "b", "c", "d")]
+    >>> failure_lines(fail + [Outcome("c", "fingerprint", None, "failed", "behaves as no known convention")])
+    ['  FAILED 4 tests (float32): step 1 raised ValueError: x -- a-float32, b-float32, c-float32 and 1 more', '  FAILED fingerprint: behaves as no known convention']
+    """
+    groups: dict = {}
+    for o in outcomes:
+        if o.status.failure:
+            first = _first_line(o.detail)
+            key = o.diagnosis or re.sub(r"^(b?float|complex)[0-9]+: ", "", first.removeprefix(f"{o.test}: "))
+            key = key.rstrip(":")
+            groups.setdefault((o.status, key), []).append(o)
+    lines = []
+    for (status, key), group in groups.items():
+        if len(group) == 1:
+            lines.append(f"  {status.label} {group[0].test}: {group[0].diagnosis or _first_line(group[0].detail)}")
+            continue
+        dtypes = ", ".join(sorted({o.dtype for o in group if o.dtype})) or "-"
+        shown = ", ".join(o.test for o in group[:names]) + (f" and {len(group) - names} more" if len(group) > names
+                                                            else "")
+        lines.append(f"  {status.label} {len(group)} tests ({dtypes}): {key} -- {shown}")
+    return lines
 
 
 def _domain_line(per: dict) -> str:

@@ -46,6 +46,7 @@ class Grade:
     last_step: int = 0  # last step with a compared value
     stats: Stats = dataclasses.field(default_factory=Stats)
     cause: str = ""
+    diagnosis: str = ""  # the cause without the numbers of this case: what failures of one cause share
 
     @property
     def worst_ratio(self) -> float:
@@ -68,7 +69,8 @@ def grade(candidate: Candidate, conv: Convention, case: Case, *, diagnose: bool 
     except Declined as exc:
         return Grade(case.id, case.dtype, Status.DECLINED, str(exc))
     except CandidateError as exc:
-        return Grade(case.id, case.dtype, Status.FAILED, f"{case.id}: {exc.text()}", cause="broke the protocol")
+        return Grade(case.id, case.dtype, Status.FAILED, f"{case.id}: {exc.text()}", cause="broke the protocol",
+                     diagnosis=str(exc))
     got = [[as_real(g) for g in followed(case, arrays)] for arrays in traj]
     real = component_dtype(case.dtype)  # ULP and LRE of a complex case: per part, in the component dtype
     masks = ref.masks
@@ -172,13 +174,16 @@ def failure_text(conv, case, ref, got, masks, t, i, j, diagnose, result) -> str:
     moved = hi[j] != ref.params[t - 1][i][0][j]
     stuck = "parameter not updated at this element (gradient flushed to zero, or element skipped)"
     if not math.isfinite(g):
-        result.cause = "non-finite output where the exact value is finite"
+        result.cause = result.diagnosis = "non-finite output where the exact value is finite"
     elif diagnose:
         found = mistakes.diagnose(conv, case, got, ref, masks, t)
         stalled = got[t][i][j] == got[t - 1][i][j] and moved
-        result.cause = found.text() if found.explained or not stalled else stuck
+        if found.explained or not stalled:
+            result.cause, result.diagnosis = found.text(), found.short()
+        else:
+            result.cause = result.diagnosis = stuck
     elif got[t][i][j] == got[t - 1][i][j] and moved:
-        result.cause = stuck
+        result.cause = result.diagnosis = stuck
     if result.cause:
         lines.append(f"  {result.cause}")
     return "\n".join(lines)

@@ -300,6 +300,12 @@ class Diagnosis:
     def _also(self) -> str:
         return f"; {self.ties} other catalogued variants fit equally well" if self.ties else ""
 
+    def short(self) -> str:
+        """The diagnosis without its distances (what failures of one cause share)."""
+        if not self.name:
+            return "no catalogued mistake differs from the convention on this case"
+        return f"most likely cause: {self.cause}" if self.explained else "no catalogued mistake explains this"
+
     def text(self) -> str:
         if not self.name:
             return "no catalogued mistake differs from the convention on this case"

@@ -160,6 +160,7 @@ class Outcome:
     output_bytes: int = 0
     convention: Optional[str] = None  # the spec the test held the candidate to
     rerun: str = ""  # a command that reruns exactly this test
+    diagnosis: str = ""  # a failure's likely cause without this case's numbers (the summary groups failures by it)
     nodeid: Optional[str] = None
 
     def __post_init__(self) -> None:

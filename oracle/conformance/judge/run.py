@@ -99,7 +99,7 @@ def case_outcome(target: Target, case: Any, domains: Optional[dict] = None) -> O
     if domains is not None:
         domains.setdefault(domain.bucket(g.status), domain.Domain()).add(case, g.last_step)
     return _outcome(target, case.id, case.dtype, g.status, g.message, stats=g.stats, compared_steps=g.last_step,
-                    steps=case.steps)
+                    steps=case.steps, diagnosis=g.diagnosis)
 
 
 class OracleBug(Exception):
