@@ -4,7 +4,7 @@ This room imports :mod:`..isolation` (to run the candidate) and nothing from :mo
 
 Modules (one job each):
 
-``options``     the suite's options, declared once and validated
+``options``     the suite's options, declared once and checked once into a frozen ``Settings``
 ``session``     one run's state: options, candidates and their conventions, cases
 ``builtin``     the package's own float implementations as protocol factories
 ``cases``       the reference cases (docs example, open-loop streams, quadratic, regimes)
@@ -20,6 +20,7 @@ Modules (one job each):
 ``metamorphic`` the metamorphic properties (permutation, independence, scale invariance)
 ``hygiene``     the state-hygiene checks
 ``domain``      what a run's cases covered
+``status``      one vocabulary: a test's ``Status``, a run's ``Verdict``
 ``outcome``     what one test concluded (:class:`.outcome.Outcome`, :class:`.outcome.Stats`)
 ``certificate`` the verdicts, the summary and the JSON certificate of a run
 ``certfile``    where a certificate may be written, its seal, the candidate's source

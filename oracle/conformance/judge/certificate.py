@@ -159,7 +159,8 @@ class Ledger:
                 verdict = Verdict.NOTHING_CERTIFIED
             out[dtype] = {
                 "verdict": verdict.value, "passed": c[Status.PASSED], "failed": c[Status.FAILED],
-                "skipped": c[Status.SKIPPED], "declined": c[Status.DECLINED], "oracle_errors": c[Status.ORACLE_ERROR],
+                "skipped": c[Status.SKIPPED], "declined": c[Status.DECLINED],
+                "oracle_errors": c[Status.ORACLE_ERROR],
                 "values_graded": s.values,
                 "worst_ulp": s.worst_ulp if s.values else None, "median_ulp": s.median_ulp(),
                 "worst_lre": s.worst_lre, "median_lre": s.median_lre(),
@@ -279,8 +280,10 @@ def failure_lines(outcomes: list, names: int = 3) -> list:
     >>> from .outcome import Outcome
     >>> fail = [Outcome("c", f"{k}-float32", "float32", "failed", f"{k}-float32: step 1 raised ValueError: x")
     ...         for k in ("a", "b", "c", "d")]
-    >>> failure_lines(fail + [Outcome("c", "fingerprint", None, "failed", "behaves as no known convention")])
-    ['  FAILED 4 tests (float32): step 1 raised ValueError: x -- a-float32, b-float32, c-float32 and 1 more', '  FAILED fingerprint: behaves as no known convention']
+    >>> for line in failure_lines(fail + [Outcome("c", "fingerprint", None, "failed", "no known convention")]):
+    ...     print(line)
+      FAILED 4 tests (float32): step 1 raised ValueError: x -- a-float32, b-float32, c-float32 and 1 more
+      FAILED fingerprint: no known convention
     """
     groups: dict = {}
     for o in outcomes:

@@ -167,7 +167,8 @@ class Outcome:
         try:
             self.status = Status(self.status)
         except ValueError:
-            raise ValueError(f"status must be one of {', '.join(s.value for s in Status)}, got {self.status!r}") from None
+            known = ", ".join(s.value for s in Status)
+            raise ValueError(f"status must be one of {known}, got {self.status!r}") from None
 
     def to_json(self) -> dict:
         d = dataclasses.asdict(self)

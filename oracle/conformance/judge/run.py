@@ -59,8 +59,8 @@ def _outcome(target: Target, test: str, dtype: Optional[str], status: Status, de
 def _real_only(target: Target, test: str, dtype: Optional[str]) -> Optional[Outcome]:
     """Skipped in a complex dtype: generated cases and the properties are real (the no-spec skip otherwise)."""
     if dtype in COMPLEX_DTYPES:
-        return _outcome(target, test, dtype, Status.SKIPPED, f"{dtype}: the fixed complex cases and golden streams only "
-                                                        "(generated cases and properties are real)")
+        return _outcome(target, test, dtype, Status.SKIPPED, f"{dtype}: the fixed complex cases and golden streams "
+                                                               "only (generated cases and properties are real)")
     return _no_spec(target, test, dtype)
 
 
@@ -151,10 +151,12 @@ def generated_outcome(target: Target, dtype: str, profile: str, domains: Optiona
     if domains is not None:
         domains.update(seen["domains"])
     if seen[Status.PASSED]:
-        return _outcome(target, test, dtype, Status.PASSED, f"{seen[Status.PASSED]} generated cases graded", stats=seen["stats"])
+        return _outcome(target, test, dtype, Status.PASSED, f"{seen[Status.PASSED]} generated cases graded",
+                        stats=seen["stats"])
     if seen[Status.DECLINED]:
         return _outcome(target, test, dtype, Status.DECLINED, "; ".join(sorted(seen["declines"])))
-    return _outcome(target, test, dtype, Status.SKIPPED, "no generated case could be graded (all beyond the dtype's reach)")
+    return _outcome(target, test, dtype, Status.SKIPPED,
+                    "no generated case could be graded (all beyond the dtype's reach)")
 
 
 def property_outcome(target: Target, dtype: str, name: str) -> Outcome:
