@@ -19,8 +19,8 @@ inner pytest session, which costs seconds each.
 
 >>> j = judge("oracle.conformance.judge.builtin:seed", convention="seed", dtype="float64", oracle_profile="quick",
 ...           keyword="test_case and docs-example")
->>> [(o.test, str(o.status)) for o in j.outcomes], j.verdict is Verdict.INCOMPLETE
-([('docs-example-float64', 'passed'), ('docs-example-long-float64', 'passed')], True)
+>>> [(o.test, o.status) for o in j.outcomes], j.verdict
+([('docs-example-float64', 'passed'), ('docs-example-long-float64', 'passed')], 'incomplete')
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def generated_outcome(target: Target, dtype: str, profile: str, domains: Optiona
         try:
             conv = target.conv(case)
         except ValueError:  # not in the convention (as a fixed case: skipped)
-            seen["skipped"] += 1
+            seen[Status.SKIPPED] += 1
             return
         try:
             g = grade(target.candidate, conv, case, compute=target.compute)

@@ -8,8 +8,8 @@ pytest skin, which turns a status into pytest's pass, fail or skip.  The values
 are the words the certificate's JSON holds (``docs/certificate.md``); the labels
 are the words the terminal summary prints.
 
->>> Status.ORACLE_ERROR.label, Status.DECLINED.pytest, Status.FAILED.failure
-('ORACLE ERROR', 'skipped', True)
+>>> Status.ORACLE_ERROR.label, Status.DECLINED.pytest, Status.FAILED.failure, Status("passed") == "passed"
+('ORACLE ERROR', 'skipped', True, True)
 >>> Verdict.worst([Verdict.CERTIFIED, Verdict.INCOMPLETE, Verdict.FAILED]).label
 'FAILED'
 >>> [str(v) for v in SEVERITY]
@@ -38,6 +38,9 @@ class Status(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+    def __repr__(self) -> str:  # shown as the word it is equal to ('passed' == Status.PASSED)
+        return repr(self.value)
 
     @property
     def label(self) -> str:
@@ -77,6 +80,9 @@ class Verdict(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+    def __repr__(self) -> str:  # shown as the word it is equal to ('certified' == Verdict.CERTIFIED)
+        return repr(self.value)
 
     @property
     def label(self) -> str:
