@@ -187,7 +187,9 @@ class Ledger:
                 for (s, r), g in sorted(groups.items())]
 
     # -- output ---------------------------------------------------------------
-    def summary_lines(self) -> list:
+    def summary_lines(self, details: bool = False) -> list:
+        """The terminal summary; ``details``: under each cause of failure, the full report of its first test
+        (for a run that shows no other report of it: the judge, ``certify``'s ``--tb=no``)."""
         lines = []
         for target, outcomes in self.by_target().items():
             info = self.targets.get(target, {})
@@ -210,7 +212,7 @@ class Ledger:
                 n = item["tests"]
                 lines.append(f"  not checked ({item['status']}, {n} test{'s' * (n > 1)}, {','.join(item['dtypes'])}): "
                              f"{item['reason']}")
-            lines += failure_lines(outcomes)
+            lines += failure_lines(outcomes, details=details)
         counts = Counter(o.status for v in self.by_target().values() for o in v)
         pytest_line = ", ".join(f"{n} {k}" for k, n in sorted(self.pytest_counts.items()))
         lines.append(f"verdict: {self.overall().label}; suite tests: {counts[Status.PASSED]} passed, "
@@ -273,9 +275,10 @@ class Ledger:
         certfile.write(path, self.certificate())
 
 
-def failure_lines(outcomes: list, names: int = 3) -> list:
+def failure_lines(outcomes: list, names: int = 3, details: bool = False) -> list:
     """One summary line per cause of failure (pytest's short summary lists every failed test): the failures
-    and oracle errors grouped by their diagnosis, or by their first line without the test's own name.
+    and oracle errors grouped by their diagnosis, or by their first line without the test's own name;
+    ``details``: each followed by the full report of the group's first test.
 
     >>> from .outcome import Outcome
     >>> fail = [Outcome("c", f"{k}-float32", "float32", "failed", f"{k}-float32: step 1 raised ValueError: x")
@@ -296,11 +299,13 @@ def failure_lines(outcomes: list, names: int = 3) -> list:
     for (status, key), group in groups.items():
         if len(group) == 1:
             lines.append(f"  {status.label} {group[0].test}: {group[0].diagnosis or _first_line(group[0].detail)}")
-            continue
-        dtypes = ", ".join(sorted({o.dtype for o in group if o.dtype})) or "-"
-        shown = ", ".join(o.test for o in group[:names]) + (f" and {len(group) - names} more" if len(group) > names
-                                                            else "")
-        lines.append(f"  {status.label} {len(group)} tests ({dtypes}): {key} -- {shown}")
+        else:
+            dtypes = ", ".join(sorted({o.dtype for o in group if o.dtype})) or "-"
+            shown = ", ".join(o.test for o in group[:names])
+            shown += f" and {len(group) - names} more" if len(group) > names else ""
+            lines.append(f"  {status.label} {len(group)} tests ({dtypes}): {key} -- {shown}")
+        if details:
+            lines += ["      " + line for line in group[0].detail.rstrip().splitlines()[:40]]
     return lines
 
 

@@ -388,7 +388,7 @@ class Judgement:
 
     def summary(self) -> str:
         """The certificate's summary, as the plugin prints it at the end of a pytest run."""
-        return "\n".join(self.ledger.summary_lines())
+        return "\n".join(self.ledger.summary_lines(details=True))
 
     def certificate(self) -> dict:
         """The JSON certificate (:meth:`.certificate.Ledger.certificate`)."""

@@ -25,7 +25,8 @@ def register(subparsers) -> None:
                                                        "report to stderr)")
     p.add_argument("-q", "--quiet", action="store_true", help="less pytest output, no progress notes")
     p.set_defaults(func=_certify)
-    p.epilog = ("Arguments after -- go to pytest, e.g. -- -k docs-example or -- -n 2 (pytest-xdist).\n\n"
+    p.epilog = ("Arguments after -- go to pytest, e.g. -- -k docs-example, -- -n 2 (pytest-xdist) or -- --tb=short "
+                "(every failed test's report, not only the first of each cause).\n\n"
                 "examples:\n"
                 "  python -m oracle certify oracle.adapters.torch:rmsprop\n"
                 "  python -m oracle certify mypkg.opt:make_rmsprop --convention=pytorch --dtype=float32 --json\n"
@@ -55,10 +56,11 @@ def _certify(args: argparse.Namespace) -> int:
         cert = args.certificate or (os.path.join(tmp, "certificate.json") if args.json else None)
         flags = argv({**opts, "certificate": cert})
         # no project's configuration applies to the suite (certify.ini is empty); test ids relative to the suite's
-        # folder (suite.py::test_case[...]); no assertion rewriting (the suite's verdicts are its own)
+        # folder (suite.py::test_case[...]); no assertion rewriting (the suite's verdicts are its own); no report per
+        # failed test (--tb=no: the summary shows the first report of each cause of failure; -- --tb=short for all)
         cmd = [SUITE, *flags, "-p", "no:cacheprovider", "-c", os.path.join(os.path.dirname(SUITE), "certify.ini"),
                "--rootdir", os.path.dirname(SUITE),
-               "--assert=plain", *(["-q"] if args.quiet or args.json else []), *extra]
+               "--assert=plain", "--tb=no", *(["-q"] if args.quiet or args.json else []), *extra]
         if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") or not _plugin_via_entry_point():
             cmd += ["-p", "oracle.conformance.pytest.plugin"]
         set_quiet(args.quiet)

@@ -279,7 +279,7 @@ class _Reporter:
         if not ledger.outcomes and not ledger.extra_errors:
             return
         terminalreporter.section("RMSProp conformance certificate")
-        for line in ledger.summary_lines():
+        for line in ledger.summary_lines(details=config.getoption("tbstyle", "auto") == "no"):
             terminalreporter.write_line(line)
         if config.getoption("verbose") > 0:  # which rung of the bound ladder computed the references
             for target, outcomes in ledger.by_target().items():
