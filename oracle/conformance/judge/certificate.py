@@ -1,12 +1,12 @@
-"""The certificate: assembled from pytest's own reports of the suite's tests.
+"""The certificate: the verdicts, the summary and the JSON certificate of a run, from its tests' outcomes.
 
-The plugin feeds every report of a suite test to :meth:`Ledger.add` (with the
-category pytest's own terminal reporter gives it, so the counts equal pytest's
-closing line); under pytest-xdist this happens on the controller, which sees
-every worker's reports.  Each report carries its test's :class:`.outcome.Outcome`
-(``user_properties``).  A suite test that failed without an outcome, and any
-setup or teardown error, is an *oracle error*: a bug in rmsprop-oracle, counted
-and shown, never a verdict on the candidate.
+A :class:`Ledger` holds the :class:`.outcome.Outcome` of every suite test (by node
+id), pytest's counts, what the cases covered and how the run ended.  The judge
+(:func:`.run.judge`) fills it with the outcomes it computes; under pytest the
+plugin fills it from pytest's own reports (:mod:`oracle.conformance.pytest.report`:
+the counts are pytest's, and a suite test that failed without an outcome, or any
+setup or teardown error, is an *oracle error*: a bug in rmsprop-oracle, counted and
+shown, never a verdict on the candidate).
 
 Verdicts (:class:`.status.Verdict`), per candidate and overall: ``certified``
 (every graded test passed), ``failed`` (a test failed), ``error`` (an oracle
@@ -28,20 +28,13 @@ import platform
 import re
 import sys
 from collections import Counter
-from typing import Any, Optional
 
 from . import certfile, domain
 from .options import Settings
-from .outcome import KEY, Outcome, Stats
+from .outcome import Stats
 from .status import Status, Verdict
 
 FORMAT = "rmsprop-oracle conformance certificate 4"
-ID_KEY = "rmsprop_oracle_test"
-"""The user property identifying a suite test (target, test, dtype), set before it runs."""
-
-
-def _props(report: Any) -> dict:
-    return {k: v for k, v in getattr(report, "user_properties", ()) or ()}
 
 
 class Ledger:
@@ -58,34 +51,6 @@ class Ledger:
         self.targets: dict = {}  # name -> {"convention": spec, "how": ..., "fingerprint": ...}
         self.options: dict = {}
         self.notes: list = []
-
-    # -- from pytest ----------------------------------------------------------
-    def add(self, report: Any, category: str) -> None:
-        """One report of a suite test (any phase) with pytest's category for it ('' for none)."""
-        if category:
-            self.pytest_counts[category] += 1
-        props = _props(report)
-        ident = props.get(ID_KEY) or {"target": "?", "test": report.nodeid, "dtype": None}
-        nodeid = report.nodeid
-        if report.when == "call" and domain.KEY in props:
-            per = self.domains.setdefault(ident["target"], {}).setdefault(ident["dtype"] or "(checks)", {})
-            domain.merge_into(per, props[domain.KEY])
-        if report.when == "call" or (report.when == "setup" and not report.passed):
-            if KEY in props and report.when == "call":
-                outcome = Outcome.from_json(props[KEY])
-            elif report.skipped:
-                outcome = Outcome(ident["target"], ident["test"], ident["dtype"], Status.SKIPPED, _reason(report))
-            elif report.failed:
-                outcome = Outcome(ident["target"], ident["test"], ident["dtype"], Status.ORACLE_ERROR,
-                                  f"the suite test raised outside a verdict ({report.when}):\n{_text(report)}")
-            else:
-                outcome = Outcome(ident["target"], ident["test"], ident["dtype"], Status.ORACLE_ERROR,
-                                  "the suite test passed without recording a verdict")
-            outcome.nodeid = nodeid
-            self.outcomes[nodeid] = outcome
-        elif report.when == "teardown" and report.failed:
-            self.extra_errors.append(Outcome(ident["target"], ident["test"], ident["dtype"], Status.ORACLE_ERROR,
-                                             f"teardown failed:\n{_text(report)}"))
 
     # -- per candidate --------------------------------------------------------
     def by_target(self) -> dict:
@@ -346,21 +311,3 @@ def _first_line(text: str) -> str:
         if line.strip():
             return line.strip()[:300]
     return ""
-
-
-def _reason(report: Any) -> str:
-    longrepr = report.longrepr
-    if isinstance(longrepr, tuple) and len(longrepr) == 3:
-        return str(longrepr[2]).removeprefix("Skipped: ")
-    return _text(report)
-
-
-def _text(report: Any) -> str:
-    text = getattr(report, "longreprtext", "") or str(report.longrepr or "")
-    return text[-4000:]
-
-
-def category(config: Any, report: Any) -> Optional[str]:
-    """pytest's own category for a report (what its closing line counts), '' for none."""
-    res = config.hook.pytest_report_teststatus(report=report, config=config)
-    return res[0] if res else ""

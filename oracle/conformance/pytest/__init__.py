@@ -6,6 +6,7 @@ This room may import :mod:`..judge` and :mod:`..isolation`; nothing imports it b
 Modules (one job each):
 
 ``plugin``      the ``pytest11`` entry point (imports nothing heavy at load)
+``report``      pytest's reports of the suite's tests, read into the judge's ledger (pytest's counts)
 ``state``       the session's state on the pytest config: one ``StashKey``, one ``State``
 ``suite``       the test functions the plugin collects (each asks :mod:`..judge.run` for its outcome)
 ``fixture``     the ``rmsprop_oracle`` fixture (imports pytest alone)

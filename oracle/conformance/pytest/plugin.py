@@ -221,7 +221,7 @@ def pytest_runtest_setup(item):
     test = _suite_test(item)
     if test is None:
         return
-    from ..judge.certificate import ID_KEY
+    from .report import ID_KEY
 
     item.user_properties.append((ID_KEY, {"target": test.target, "test": test.name, "dtype": test.dtype}))
 
@@ -235,9 +235,9 @@ class _Reporter:
     def pytest_runtest_logreport(self, report):
         if MARK not in getattr(report, "keywords", {}):
             return
-        from ..judge.certificate import category
+        from .report import category, record
 
-        _ledger(self.config).add(report, category(self.config, report))
+        record(_ledger(self.config), report, category(self.config, report))
 
     def pytest_sessionfinish(self, session, exitstatus):
         import pytest
