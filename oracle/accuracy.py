@@ -16,8 +16,11 @@ the rest, as the bound engines split their values), ``got`` in any float dtype:
   A float implementation of the convention passes when every ratio is <= 1.
 * the horizon: a value is *compared* while its bound is finite and at most
   u^(1/3) of the exact value (two thirds of the dtype's digits), or below the
-  dtype's smallest normal number; the *horizon* of a run is the last step at
-  which every parameter element is still compared.
+  dtype's smallest normal number N; the *horizon* of a run is the last step at
+  which every parameter element is still compared.  Where the arithmetic may
+  flush subnormals to zero (``Convention.subnormals``) each operation may lose up
+  to N, so the absolute clause is u^(-1/3) N instead (2^17.7 N in float64, 2^8 N
+  in float32): values near and below N stay compared, against that looser bound.
 
 >>> import numpy as np
 >>> err = abs_error(np.float64(0.1), 0.1, -5.551115123125783e-18)  # the exact 1/10 is hi + lo
@@ -94,14 +97,21 @@ def bound_ratio(err: Any, bound: Any) -> np.ndarray:
         return np.where((err == 0) | np.isinf(bound), 0.0, err / bound)
 
 
-def compared(hi: Any, bound: Any, dtype: str, before: Optional[np.ndarray] = None) -> np.ndarray:
-    """Which values are within the horizon: finite bound <= u^(1/3) |exact| or below the smallest normal.
+def compared(hi: Any, bound: Any, dtype: str, before: Optional[np.ndarray] = None, *,
+             flush: bool = False) -> np.ndarray:
+    """Which values are within the horizon: finite bound <= u^(1/3) |exact| or below the smallest normal
+    N (``flush``: the arithmetic may flush subnormals to zero, below u^(-1/3) N).
 
     ``before``: the mask of the previous step; a value dropped once stays dropped.
+
+    >>> tiny = 2.0**-1022
+    >>> compared([tiny], [3 * tiny], "float64").tolist(), compared([tiny], [3 * tiny], "float64", flush=True).tolist()
+    ([False], [True])
     """
     _, emin, _ = FORMATS[DTYPE_FORMAT[dtype]]
     hi, bound = np.asarray(hi, dtype=np.float64), np.asarray(bound, dtype=np.float64)
-    ok = np.isfinite(bound) & ((bound <= horizon_limit(dtype) * np.abs(hi)) | (bound <= 2.0**emin))
+    floor = 2.0**emin / horizon_limit(dtype) if flush else 2.0**emin
+    ok = np.isfinite(bound) & ((bound <= horizon_limit(dtype) * np.abs(hi)) | (bound <= floor))
     return ok if before is None else ok & before
 
 
@@ -112,11 +122,12 @@ def horizon(conv: Convention, dtype: str, params0: Sequence[Any], *, steps: int,
     The bound is :class:`~oracle.engines.bound.errorbound.ErrorBoundArith`'s for parameters in ``dtype``
     (state in ``conv.state_dtype(dtype)``); the run stops at the first step past the horizon.
     """
-    ar = ErrorBoundArith(conv.state_dtype(dtype), store=dtype)
+    ar = ErrorBoundArith(conv.state_dtype(dtype), store=dtype, subnormals=conv.subnormals)
+    flush = conv.flushes(conv.state_dtype(dtype)) or conv.flushes(dtype)
     for rec in iterate(conv, ar, params0, steps=steps, grads=grads, grad_fn=grad_fn):
         for p in rec["params"]:
             hi, _, bound = ar.split(p)
-            if not compared(hi, bound, dtype).all():
+            if not compared(hi, bound, dtype, flush=flush).all():
                 return rec["step"] - 1
     return None
 
@@ -131,10 +142,13 @@ def float_vs_bound(conv: Convention, dtype: str, params0: Sequence[Any], *, step
     bound of a parameter; ``horizon`` as :func:`horizon` (None if every parameter is
     compared to the end).  Past the horizon an implementation in that dtype cannot
     be held to the exact trajectory; the bound stays a bound but is too wide to mean
-    anything.
+    anything.  Under a convention whose ``subnormals`` names the dtype, the float backend flushes
+    subnormals to zero and the bound is the flush-to-zero one.
     """
     state = conv.state_dtype(dtype)  # parameters in dtype, state (and the update) in this one
-    far, bar = FloatArith(state, store=dtype), ErrorBoundArith(state, store=dtype)
+    far = FloatArith(state, store=dtype, subnormals=conv.subnormals)
+    bar = ErrorBoundArith(state, store=dtype, subnormals=conv.subnormals)
+    flush = conv.flushes(state) or conv.flushes(dtype)
     with np.errstate(all="ignore"):  # IEEE semantics: overflow to inf, 0/0 to nan
         frec = list(iterate(conv, far, params0, steps=steps, grads=grads, grad_fn=grad_fn))
     brec = iterate(conv, bar, params0, steps=steps, grads=grads, grad_fn=grad_fn)
@@ -151,7 +165,7 @@ def float_vs_bound(conv: Convention, dtype: str, params0: Sequence[Any], *, step
                     with np.errstate(all="ignore"):
                         r = np.where(hi == 0, bound, bound / np.abs(hi))
                     rel = max(rel, float(np.max(r, initial=0.0)))
-                    alive = alive and bool(compared(hi, bound, dtype).all())
+                    alive = alive and bool(compared(hi, bound, dtype, flush=flush).all())
         ratios.append(worst)
         rel_bounds.append(rel)
         if last is None and not alive:

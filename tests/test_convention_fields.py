@@ -37,6 +37,7 @@ CHOICES = {
     "hyperparameters": ["exact", "float32", "float32_lr", "float32:rho+eps", "float32:momentum+weight_decay"],
     "compute": ["", "float32", "float16"],
     "hyper_dtype": ["", "param"],
+    "subnormals": ["gradual", "flush", "flush:float64+float32+bfloat16", "flush:float16"],
 }
 
 

@@ -75,6 +75,7 @@ is the one import to use):
 * :mod:`oracle.conventions.catalogue` -- the options and the preset catalogue (data, with sources);
 * :mod:`oracle.conventions.convention` -- the :class:`Convention` dataclass, its validation,
   :func:`preset` and :meth:`Convention.spec`;
+* :mod:`oracle.conventions.subnormals` -- the ``subnormals`` field (gradual underflow or flush to zero);
 * :mod:`oracle.conventions.text` -- a field's value as spec text;
 * :mod:`oracle.conventions.spec` -- :func:`parse`, the spec reader.
 """
@@ -85,7 +86,9 @@ from .catalogue import OPTIONS, PRESET_NAMES
 from .convention import CASE_VALUES, COMPUTE_DTYPES, HYPER_DTYPES, Convention, EpsPlacement, preset
 from .exact import HYPERPARAMETERS, Number, round_to_float32, rounded_names, rounding_mode, to_fraction
 from .spec import SPEC_FIELDS, parse
+from .subnormals import SUBNORMAL_MODES, flush_dtypes, flushes, subnormals_mode
 
 __all__ = ["CASE_VALUES", "COMPUTE_DTYPES", "Convention", "EpsPlacement", "Fraction", "HYPERPARAMETERS",
            "HYPER_DTYPES", "Number", "OPTIONS", "PRESET_NAMES", "SPEC_FIELDS", "parse", "preset",
-           "round_to_float32", "rounded_names", "rounding_mode", "to_fraction"]
+           "round_to_float32", "rounded_names", "rounding_mode", "to_fraction", "SUBNORMAL_MODES", "flush_dtypes",
+           "flushes", "subnormals_mode"]

@@ -13,6 +13,7 @@ from typing import Literal, Optional
 from ..rounding import DTYPE_FORMAT, round_fraction_to_format, widens_exactly
 from .catalogue import OPTIONS, PRESET_NAMES, PRESETS, suggest
 from .exact import HYPERPARAMETERS, Number, round_to_float32, rounded_names, rounding_mode, to_fraction
+from .subnormals import flush_dtypes, flushes, subnormals_mode
 from .text import render
 
 EpsPlacement = Literal["inside", "outside"]
@@ -22,7 +23,8 @@ CASE_VALUES = ("lr", "rho", "eps", "momentum", "weight_decay", "centered", "lr_s
 FLAGS = ("centered", "lr_in_momentum", "decoupled_weight_decay", "maximize", "momentum_needs_centered")
 """The boolean fields (a spec writes them ``true``/``false``)."""
 _ADDED_FIELDS = {"eps_placement_with_momentum": "same", "momentum_needs_centered": False, "state": "params",
-                 "lr_schedule": (), "complex_reading": "split", "fixed_eps": None, "compute": "", "hyper_dtype": ""}
+                 "lr_schedule": (), "complex_reading": "split", "fixed_eps": None, "compute": "", "hyper_dtype": "",
+                 "subnormals": "gradual"}
 """Fields added after golden format 1: described only when they differ from these defaults."""
 COMPUTE_DTYPES = ("", "float16", "float32", "float64")
 """``compute``: the dtype every operation rounds to ("" = the parameters' own)."""
@@ -78,6 +80,14 @@ class Convention:
     * ``hyper_dtype``: ``"param"`` rounds lr, rho, eps, momentum and weight decay to
       the parameters' dtype before use (a framework casting them to float16 for
       float16 parameters); see :meth:`for_dtype`.
+    * ``subnormals``: ``"gradual"`` (IEEE gradual underflow, the default), ``"flush"`` or
+      ``"flush:NAMES"`` (exactly those dtypes, e.g. ``flush:float64+float32+bfloat16``): the
+      arithmetic in a flushing dtype may replace every result below the smallest normal number N,
+      and read every input below N, as a zero of either sign (FTZ/DAZ: TensorFlow and XLA on the
+      CPU).  The exact update does not change (``structure`` leaves it out); the error bound's
+      absolute underflow term grows from half the smallest subnormal to at most N per operation,
+      and an input below N carries an error of its own magnitude (:meth:`flushes`,
+      :mod:`oracle.conventions.subnormals`, ``docs/subnormals.md``).
     """
 
     name: str = "custom"
@@ -103,6 +113,7 @@ class Convention:
     fixed_eps: Optional[Number] = None
     compute: str = ""
     hyper_dtype: str = ""
+    subnormals: str = "gradual"
 
     def __post_init__(self) -> None:
         values = {f: to_fraction(getattr(self, f), f) for f in HYPERPARAMETERS}
@@ -145,6 +156,7 @@ class Convention:
                              f"got {self.compute!r}")
         if self.hyper_dtype not in HYPER_DTYPES:
             raise ValueError(f"hyper_dtype must be '' or 'param', got {self.hyper_dtype!r}")
+        object.__setattr__(self, "subnormals", subnormals_mode(flush_dtypes(self.subnormals)))  # canonical
         for flag in FLAGS:
             if not isinstance(getattr(self, flag), bool):
                 raise ValueError(f"{flag} must be a bool, got {getattr(self, flag)!r}")
@@ -248,6 +260,15 @@ class Convention:
                              "(state must be 'params' or a dtype at least as wide)")
         return self.state
 
+    def flushes(self, dtype: str) -> bool:
+        """Whether arithmetic in ``dtype`` may flush subnormals to zero (``subnormals``).
+
+        >>> c = preset("tf1", subnormals="flush:float32+float64")
+        >>> c.subnormals, c.flushes("float64"), c.flushes("float16"), preset("tf1").flushes("float64")
+        ('flush:float64+float32', True, False, False)
+        """
+        return flushes(self.subnormals, dtype)
+
     def state_names(self) -> tuple[str, ...]:
         """Names of the optimizer state slots: ``v``, then ``m`` and ``b`` where present."""
         names = ["v"]
@@ -300,9 +321,10 @@ class Convention:
         """The convention switches, without hyperparameter values, options, name or source.
 
         Two conventions with equal structure run the same update for the same
-        hyperparameters and options.
+        hyperparameters and options (in exact arithmetic: ``subnormals``, which widens only
+        the error bound, is left out, so a golden replay applies under either reading).
         """
-        skip = {"name", "source", "allows", *CASE_VALUES}
+        skip = {"name", "source", "allows", "subnormals", *CASE_VALUES}
         return {f.name: self.exact(f.name) if f.name in HYPERPARAMETERS else getattr(self, f.name)
                 for f in dataclasses.fields(self) if f.name not in skip}
 

@@ -174,14 +174,20 @@ def run_job(job: Job, until: Optional[int] = None) -> dict:
     """
     grad_fn = job.problem.grad_fn() if job.problem is not None else None
     return bounded_run(job.conv, job.dtype, job.params0, steps=job.steps, grads=job.grads, grad_fn=grad_fn,
-                       modulus=job.modulus, until=until, alive=_masks,
+                       modulus=job.modulus, until=until, alive=_masker(job),
                        engine={"vector": "auto", "mpmath": "errorbound"}.get(job.engine, job.engine))
 
 
-def _masks(params: list, before: Optional[list], dtype: str) -> list:
+def _masks(params: list, before: Optional[list], dtype: str, flush: bool = False) -> list:
     """Per array, the elements still compared after this step (:func:`oracle.accuracy.compared`)."""
     before = before or [None] * len(params)
-    return [compared(hi, err, dtype, b) for (hi, _, err), b in zip(params, before)]
+    return [compared(hi, err, dtype, b, flush=flush) for (hi, _, err), b in zip(params, before)]
+
+
+def _masker(job: Job) -> Any:
+    """``_masks`` for this job: with the flush-to-zero horizon where its arithmetic may flush."""
+    flush = job.conv.flushes(job.conv.state_dtype(job.dtype)) or job.conv.flushes(job.dtype)
+    return lambda params, before, dtype: _masks(params, before, dtype, flush)
 
 
 def _compute(conv: Convention, case: Case, compute: Compute = LOCAL) -> Reference:

@@ -23,6 +23,17 @@ Constants (hyperparameters and 1 - rho, lr*wd) not representable in the dtype
 are charged K u |c| + tiny; representable ones and the inputs are exact.
 A result beyond the dtype's largest finite value gets an infinite bound.
 
+Flush to zero (``subnormals``: ``Convention.subnormals`` names this dtype, FTZ/DAZ).
+A result whose rounded value falls below the smallest normal number N may be a zero
+of either sign, so the absolute term is no longer tiny: with z' = x op y on the
+computed operands (|z' - z| <= prop), either no flush happens and fl(z') = z'(1 + delta)
+with no absolute error (the result is normal or an exact zero), or fl(z') = +-0 and
+|z'| <= N (tininess detected before or after rounding), so the error is |z'| <=
+min(|z| + prop, N).  The charge is therefore prop + K u (|z| + prop) + min(|z| + prop, N):
+an exact zero with no propagated error stays exact (sqrt(0) does not become sqrt(N)).
+An input or constant below N may be read as zero (DAZ): it carries its own magnitude
+|x| on top of its rounding charge.  ``store`` flushes the same way in the parameters' dtype.
+
 State wider than the parameters (``Convention.state``, ``store``): every operation
 is charged in the state dtype, and each step's new parameters once more with the
 parameters' dtype, K u_p (|p| + prop) + tiny_p (``store``).
@@ -53,6 +64,7 @@ from typing import Any, Optional
 import numpy as np
 from mpmath.ctx_mp import MPContext
 
+from ...conventions import flushes
 from ...rounding import DTYPE_FORMAT, FORMATS, round_fraction_to_format, widens_exactly
 from .._objarray import exact_array, map_array, scalar
 
@@ -109,9 +121,14 @@ class Bounded:
 
 
 class ErrorBoundArith:
-    """Exact values with forward error bounds for float arithmetic in ``dtype``."""
+    """Exact values with forward error bounds for float arithmetic in ``dtype``.
 
-    def __init__(self, dtype: str = "float64", slack: int = 4, prec: int = 256, store: Optional[str] = None) -> None:
+    ``subnormals``: the convention's ``subnormals`` value; where it names ``dtype`` (or ``store``)
+    results and inputs below the smallest normal number may be flushed to zero (module doc).
+    """
+
+    def __init__(self, dtype: str = "float64", slack: int = 4, prec: int = 256, store: Optional[str] = None,
+                 subnormals: str = "gradual") -> None:
         if str(dtype) not in DTYPE_FORMAT:
             raise ValueError(f"dtype must be one of {tuple(DTYPE_FORMAT)}, got {dtype!r}")
         if store is not None and (store not in DTYPE_FORMAT or not widens_exactly(store, str(dtype))):
@@ -126,13 +143,16 @@ class ErrorBoundArith:
         self.u = mpf(2) ** (-bits)
         self.unit = slack * self.u
         self.tiny = mpf(2) ** (emin - bits)
+        self.flush = flushes(subnormals, self.dtype)
+        self.normal = mpf(2) ** emin  # the smallest normal number: the flush threshold
         self.largest = (2 - mpf(2) ** (1 - bits)) * mpf(2) ** emax
         self.own = mpf(2) ** (8 - prec)
         self.slack = slack
         if self.store_dtype:
             sbits, semin, semax = FORMATS[DTYPE_FORMAT[self.store_dtype]]
             self._store = (slack * mpf(2) ** (-sbits), mpf(2) ** (semin - sbits),
-                           (2 - mpf(2) ** (1 - sbits)) * mpf(2) ** semax)
+                           (2 - mpf(2) ** (1 - sbits)) * mpf(2) ** semax,
+                           mpf(2) ** semin if flushes(subnormals, self.store_dtype) else None)
 
     # -- construction -------------------------------------------------------
     def number(self, x: Fraction) -> Bounded:
@@ -144,6 +164,8 @@ class ErrorBoundArith:
         except OverflowError:
             return Bounded(self, val, ctx.inf)
         err = ctx.zero if representable else self.unit * abs(val) + self.tiny
+        if self.flush and abs(val) < self.normal:
+            err += abs(val)  # DAZ: read as zero
         return Bounded(self, val, err + self.own * abs(val))
 
     def const(self, x: Fraction) -> np.ndarray:
@@ -157,17 +179,20 @@ class ErrorBoundArith:
         a = abs(val)
         if a + prop > self.largest:
             return Bounded(self, val, self.ctx.inf)
-        return Bounded(self, val, prop + self.unit * (a + prop) + self.tiny + self.own * a)
+        under = min(a + prop, self.normal) if self.flush else self.tiny
+        return Bounded(self, val, prop + self.unit * (a + prop) + under + self.own * a)
 
     def store(self, a: np.ndarray) -> np.ndarray:
-        """The parameters rounded to ``store`` (the parameters' dtype): one more charge, in its u."""
-        unit, tiny, largest = self._store
+        """The parameters rounded to ``store`` (the parameters' dtype): one more charge, in its u
+        (its absolute term min(|x| + err, N) where that dtype flushes)."""
+        unit, tiny, largest, normal = self._store
 
         def f(x: Bounded) -> Bounded:
             m = abs(x.val) + x.err
             if m > largest:
                 return Bounded(self, x.val, self.ctx.inf)
-            return Bounded(self, x.val, x.err + unit * m + tiny + self.own * abs(x.val))
+            under = tiny if normal is None else min(m, normal)
+            return Bounded(self, x.val, x.err + unit * m + under + self.own * abs(x.val))
 
         return map_array(f, a)
 

@@ -113,7 +113,7 @@ def _grad_inputs(ar: BoundArith, rows: list, n: int) -> tuple:
     if steps and all(isinstance(r, np.ndarray) and r.dtype.kind == "f" and r.size == n for r in rows) \
             and len({r.dtype for r in rows}) == 1:
         x = np.stack([r.reshape(-1) for r in rows])
-        if x.dtype in (np.float32, np.float64) and widens_exactly(x.dtype.name, ar.dtype):
+        if x.dtype in (np.float32, np.float64) and widens_exactly(x.dtype.name, ar.dtype) and not ar.flush:
             # every input representable in the dtype: BoundArith.array's err = |x| * (own * UP) + ABS
             try:
                 exact = exact_float_inputs(x, gin, ar.own * UP)
@@ -159,7 +159,7 @@ def bound_run(conv: Convention, dtype: str, params0: Sequence[Any], *, steps: in
         raise Decline("numba is not installed")
     if conv.state_dtype(str(dtype)) != str(dtype):
         raise Decline("state kept wider than the parameters (Convention.state): BoundArith runs it")
-    ar = BoundArith(dtype, slack)
+    ar = BoundArith(dtype, slack, subnormals=conv.subnormals)
     params = [np.atleast_1d(ar.array(p)) for p in params0]
     shapes = [p.shape for p in params]
     if grad_fn is None:
@@ -204,7 +204,7 @@ def bound_run(conv: Convention, dtype: str, params0: Sequence[Any], *, steps: in
         if n:
             try:
                 run_tape(ins, outmap, consts, aux, gin, start, out, first_bad, steps, ar.words == 2, ar._c_rel,
-                        ar._c_abs, ar._fast_limit, ar._largest_down)
+                        ar._c_abs, ar._fast_limit, ar._largest_down, ar._c_flush)
             except numba.core.errors.NumbaError as exc:  # pragma: no cover - cannot compile here
                 raise Decline(f"numba could not compile the kernel: {exc}") from None
             worst = int(first_bad.min())
@@ -222,7 +222,7 @@ def bound_run(conv: Convention, dtype: str, params0: Sequence[Any], *, steps: in
 def _open_loop(conv: Convention, count: int, dtype: str, slack: int) -> tuple:
     """The traced open-loop step of ``count`` arrays, its constants and kernel code (cached)."""
     prog = T.trace(conv, [(1,)] * count)
-    return (prog, *program(prog, BoundArith(dtype, slack), 0))
+    return (prog, *program(prog, BoundArith(dtype, slack, subnormals=conv.subnormals), 0))  # conv: its subnormals
 
 
 def program(prog: T.Program, ar: BoundArith, naux: int) -> tuple:

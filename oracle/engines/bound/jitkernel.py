@@ -67,7 +67,7 @@ if numba is not None:
 
     @_jit
     def run_tape(ins, outmap, consts, aux, gin, start, out, first_bad, steps, two_words, c_rel, c_abs, fast_limit,
-                largest_down):
+                largest_down, c_flush):
         """Run the tape ``ins`` (op, a, b: slots of a bank) for every element and step.
 
         Elements go in blocks of ``BLOCK``; every bank slot holds a block's values (hi, lo, err):
@@ -125,7 +125,7 @@ if numba is not None:
                     for k in range(nins):
                         _op(ins[k, 0], bh[ins[k, 1]], bl[ins[k, 1]], be[ins[k, 1]], bh[ins[k, 2]], bl[ins[k, 2]],
                             be[ins[k, 2]], bh[k], bl[k], be[k], badv, t, m, two_words, c_rel, c_abs, fast_limit,
-                            largest_down)
+                            largest_down, c_flush)
                     for f in range(nout):
                         src = outmap[f]
                         for l in range(m):
@@ -168,7 +168,8 @@ if numba is not None:
                 bits[l] -= 1
 
     @_jit
-    def _op(op, xh, xl, xe, yh, yl, ye, zh, zl, ze, badv, t, m, two_words, c_rel, c_abs, fast_limit, largest_down):
+    def _op(op, xh, xl, xe, yh, yl, ye, zh, zl, ze, badv, t, m, two_words, c_rel, c_abs, fast_limit, largest_down,
+            c_flush):
         """One instruction over a block: z = x op y (each element exactly as BoundArith computes it)."""
         inf = np.inf
         if op == NEG:  # exact
@@ -272,6 +273,8 @@ if numba is not None:
             err = a * c_rel
             err += prop * UP
             err += c_abs
+            if c_flush > 0:  # flush to zero: + min(a, N) UP (BoundArith._c_flush; 0: gradual underflow)
+                err += _npmin(a, c_flush) * UP
             if not abs(hi) <= BIG:  # (a > fast_limit whenever |hi| > BIG)
                 badv[l] = min(badv[l], t)
             ze[l] = inf if a > largest_down else err

@@ -112,12 +112,14 @@ def _compiled(conv: Convention, dtype: str, params0: list, *, steps: int, grads:
 
 def _vectorized(conv: Convention, dtype: str, params0: list, **run: Any) -> dict:
     """The vecbound rung (state kept in ``conv.state_dtype``, the parameters rounded to ``dtype``)."""
-    return _objects(BoundArith(conv.state_dtype(dtype), store=dtype), conv, dtype, params0, **run)
+    return _objects(BoundArith(conv.state_dtype(dtype), store=dtype, subnormals=conv.subnormals), conv, dtype,
+                    params0, **run)
 
 
 def _definition(conv: Convention, dtype: str, params0: list, **run: Any) -> dict:
     """The errorbound rung: the definition."""
-    return _objects(ErrorBoundArith(conv.state_dtype(dtype), store=dtype), conv, dtype, params0, **run)
+    return _objects(ErrorBoundArith(conv.state_dtype(dtype), store=dtype, subnormals=conv.subnormals), conv, dtype,
+                    params0, **run)
 
 
 def _objects(ar: Any, conv: Convention, dtype: str, params0: list, *, steps: int, grads: Any, grad_fn: Any,

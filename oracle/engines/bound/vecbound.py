@@ -34,6 +34,11 @@ ErrorBoundArith's own 2^-248 |z|.  A result whose bound formula reaches the
 dtype's largest value, or a division by an operand whose lower bound is not
 positive, gets an infinite bound (ErrorBoundArith's are infinite there too).
 
+Flush to zero (``subnormals`` naming the dtype): ErrorBoundArith charges min(|V_z| + prop, N)
+instead of tiny (N the smallest normal number); here min(a, N) UP with a = |W| UP + prop >=
+|V_z| + prop (min is increasing), in place of tiny UP.  An input below N is charged its own
+magnitude |x| UP on top (DAZ), as ErrorBoundArith charges |x|.
+
 Rigorous rounding of the bound itself: every bound formula uses only +, *, /,
 sqrt of nonnegative float64 numbers (at most 24 operations, each rounded to
 nearest), and its result is multiplied by 1 + 2^-46 and increased by
@@ -60,6 +65,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from ...conventions import flushes
 from ...rounding import DTYPE_FORMAT, FORMATS, dtype_name, numpy_dtype, round_fraction_to_format, widens_exactly
 from .._objarray import exact_array
 from ..rungs import Decline
@@ -171,10 +177,12 @@ class BoundArith:
     ``words`` is 2 (double-double values) or 1; default 2 for float64, 1 otherwise.
     ``store``: the parameters' dtype when the state is wider (``Convention.state``): each
     step's new parameters are charged one more rounding, in that dtype (:meth:`store`).
+    ``subnormals``: the convention's value; where it names the dtype, results and inputs below
+    the smallest normal number may be flushed to zero (module doc).
     """
 
     def __init__(self, dtype: str = "float64", slack: int = 4, words: Optional[int] = None,
-                 store: Optional[str] = None) -> None:
+                 store: Optional[str] = None, subnormals: str = "gradual") -> None:
         if str(dtype) not in DTYPE_FORMAT:
             raise ValueError(f"dtype must be one of {tuple(DTYPE_FORMAT)}, got {dtype!r}")
         if store is not None and (store not in DTYPE_FORMAT or not widens_exactly(store, str(dtype))):
@@ -187,10 +195,13 @@ class BoundArith:
         self.u = 2.0**-bits
         self.unit = slack * self.u * UP
         self.tiny = 2.0 ** (emin - bits)
+        self.flush = flushes(subnormals, self.dtype)
+        self.normal = 2.0**emin  # the flush threshold
         self.largest = float((2 - Fraction(2) ** (1 - bits)) * Fraction(2) ** emax)
         self.own = 2.0**-96 if self.words == 2 else 2.0**-50
         self._c_rel = (self.unit + self.own) * UP
-        self._c_abs = self.tiny * UP + ABS
+        self._c_abs = ABS if self.flush else self.tiny * UP + ABS
+        self._c_flush = self.normal if self.flush else 0.0  # _result adds min(a, this) UP when flushing
         self._largest_down = self.largest * DOWN
         self._fast_limit = min(self._largest_down, BIG)  # a <= this: in range and no overflow to inf
         self.np_dtype = numpy_dtype(self.dtype)
@@ -198,7 +209,8 @@ class BoundArith:
         if self.store_dtype:
             sbits, semin, semax = FORMATS[DTYPE_FORMAT[self.store_dtype]]
             self._s_rel = (slack * 2.0**-sbits * UP + self.own) * UP
-            self._s_abs = 2.0 ** (semin - sbits) * UP + ABS
+            self._s_flush = 2.0**semin if flushes(subnormals, self.store_dtype) else 0.0
+            self._s_abs = ABS if self._s_flush else 2.0 ** (semin - sbits) * UP + ABS
             self._s_largest_down = float((2 - Fraction(2) ** (1 - sbits)) * Fraction(2) ** semax) * DOWN
 
     # -- construction --------------------------------------------------------
@@ -211,6 +223,8 @@ class BoundArith:
         except OverflowError:
             return hi, lo, np.inf
         err = 0.0 if representable else self.unit * abs(hi) * UP + self.tiny
+        if self.flush and abs(x) < self.normal:
+            err += abs(hi) * UP  # DAZ: read as zero
         resid = 0.0 if Fraction(hi) + Fraction(lo) == x else self.own * abs(hi)
         return hi, lo, _up(np.float64(err + resid + self.own * abs(hi) * (x != 0)))
 
@@ -244,6 +258,9 @@ class BoundArith:
             else:
                 err = np.where(rep, 0.0, self.unit * err * UP + self.tiny) + self.own * err
                 err = _up(np.where(np.abs(x) > self.largest, np.inf, err))
+            if self.flush:  # DAZ: an input below the smallest normal number may be read as zero
+                ax = np.abs(x)
+                err = np.where(ax < self.normal, err + ax * UP, err)
             return self._make(x, np.zeros_like(x), err)
         ex = exact_array(values)
         trip = [self.number(v) for v in ex.reshape(-1)]
@@ -274,6 +291,8 @@ class BoundArith:
         err = a * self._c_rel
         err += prop * UP
         err += self._c_abs
+        if self._c_flush:
+            err += np.minimum(a, self._c_flush) * UP
         if not np.max(a, initial=0.0) <= self._fast_limit:  # also catches NaN
             top = np.max(np.abs(hi), initial=0.0)
             if not top <= BIG:
@@ -286,6 +305,8 @@ class BoundArith:
         """The parameters rounded to ``store``: S + K u_p (|W| + S) + tiny_p (ErrorBoundArith.store), up."""
         a = np.abs(x.hi) * UP + x.err  # >= |V| + E (S >= E + |W - V|)
         err = x.err * UP + a * self._s_rel + self._s_abs
+        if self._s_flush:
+            err += np.minimum(a, self._s_flush) * UP
         return BoundArray(self, x.hi, x.lo, np.where(a > self._s_largest_down, np.inf, err))
 
     # -- operations ----------------------------------------------------------
