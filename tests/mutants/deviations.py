@@ -5,6 +5,8 @@
 * ``hyper_in_dtype``: lr, rho, eps, momentum and weight decay cast to the parameters' dtype, 1 - rho
   formed in it (one framework does this for float16 parameters) -> ``pytorch,hyper_dtype=param``.
 * ``fixed_eps``: a framework whose eps is a constant, not a parameter -> ``pytorch,fixed_eps=1e-7``.
+* ``flush_to_zero``: float64 and float32 subnormals flushed to zero (TensorFlow, XLA on the CPU), the
+  package's own float implementation -> ``pytorch,subnormals=flush:float64+float32``.
 """
 
 import numpy as np
@@ -38,3 +40,16 @@ class fixed_eps(PyTorchStyle):
 
     def __init__(self, params, *, lr, rho, eps, **options):
         super().__init__(params, lr=lr, rho=rho, eps=1e-7, **options)
+
+
+def _builtin_flushing():
+    from oracle.conformance.builtin import factory
+
+    make = factory("pytorch,subnormals=flush:float64+float32")
+    del make.CONVENTION  # undeclared: the probes must find the flush
+    return make
+
+
+flush_to_zero = _builtin_flushing()
+"""The package's own float implementation flushing float64 and float32 subnormals to zero (FTZ/DAZ), as
+TensorFlow and XLA on the CPU (their float16 keeps subnormals) -> ``pytorch,subnormals=flush:float64+float32``."""

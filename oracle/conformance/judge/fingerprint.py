@@ -20,6 +20,8 @@ probe                       question                                         hyp
 ``maximize``                maximize=True ascends: g <- -g before the        wd = 0.25
                             coupled weight decay (PyTorch), so only the
                             gradient's sign flips, not the decay's
+``subnormals``              subnormals kept or flushed to zero, per dtype;   eps = 1; p and g below
+                            a flush (the CPU's) applies to every preset      the smallest normal
 ==========================  ===============================================  ==================
 
 (the momentum, weight-decay and maximize probes only when the factory accepts the
@@ -52,8 +54,9 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from ...rounding import component_dtype
-from ...conventions import HYPERPARAMETERS, PRESET_NAMES, Convention, parse, preset, rounding_mode
+from ...rounding import DTYPE_FORMAT, FORMATS, component_dtype
+from ...conventions import (HYPERPARAMETERS, PRESET_NAMES, Convention, flush_dtypes, parse, preset, rounding_mode,
+                           subnormals_mode)
 from ..isolation.candidate import Candidate, CandidateError, Declined
 from .cases import Case, arr
 from .grading import grade
@@ -71,10 +74,12 @@ class Probe:
     tiny: bool  # gradients far below sqrt(eps)
     answers: Callable[[dict], list]  # known answers -> possible new answers (dicts of fields)
     needs: str = ""  # the option the factory must accept
+    subnormal: bool = False  # parameters and gradients below the smallest normal number
 
     def case(self, dtype: str) -> Case:
-        p0 = [arr([0.5, -0.25, 0.0], dtype)]
-        scale = 1e-3 if self.tiny else 1.0
+        normal = 2.0 ** FORMATS[DTYPE_FORMAT[dtype]][1] if self.subnormal else 1.0
+        p0 = [arr(np.array([0.5, -0.25, 0.0]) * normal, dtype)]
+        scale = 1e-3 if self.tiny else normal / 2 if self.subnormal else 1.0
         rows = ([1.0, -2.0, 0.5], [3.0, 1.0, -1.0], [-2.0, 1.0, 1.0]) if self.tiny else \
             ([0.7, -1.3, 0.2], [-0.4, 0.9, 1.1], [0.3, 0.6, -0.8])
         grads = [[arr(np.array(r) * scale, dtype)] for r in rows]
@@ -105,6 +110,8 @@ PROBES = (
           lambda k: [{"lr_in_momentum": False}, {"lr_in_momentum": True}], needs="momentum+lr_schedule"),
     Probe("maximize", dict(EXACT, eps=2.0**-14), {"maximize": True, "weight_decay": 0.25}, False,
           lambda k: [{}], needs="maximize+weight_decay"),
+    Probe("subnormals", dict(EXACT, eps=1.0), {}, False,  # last: a flush answer is narrowed per dtype (_answer)
+          lambda k: [{"subnormals": "gradual"}, {"subnormals": "flush"}], subnormal=True),
 )
 
 
@@ -117,6 +124,7 @@ QUESTIONS = {
     "momentum-rounding": "is momentum used exactly or rounded to float32?",
     "weight-decay-coupling": "is weight decay coupled (added to the gradient) or decoupled (p -= lr wd p)?",
     "weight-decay-rounding": "is weight decay used exactly or rounded to float32?",
+    "subnormals": "are subnormal numbers kept (gradual underflow) or flushed to zero?",
 }
 """The question each probe asks, in words."""
 
@@ -139,6 +147,9 @@ def in_words(answer: dict) -> str:
             words.append("eps on the same side with momentum" if v == "same" else f"eps {v} the root with momentum")
         elif k == "decoupled_weight_decay":
             words.append("weight decay decoupled" if v else "weight decay coupled")
+        elif k == "subnormals":
+            words.append(f"subnormals flushed to zero in {', '.join(flush_dtypes(v))}" if flush_dtypes(v) else
+                         "subnormals kept (gradual underflow)")
         else:
             words.append(f"{k} = {v}")
     return ", ".join(words)
@@ -162,6 +173,7 @@ def answers_of(conv: Convention, asked: set) -> dict:
         out["eps_placement_with_momentum"] = "same"
     out["decoupled_weight_decay"] = conv.decoupled_weight_decay
     out["lr_in_momentum"] = conv.lr_in_momentum
+    out["subnormals"] = conv.subnormals
     return {k: v for k, v in out.items() if k in asked}
 
 
@@ -295,14 +307,28 @@ def _answer(runs: _Runs, probes: list) -> list:
         hypotheses = nxt
         if not hypotheses:
             break
+        if probe.name == "subnormals":  # each flush narrowed to the dtypes that flush, duplicates dropped
+            nxt = [_narrowed(runs, probe, h) for h in hypotheses]
+            hypotheses = [h for i, h in enumerate(nxt) if h not in nxt[:i]]
     return hypotheses
+
+
+def _narrowed(runs: _Runs, probe: Probe, h: dict) -> dict:
+    """A ``subnormals=flush`` answer narrowed to the dtypes where gradual underflow fails the probe."""
+    gradual = convention_of({**h, "subnormals": "gradual"})
+    flushing = [d for d in runs.dtypes if h.get("subnormals") == "flush" and (runs.ratio(gradual, probe, d) or 0) > 1]
+    return {**h, "subnormals": subnormals_mode(flushing)} if h.get("subnormals") == "flush" else h
 
 
 def _conclude(candidate: Candidate, runs: _Runs, probes: list, hypotheses: list, rounding: str) -> Fingerprint:
     asked = set(itertools.chain.from_iterable(h.keys() for h in hypotheses)) or {"eps_placement", "v0"}
     identified = _identified_rounding(hypotheses)
+    modes = {h.get("subnormals", "gradual") for h in hypotheses}
+    flushing = modes.pop() if len(modes) == 1 and "gradual" not in modes else None  # a flush all agree on
 
-    def adjusted(conv: Convention) -> Convention:
+    def adjusted(conv: Convention, kind: str = "preset") -> Convention:
+        if flushing is not None and kind == "preset":  # the CPU's arithmetic, not the preset's algorithm
+            conv = conv.replace(subnormals=flushing)
         if rounding == "auto" and identified is not None:
             return conv.replace(hyperparameters=identified)
         return conv
@@ -317,7 +343,7 @@ def _conclude(candidate: Candidate, runs: _Runs, probes: list, hypotheses: list,
     named += [("preset", n, preset(n)) for n in PRESET_NAMES]
     scores = {}
     for kind, label, conv in named:
-        conv = adjusted(conv)
+        conv = adjusted(conv, kind)
         worst, bad = runs.worst(conv, probes)
         scores[(kind, label)] = (worst, bad, conv, runs.graded)
     agreeing = [n for n in PRESET_NAMES if scores[("preset", n)][0] <= 1.0]

@@ -139,7 +139,7 @@ def float_trajectory(conv: Convention, stages: Stages, case: Case, steps: int,
     compute = compute or (arithmetic_dtype(conv, case.dtype) if conv.compute else None)
     compute = None if compute == case.dtype else compute
     grad_fn = case.problem.grad_fn() if case.closed else None
-    ar = FloatArith(compute or case.dtype)
+    ar = FloatArith(compute or case.dtype, subnormals=conv.subnormals)
     if grad_fn is not None and compute:
         wide, inner = FloatArith(case.dtype), grad_fn
         grad_fn = lambda _ar, params: [g.astype(compute) for g in inner(wide, [p.astype(case.dtype) for p in params])]  # noqa: E731
@@ -159,7 +159,8 @@ def _complex_trajectory(conv: Convention, stages: Stages, case: Case, steps: int
     if conv.complex_reading == "modulus" and stages.accumulate is RMSPROP.accumulate:
         stages = dataclasses.replace(stages, accumulate=accumulate_modulus)
     with np.errstate(all="ignore"):
-        records = simulate(conv, FloatArith(compute or real), [to_pairs(p) for p in case.params0], steps=steps,
+        records = simulate(conv, FloatArith(compute or real, subnormals=conv.subnormals),
+                           [to_pairs(p) for p in case.params0], steps=steps,
                            grads=[[to_pairs(g) for g in step] for step in case.grads[:steps]], stages=stages)
     return [[from_pairs(p.astype(real)).astype(case.dtype) for p in rec["params"]] for rec in records]
 
@@ -254,6 +255,11 @@ def catalogue(conv: Convention, reset_at: int = 1) -> list[Mistake]:
                 "step 1 its own (g_1 applied at steps 1 and 2)",
                 stages={"accumulate": accumulate_stale_gradient_current_first,
                         "apply": apply_stale_gradient_current_first}),
+        # before compute-float32: a float32 computation flushes a float64 subnormal too, the likelier
+        # reading is the CPU's flush-to-zero mode (TensorFlow, XLA)
+        Mistake("flush-subnormals", "flushes subnormals to zero (FTZ/DAZ: results and inputs below the smallest "
+                "normal number read as 0, as TensorFlow and XLA on the CPU; certify with "
+                "--convention=...,subnormals=flush if intended)", edit=lambda c: c.replace(subnormals="flush")),
         Mistake("compute-float32", "float32 arithmetic on float64 storage (every operation rounded to float32; "
                 "certify with --convention=...,compute=float32 if intended)", compute="float32"),
         Mistake("hyper-param-dtype", "hyperparameters rounded to the parameters' dtype (1 - rho formed from rho "
