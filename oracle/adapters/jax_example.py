@@ -85,7 +85,7 @@ def rmsprop_momentum(params: Sequence[np.ndarray], *, lr: float, rho: float, eps
                                              momentum=float(momentum)), params)
 
 
-rmsprop.CONVENTION = "seed"  # type: ignore[attr-defined]
-rmsprop_momentum.CONVENTION = "optax,allows=momentum"  # type: ignore[attr-defined]
+rmsprop.CONVENTION = "seed,subnormals=flush:float64+float32+bfloat16"  # type: ignore[attr-defined]
+rmsprop_momentum.CONVENTION = "optax,allows=momentum,subnormals=flush:float64+float32+bfloat16"  # type: ignore[attr-defined]
 CONVENTION = rmsprop.CONVENTION
 """The module's main factory's convention (each factory carries its own ``CONVENTION``)."""

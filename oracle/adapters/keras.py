@@ -85,7 +85,7 @@ import numpy as np
 
 from ._common import check_grads, check_params, decline
 
-CONVENTION = "keras,float32=lr"
+CONVENTION = "keras,float32=lr,subnormals=flush:float64+float32+bfloat16"
 BACKENDS = ("jax", "tensorflow", "torch")
 
 
@@ -207,7 +207,7 @@ rmsprop_jax = _backend_factory("jax")
 rmsprop_tensorflow = _backend_factory("tensorflow")
 rmsprop_torch = _backend_factory("torch")
 rmsprop.CONVENTION = rmsprop_jax.CONVENTION = CONVENTION  # type: ignore[attr-defined]
-rmsprop_tensorflow.CONVENTION = "keras,float32=lr+weight_decay"  # type: ignore[attr-defined]
+rmsprop_tensorflow.CONVENTION = "keras,float32=lr+weight_decay,subnormals=flush:float64+float32+bfloat16"  # type: ignore[attr-defined]
 rmsprop_torch.CONVENTION = "keras,float32=lr+weight_decay"  # type: ignore[attr-defined]
 """Per backend (measured bit for bit with float64 weights): jax keeps weight_decay exact; tensorflow
 rounds it to float32 (``ops.cast(self.weight_decay, dtype)`` of a Python float makes a float32 tensor

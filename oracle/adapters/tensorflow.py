@@ -54,7 +54,7 @@ import numpy as np
 
 from ._common import check_grads, check_params, missing
 
-CONVENTION = "tf1,float32=all"
+CONVENTION = "tf1,float32=all,subnormals=flush:float64+float32+bfloat16"
 
 
 def _tf():
@@ -182,5 +182,5 @@ def apply_rmsprop(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: f
 
 
 rmsprop_v1.CONVENTION = CONVENTION  # type: ignore[attr-defined]
-resource_apply_rmsprop.CONVENTION = "tf1"  # type: ignore[attr-defined]
-apply_rmsprop.CONVENTION = "tf1"  # type: ignore[attr-defined]
+resource_apply_rmsprop.CONVENTION = "tf1,subnormals=flush:float64+float32+bfloat16"  # type: ignore[attr-defined]
+apply_rmsprop.CONVENTION = "tf1,subnormals=flush:float64+float32+bfloat16"  # type: ignore[attr-defined]

@@ -57,7 +57,7 @@ import numpy as np
 
 from ._common import check_grads, check_params, decline, missing
 
-CONVENTION = "keras,float32=lr+weight_decay"
+CONVENTION = "keras,float32=lr+weight_decay,subnormals=flush:float64+float32+bfloat16"
 
 
 def _tf_keras():
@@ -128,4 +128,4 @@ def rmsprop_legacy(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: 
 
 
 rmsprop.CONVENTION = CONVENTION  # type: ignore[attr-defined]
-rmsprop_legacy.CONVENTION = "keras2_legacy"  # type: ignore[attr-defined]
+rmsprop_legacy.CONVENTION = "keras2_legacy,subnormals=flush:float64+float32+bfloat16"  # type: ignore[attr-defined]

@@ -266,7 +266,7 @@ class _Runs:
                 r = self.ratio(conv, probe, dtype)
                 if r is None:
                     continue
-                self.graded += 1
+                self.graded += probe.name != "subnormals"  # the arithmetic, not the algorithm: no distance
                 worst = max(worst, r)
                 if r > 1.0:
                     bad.append((probe.name, dtype, r))
@@ -379,7 +379,7 @@ def _conclude(candidate: Candidate, runs: _Runs, probes: list, hypotheses: list,
 def _distance(score: tuple, options: frozenset, name: str) -> tuple:
     """How far a preset is from the candidate: the share of probes it fails; then a preset allowing the
     factory's options, one using hyperparameters exactly, first; then the mean log ratio; then order."""
-    _, bad, _, graded = score
+    bad, graded = [b for b in score[1] if b[0] != "subnormals"], score[3]  # (the arithmetic: Runs.worst)
     logs = [math.log2(r) if math.isfinite(r) else 2048.0 for _, _, r in bad]
     conv = preset(name)
     return (round(len(bad) / max(graded, 1), 3), not options <= conv.allows, conv.hyperparameters != "exact",
