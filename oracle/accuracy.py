@@ -87,7 +87,7 @@ def lre(err: Any, hi: Any, dtype: str) -> np.ndarray:
     err, hi = np.asarray(err, dtype=np.float64), np.asarray(hi, dtype=np.float64)
     with np.errstate(all="ignore"):
         rel = np.where(hi == 0, err, err / np.abs(hi))
-        return np.clip(np.where(rel == 0, cap, -np.log10(rel)), 0.0, cap)
+        return np.clip(np.where(rel == 0, cap, -np.log10(rel)), 0.0, cap) + 0.0  # + 0.0: no -0.0 (rel = 1)
 
 
 def bound_ratio(err: Any, bound: Any) -> np.ndarray:

@@ -317,6 +317,15 @@ def run(names: list, venvs: Path, profile: str, jobs: int, log, dtypes: Optional
         todo = [d for d in fw.get("dtypes", DTYPES) if not dtypes or d in dtypes]
         chosen = [a for a in fw["adapters"] if not adapters or a in adapters]
         tasks = [(a, d) for a in chosen for d in todo]
+        for slot in entry["adapters"]:  # rows merged into an entry all hold the adapter's current CONVENTION
+            if slot["adapter"] not in chosen:
+                continue
+            spec = adapter_convention(slot["adapter"])
+            kept = [d for d in slot["dtypes"] if d not in todo]
+            if slot["convention"] != spec and kept:
+                raise SystemExit(f"{slot['adapter']}: its CONVENTION is now {spec}, its {', '.join(kept)} rows "
+                                 f"were certified under {slot['convention']}: rerun those dtypes too")
+            slot["convention"] = spec
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(lambda ad: run_adapter(py, ad[0], ad[1], profile), tasks))
         for adapter in chosen:

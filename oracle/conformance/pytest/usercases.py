@@ -157,7 +157,7 @@ def _steps(values: Any, case: UserCase) -> list:
 
 def bounded(case: UserCase, dtype: str, steps: int) -> Any:
     """The case run in :class:`ErrorBoundArith` (exact values with the ``dtype`` bound), ``steps`` steps."""
-    ar = ErrorBoundArith(dtype)
+    ar = ErrorBoundArith(dtype, subnormals=case.convention.subnormals)
     for rec in simulate(case.convention, ar, case.params0(), steps=steps, grads=case.grads(), grad_fn=case.grad_fn()):
         yield {**rec, "ar": ar}
 
