@@ -10,15 +10,16 @@ import pytest
 
 from oracle.accuracy import compared, float_vs_bound
 from oracle.algorithm import simulate
-from oracle.conformance import mistakes, reference as R
-from oracle.conformance.candidate import Candidate
-from oracle.conformance.cases import builtin_cases
-from oracle.conformance.fingerprint import identify
-from oracle.conformance.grading import grade
+from oracle.conformance.judge import mistakes, reference as R
+from oracle.conformance.isolation.candidate import Candidate
+from oracle.conformance.judge.cases import builtin_cases
+from oracle.conformance.judge.fingerprint import identify
+from oracle.conformance.judge.grading import grade
 from oracle.conventions import parse, preset
-from oracle.engines.errorbound import ErrorBoundArith
+from oracle.engines.bound.errorbound import ErrorBoundArith
+from oracle.engines.bound.ladder import bounded_run
 from oracle.engines.floating import FloatArith, Flushed
-from oracle.engines.vecbound import BoundArith
+from oracle.engines.bound.vecbound import BoundArith
 
 TINY = {"float64": 2.0**-1022, "float32": 2.0**-126}
 FTZ = "flush:float64+float32+bfloat16"
@@ -74,13 +75,12 @@ def test_flush_widens_the_bound_to_the_smallest_normal_and_charges_subnormal_inp
 
 def test_gradual_bounds_are_unchanged_and_the_compiled_kernel_matches_under_flush():
     pytest.importorskip("numba")
-    from oracle.engines import jitbound
-
     case = next(c for c in builtin_cases("float64", "quick") if c.name == "subnormal-momentum")
     for spec in ("optax", "optax,subnormals=flush"):
         job = R._job(parse(spec).replace(**case.hyper, **case.options), case)
-        jit = jitbound.run_job(job, None, R._masker(job))
-        vec = R._run(job, BoundArith("float64", subnormals=job.conv.subnormals), None)
+        jit, vec = (bounded_run(job.conv, job.dtype, job.params0, steps=job.steps, grads=job.grads, engine=e)
+                    for e in ("jitbound", "vecbound"))
+        assert jit["engine"] == "jitbound" and vec["engine"] == "vecbound"
         assert all(np.array_equal(x, y) for a, b in zip(jit["params"], vec["params"]) for ta, tb in zip(a, b)
                    for x, y in zip(ta, tb))
     assert BoundArith("float64")._c_abs == 2.0**-1075 * (1 + 2.0**-46) + 2.0**-1060  # gradual: tiny, as before

@@ -43,7 +43,7 @@ class fixed_eps(PyTorchStyle):
 
 
 def _builtin_flushing():
-    from oracle.conformance.builtin import factory
+    from oracle.conformance.judge.builtin import factory
 
     make = factory("pytorch,subnormals=flush:float64+float32")
     del make.CONVENTION  # undeclared: the probes must find the flush
