@@ -148,6 +148,10 @@ FINDINGS: dict[str, list] = {
          "print(rmsprop(lambda x,i: np.ones(2,np.float32), np.ones(2,np.float32), num_iters=1).dtype)\""),
     ],
     "tensorflow": [
+        ("the CPU kernels flush float64, float32 and bfloat16 subnormals to zero (FTZ/DAZ); float16 keeps them; "
+         "the adapters declare subnormals=flush:float64+float32+bfloat16 (docs/subnormals.md)",
+         "python -c \"import tensorflow as tf, numpy as np; print([float(tf.constant(np.finfo(d).tiny / 4, d) "
+         "* tf.constant(1.0, d)) for d in ('float64', 'float32', 'float16')])\""),
         ("tf.compat.v1 RMSPropOptimizer rounds lr, decay, momentum and epsilon to float32 before casting "
          "them to the variable dtype (float64 variables included); the raw kernels take them as given",
          "python -c \"import tensorflow as tf; v=tf.Variable([0.0],dtype=tf.float64); "
@@ -184,7 +188,13 @@ FINDINGS: dict[str, list] = {
          "keras.optimizers.RMSprop(0.5,weight_decay=0.1).apply([keras.ops.zeros(1,'float64')],[v]); "
          "print(repr(float(v.numpy()[0])), 1-0.5*0.1, float(np.float32(1)-np.float32(0.5)*np.float32(0.1)))\""),
     ],
-    "jax": [],
+    "jax": [
+        ("XLA's CPU kernels flush float64, float32 and bfloat16 subnormals to zero (FTZ/DAZ); float16 keeps them; "
+         "the adapters declare subnormals=flush:float64+float32+bfloat16 (docs/subnormals.md)",
+         "python -c \"import jax; jax.config.update('jax_enable_x64', True); import jax.numpy as jnp; "
+         "print([float(jnp.asarray(jnp.finfo(d).tiny / 4, d) * jnp.asarray(1, d)) for d in ('float64', 'float32', "
+         "'float16')])\""),
+    ],
     "torch-cuda": [],
     "jax-gpu": [],
 }
