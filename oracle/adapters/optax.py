@@ -114,7 +114,7 @@ def rmsprop_inject(
     return _build(params, lr, rho, eps, momentum, centered, lr_schedule, False, "cpu", inject=True)
 
 
-INJECT_CONVENTION = CONVENTION + ",hyper_dtype=param"
+INJECT_CONVENTION = "optax,hyper_dtype=param,subnormals=flush:float64+float32+bfloat16"
 """``rmsprop_inject``'s: ``optax``'s, with the hyperparameters rounded to the parameters' dtype."""
 rmsprop_inject.CONVENTION = INJECT_CONVENTION  # type: ignore[attr-defined]
 
