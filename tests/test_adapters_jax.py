@@ -66,9 +66,9 @@ def test_optax_inject_hyperparams_variant():
     """``optax.inject_hyperparams(optax.rmsprop)`` with ``opt_state.hyperparams["learning_rate"]`` written per
     step: every hyperparameter becomes an array of the parameters' dtype, so ``1 - decay`` is formed in that
     dtype: certified under optax,hyper_dtype=param (bfloat16 included) and not under plain optax, where
-    rho-near-one fails in float32 and float16; lr stays inside the trace (schedule cases and probe).  The
-    subnormal cases are left out: jax's CPU flushes float32 and bfloat16 subnormals to zero (as for
-    ``optax:rmsprop``), which no convention field states yet."""
+    rho-near-one fails in float32 and float16; lr stays inside the trace (schedule cases and probe).  jax's
+    CPU flushes float32 and bfloat16 subnormals to zero (as for ``optax:rmsprop``): INJECT_CONVENTION says
+    so (``subnormals=flush:...``), and the subnormal cases pass under it."""
     pytest.importorskip("optax")
     from adapter_support import assert_schedule_convention, grade_cases
 
@@ -76,7 +76,7 @@ def test_optax_inject_hyperparams_variant():
 
     factory = "oracle.adapters.optax:rmsprop_inject"
     dtypes = ["float32", "float16", "bfloat16"]  # float64: hyper_dtype=param changes nothing
-    graded = grade_cases(factory, INJECT_CONVENTION, dtypes, skip_tags=("subnormal",))
+    graded = grade_cases(factory, INJECT_CONVENTION, dtypes)
     assert {d for d, _ in graded} == set(dtypes)
     assert {s for s, _ in graded.values()} <= {"passed", "skipped"}, {k: v for k, v in graded.items()
                                                                       if v[0] not in ("passed", "skipped")}

@@ -93,14 +93,14 @@ def test_learning_rate_schedule_keeps_lr_inside_the_buffer(backend):
 
 def test_jax_backend_bfloat16():
     """``rmsprop_jax`` in bfloat16 (jax's bfloat16 is ``ml_dtypes.bfloat16``): the quick cases pass under
-    keras,float32=lr, except the subnormal ones (jax's CPU flushes bfloat16 subnormals to zero, which no
-    convention field states yet).  Other backends decline bfloat16."""
+    its CONVENTION, the subnormal ones included (jax's CPU flushes bfloat16 subnormals to zero: the
+    convention says so, ``subnormals=flush:...``).  Other backends decline bfloat16."""
     if importlib.util.find_spec("jax") is None:
         pytest.skip("jax is not installed")
     from adapter_support import grade_cases
 
     from oracle.adapters.keras import CONVENTION
 
-    graded = grade_cases("oracle.adapters.keras:rmsprop_jax", CONVENTION, ["bfloat16"], skip_tags=("subnormal",))
+    graded = grade_cases("oracle.adapters.keras:rmsprop_jax", CONVENTION, ["bfloat16"])
     assert len(graded) >= 20 and {s for s, _ in graded.values()} <= {"passed", "skipped"}, graded
     assert sum(s == "passed" for s, _ in graded.values()) >= 18

@@ -133,7 +133,7 @@ def test_optax_factory_without_adapter():
 def _assert_native_schedule_and_bfloat16(c, spec, bfloat16=True):
     """The bridge drives the framework's own per-step lr: the schedule cases pass under ``spec`` in float32
     and fail with lr_in_momentum flipped; bfloat16 cases pass (subnormal ones left out: jax's CPU flushes
-    bfloat16 subnormals to zero, which no convention field states yet)."""
+    bfloat16 subnormals to zero, which ``spec`` does not declare: ``subnormals=flush:...``, docs/subnormals.md)."""
     assert "lr_schedule" in c.options
     conv = parse(spec)
     for case in builtin_cases("float32", "quick"):
@@ -162,8 +162,9 @@ def test_keras_optimizer_without_adapter():
 
 def test_tf1_optimizer_without_adapter():
     """RMSPropOptimizer through the tf1 bridge: TF1 rounds lr, rho, eps and momentum to float32 (``_prepare``
-    makes float32 tensors), so no preset agrees in float64 and the probes determine the spec, under which the
-    cases pass (the shipped adapter's ``tf1,float32=all``: TF1 has no weight decay)."""
+    makes float32 tensors), so no preset agrees in float64 and the probes determine the spec (with the CPU's
+    flush to zero, ``subnormals=flush:float64``), under which the cases pass (the shipped adapter's
+    ``tf1,float32=all``: TF1 has no weight decay)."""
     pytest.importorskip("tensorflow")
     c, fp, _ = _certify_directly("tensorflow.compat.v1.train:RMSPropOptimizer", "tf1", dtype="float64", n=0)
     takes = [case for case in builtin_cases("float64", "quick")[:12]  # the suite skips the options TF1 lacks
@@ -174,6 +175,6 @@ def test_tf1_optimizer_without_adapter():
     assert c.native["framework"] == "tf1" and c.native["names"] == {
         "lr": "learning_rate", "rho": "decay", "eps": "epsilon", "momentum": "momentum", "centered": "centered"}
     assert c.options == {"momentum", "centered", "lr_schedule"}
-    assert not fp.matched and fp.spec == "tf1,float32=lr+rho+eps+momentum", fp.header()
+    assert not fp.matched and fp.spec == "tf1,float32=lr+rho+eps+momentum,subnormals=flush:float64", fp.header()
     assert {g.status for g in graded} == {"passed"}, [g.message for g in graded]
     _assert_native_schedule_and_bfloat16(c, fp.spec, bfloat16=False)  # a float32 tf.Variable lr, assigned per step
