@@ -86,6 +86,7 @@ def rmsprop_momentum(params: Sequence[np.ndarray], *, lr: float, rho: float, eps
 
 
 rmsprop.CONVENTION = "seed,subnormals=flush:float64+float32+bfloat16"  # type: ignore[attr-defined]
-rmsprop_momentum.CONVENTION = "optax,allows=momentum,subnormals=flush:float64+float32+bfloat16"  # type: ignore[attr-defined]
+rmsprop_momentum.CONVENTION = (  # type: ignore[attr-defined]
+    "optax,allows=momentum,subnormals=flush:float64+float32+bfloat16")
 CONVENTION = rmsprop.CONVENTION
 """The module's main factory's convention (each factory carries its own ``CONVENTION``)."""

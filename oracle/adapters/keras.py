@@ -207,7 +207,8 @@ rmsprop_jax = _backend_factory("jax")
 rmsprop_tensorflow = _backend_factory("tensorflow")
 rmsprop_torch = _backend_factory("torch")
 rmsprop.CONVENTION = rmsprop_jax.CONVENTION = CONVENTION  # type: ignore[attr-defined]
-rmsprop_tensorflow.CONVENTION = "keras,float32=lr+weight_decay,subnormals=flush:float64+float32+bfloat16"  # type: ignore[attr-defined]
+rmsprop_tensorflow.CONVENTION = (  # type: ignore[attr-defined]
+    "keras,float32=lr+weight_decay,subnormals=flush:float64+float32+bfloat16")
 rmsprop_torch.CONVENTION = "keras,float32=lr+weight_decay"  # type: ignore[attr-defined]
 """Per backend (measured bit for bit with float64 weights): jax keeps weight_decay exact; tensorflow
 rounds it to float32 (``ops.cast(self.weight_decay, dtype)`` of a Python float makes a float32 tensor

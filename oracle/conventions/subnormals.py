@@ -56,12 +56,8 @@ def subnormals_mode(dtypes: Iterable[str]) -> str:
     names = set(dtypes)
     if not names:
         return "gradual"
-    if names >= set(ALL_DTYPES):
-        return "flush"
-    mode = "flush:" + "+".join(sorted(names, key=lambda d: (d not in ALL_DTYPES, ALL_DTYPES.index(d)
-                                                          if d in ALL_DTYPES else 0, d)))
-    flush_dtypes(mode)  # a name that is no dtype: ValueError
-    return mode
+    ordered = flush_dtypes("flush:" + "+".join(sorted(names)))  # ALL_DTYPES order; a name that is no dtype: ValueError
+    return "flush" if len(ordered) == len(ALL_DTYPES) else "flush:" + "+".join(ordered)
 
 
 def flushes(mode: str, dtype: str) -> bool:
