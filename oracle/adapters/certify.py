@@ -30,7 +30,7 @@ def adapter_convention(factory: str) -> str:
     Importing an adapter module imports no framework.
 
     >>> adapter_convention("oracle.adapters.tensorflow:rmsprop_v1")
-    'tf1,float32=all'
+    'tf1,float32=all,subnormals=flush:float64+float32+bfloat16'
     """
     import importlib
 
