@@ -1,5 +1,6 @@
 """Golden replay: the suite's reference of every replayed case is the golden file's trajectory."""
 
+import functools
 from fractions import Fraction
 
 import numpy as np
@@ -16,10 +17,17 @@ def golden_f64(path, step):
     return np.array([float.fromhex(v["f64"]) for v in rec["params"]["p"]["values"]])
 
 
-@pytest.mark.parametrize("case", [c for c in golden_cases("float64", "quick") if not c.closed], ids=lambda c: c.name)
-def test_reference_follows_the_golden_trajectory(case):
+@functools.lru_cache(maxsize=None)
+def _replays(dtype):
+    """The replay cases by name (built at run time, not at collection: building verifies every file)."""
+    return {c.name: c for c in golden_cases(dtype, "quick")}
+
+
+@pytest.mark.parametrize("path", golden_files("quick"), ids=lambda p: f"golden-{p.stem}")
+def test_reference_follows_the_golden_trajectory(path):
     """At steps 1, 10 and the last, the reference's nearest doubles equal the golden binary64 values."""
-    path = next(p for p in golden_files("quick") if f"golden-{p.stem}" == case.name)
+    case = _replays("float64")[f"golden-{path.stem}"]
+    assert not case.closed
     conv = preset(case.exact["preset"], **case.options)
     ref = reference(conv, case)
     for step in (1, 10, case.steps):
@@ -29,7 +37,7 @@ def test_reference_follows_the_golden_trajectory(case):
 
 def test_candidate_inputs_are_the_golden_inputs_rounded():
     """The candidate receives the golden decimals rounded to its dtype (-3.63 as float32)."""
-    case = next(c for c in golden_cases("float32", "quick") if c.name == "golden-stream-pytorch-plain")
+    case = _replays("float32")["golden-stream-pytorch-plain"]
     assert case.grads[0][0][0] == np.float32(-3.63) and case.hyper["lr"] == 0.01
     assert case.exact["grads"][0][0][0] == Fraction("-3.63") and case.exact["hyper"]["lr"] == "0.01"
 

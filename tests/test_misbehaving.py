@@ -1,8 +1,11 @@
 """Misbehaving candidates: each one fails (or is declined) with its cause named, the run goes on, nothing crashes.
 
-Every entry of ``mutants.misbehaving.CATALOGUE`` runs through the plugin in an
-inner pytest session (``run_session``, in process: the candidate itself runs in a worker
-process, so even ``os._exit`` or a segfault cannot reach this one).
+Every entry of ``mutants.misbehaving.CATALOGUE`` is judged by
+:func:`oracle.conformance.judge.run.judge`: the suite's tests as direct calls, the
+candidate in its worker process (so even ``os._exit`` or a segfault cannot reach
+this one), with the catalogue's arguments.  That the judge is the pytest session is
+tested in ``tests/test_plugin.py``; a real session per exit status below shows the
+same entries as a user meets them (exit status, no INTERNALERROR).
 """
 
 import json
@@ -12,28 +15,52 @@ import time
 
 import pytest
 
-from mutants.misbehaving import CATALOGUE, OK
+from mutants.misbehaving import CATALOGUE, FAILED, OK, USAGE
+from oracle.conformance.isolation.loader import UsageError
+from oracle.conformance.judge.run import judge, options_from_argv
+from oracle.conformance.judge.status import Status, Verdict
 from proc_support import launchers
 
 BASE = ("--convention=seed", "--dtype=float64", "--oracle-profile=quick", "-p", "no:cacheprovider")
+VERDICTS = {OK: {Verdict.CERTIFIED, Verdict.INCOMPLETE}, FAILED: {Verdict.FAILED, Verdict.NOTHING_CERTIFIED}}
+"""The verdicts each catalogued exit status stands for (the plugin's exit status follows the verdict)."""
+
+
+def _judge(spec: str, extra: tuple, **options):
+    """The catalogue's defaults (seed, float64, quick) with the entry's own arguments on top."""
+    return judge(spec, **{"convention": "seed", "dtype": "float64", "oracle_profile": "quick",
+                          **options_from_argv(extra), **options})
 
 
 @pytest.mark.parametrize("spec", sorted(CATALOGUE))
-def test_misbehaving_candidate_is_handled(run_session, tmp_path, spec):
-    """The exit status is as expected, the cause is named, no INTERNALERROR, and no worker outlives the run."""
+def test_misbehaving_candidate_is_handled(tmp_path, spec):
+    """The verdict is as expected, the cause is named, the oracle never errs, and no worker outlives the run."""
     status, cause, extra = CATALOGUE[spec]
-    cert = tmp_path / "cert.json"
     before = set(launchers(parent=os.getpid()))
-    args = list(BASE)
-    if any(a.startswith("--dtype") for a in extra):
-        args.remove("--dtype=float64")
-    result = run_session(f"--optimizer={spec}", f"--certificate={cert}", *args, *extra)
+    if status == USAGE:
+        with pytest.raises(UsageError) as info:
+            _judge(spec, extra)
+        assert cause in str(info.value)
+    else:
+        cert = tmp_path / "cert.json"
+        j = _judge(spec, extra, certificate=str(cert))
+        assert not [o.detail for o in j.outcomes if o.status == Status.ORACLE_ERROR]
+        assert j.verdict in VERDICTS[status], j.summary()
+        text = j.summary() + "\n".join(o.detail for o in j.outcomes) + cert.read_text()
+        assert cause in text, j.summary()
+    assert not set(launchers(parent=os.getpid())) - before
+
+
+@pytest.mark.parametrize("spec", ["mutants.misbehaving:no_such_factory", "mutants.misbehaving:segfaults",
+                                  "mutants.misbehaving:tuple_of_arrays"])
+def test_a_real_session_exits_with_the_catalogued_status(run_session, spec):
+    """In a pytest session an entry of each exit status (usage error, failure, pass) exits with it, no INTERNALERROR."""
+    status, cause, extra = CATALOGUE[spec]
+    result = run_session(f"--optimizer={spec}", *BASE, *extra)
     out = result.stdout.str() + result.stderr.str()
     assert "INTERNALERROR" not in out
     assert result.ret == status, out[-3000:]
-    text = out + (cert.read_text() if cert.exists() else "")
-    assert cause in text, out[-3000:]
-    assert not set(launchers(parent=os.getpid())) - before
+    assert cause in out, out[-3000:]
 
 
 def test_candidate_traceback_is_its_own(run_session):
@@ -45,44 +72,35 @@ def test_candidate_traceback_is_its_own(run_session):
     assert "oracle/conformance/isolation/worker.py" not in out
 
 
-def test_hung_candidate_stops_using_cpu(run_session):
+def test_hung_candidate_stops_using_cpu():
     """A busy-looping candidate is killed at the timeout: three cases take about three timeouts, not more."""
     start = time.monotonic()
     cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result = run_session("--optimizer=mutants.misbehaving:busy_loop", *BASE, "--case-timeout=1",
-                                          "-k", "test_case and (docs-example-float64 or stream-float64 or "
-                                          "sign-flips-float64)")
+    j = _judge("mutants.misbehaving:busy_loop", ("--case-timeout=1", "-k", "test_case and (docs-example-float64 or "
+                                                  "stream-float64 or sign-flips-float64)"))
     elapsed = time.monotonic() - start
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result.assert_outcomes(failed=3)
+    assert [o.status for o in j.outcomes] == [Status.FAILED] * 3, j.summary()
     assert elapsed < 3 * 1 + 15  # three timeouts plus the starts of the workers
     assert used.ru_utime - cpu.ru_utime < 3 * 1 + 10
 
 
-def test_megabytes_of_output_cost_no_memory(run_session, tmp_path):
+def test_megabytes_of_output_cost_no_memory(tmp_path):
     """A candidate printing a megabyte per call is certified; the oracle's memory stays bounded."""
     cert = tmp_path / "cert.json"
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    result = run_session("--optimizer=mutants.misbehaving:chatty", *BASE, f"--certificate={cert}",
-                                          "-k", "test_case and long-run-float64")
-    result.assert_outcomes(passed=1)
+    j = _judge("mutants.misbehaving:chatty", ("-k", "test_case and long-run-float64"), certificate=str(cert))
+    assert [o.status for o in j.outcomes] == [Status.PASSED], j.summary()
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     (cand,) = json.loads(cert.read_text())["candidates"]
     assert cand["output_bytes"] >= 1000 * 2**20  # 1,000 steps of a megabyte each
     assert after - before < 200 * 1024  # kilobytes: far less than the gigabyte printed
 
 
-def test_vandal_cannot_change_the_reference(run_session):
-    """A candidate that rebinds numpy functions and mpmath's precision in its process is still certified."""
-    result = run_session("--optimizer=mutants.misbehaving:vandal", *BASE)
-    assert result.ret == OK, result.stdout.str()[-3000:]
-
-
-def test_sys_exit_under_auto_is_a_failed_fingerprint(run_session):
+def test_sys_exit_under_auto_is_a_failed_fingerprint():
     """Under --convention=auto a candidate calling sys.exit fails the fingerprint, with the reason."""
-    result = run_session("--optimizer=mutants.misbehaving:calls_sys_exit", "--dtype=float64",
-                                          "--oracle-profile=quick", "-p", "no:cacheprovider")
-    out = result.stdout.str()
-    assert "INTERNALERROR" not in out
-    assert result.ret == 1
-    assert "the candidate failed on a probe: step 1 called sys.exit(0)" in out
+    j = _judge("mutants.misbehaving:calls_sys_exit", (), convention="auto")
+    assert j.verdict == Verdict.FAILED
+    assert not [o for o in j.outcomes if o.status == Status.ORACLE_ERROR]
+    assert "the candidate failed on a probe: step 1 called sys.exit(0)" in j.summary() + "\n".join(
+        o.detail for o in j.outcomes)
