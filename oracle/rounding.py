@@ -96,6 +96,23 @@ def widens_exactly(narrow: str, wide: str) -> bool:
     return b1 <= b2 and lo1 - b1 >= lo2 - b2 and hi1 <= hi2
 
 
+def storage(dtype: str, store: Optional[str]) -> Optional[str]:
+    """The bound engines' dtype and store arguments checked: the dtype parameters are stored in when it
+    differs from the arithmetic's ``dtype`` (None: the same), which must hold every ``store`` value exactly.
+
+    >>> storage("float32", "bfloat16"), storage("float32", "float32")
+    ('bfloat16', None)
+    >>> storage("float16", "float32")
+    Traceback (most recent call last):
+    ValueError: store must be a dtype that float16 holds exactly, got 'float32'
+    """
+    if str(dtype) not in DTYPE_FORMAT:
+        raise ValueError(f"dtype must be one of {tuple(DTYPE_FORMAT)}, got {dtype!r}")
+    if store is not None and (store not in DTYPE_FORMAT or not widens_exactly(store, str(dtype))):
+        raise ValueError(f"store must be a dtype that {dtype} holds exactly, got {store!r}")
+    return None if store in (None, str(dtype)) else store
+
+
 def unit_roundoff(dtype: str) -> Fraction:
     """u = 2^-p of a dtype (p significand bits): 2^-53, 2^-24, 2^-11, 2^-8 (bfloat16).
 

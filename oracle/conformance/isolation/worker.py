@@ -42,7 +42,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from .frames import DTYPES, FrameError, dtype_name, read_frame, write_frame
+from .frames import DTYPES, FrameError, read_frame, write_frame
 from .loader import UsageError, accepted_options, declared_convention, load
 
 _ndarray, _view, _copy_nd = np.ndarray, np.ndarray.view, np.ndarray.copy

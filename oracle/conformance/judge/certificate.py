@@ -29,7 +29,7 @@ import re
 import sys
 from collections import Counter
 
-from . import certfile, domain
+from . import certfile
 from .options import Settings
 from .outcome import Stats
 from .status import Status, Verdict

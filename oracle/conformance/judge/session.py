@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable, Optional, Sequence
 
-from ...conventions import PRESET_NAMES, Convention, parse, preset
+from ...conventions import PRESET_NAMES, Convention, parse
 from ..isolation.candidate import Candidate
 from .options import LOCAL, Compute, Settings
 

@@ -65,7 +65,7 @@ import numpy as np
 from mpmath.ctx_mp import MPContext
 
 from ...conventions import flushes
-from ...rounding import DTYPE_FORMAT, FORMATS, round_fraction_to_format, widens_exactly
+from ...rounding import DTYPE_FORMAT, FORMATS, round_fraction_to_format, storage
 from .._objarray import exact_array, map_array, scalar
 
 
@@ -129,12 +129,8 @@ class ErrorBoundArith:
 
     def __init__(self, dtype: str = "float64", slack: int = 4, prec: int = 256, store: Optional[str] = None,
                  subnormals: str = "gradual") -> None:
-        if str(dtype) not in DTYPE_FORMAT:
-            raise ValueError(f"dtype must be one of {tuple(DTYPE_FORMAT)}, got {dtype!r}")
-        if store is not None and (store not in DTYPE_FORMAT or not widens_exactly(store, str(dtype))):
-            raise ValueError(f"store must be a dtype that {dtype} holds exactly, got {store!r}")
+        self.store_dtype = storage(dtype, store)
         self.dtype = str(dtype)
-        self.store_dtype = None if store in (None, self.dtype) else store
         self.fmt = DTYPE_FORMAT[self.dtype]
         bits, emin, emax = FORMATS[self.fmt]
         self.ctx = MPContext()

@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from ..trace import ADD, DIV, MUL, NEG, NONNEG, SQR, SQRT, SUB
+from ..trace import ADD, DIV, MUL, NEG, NONNEG, SQR, SUB
 from . import doubledouble as dd
 from .doubledouble import ABS, BIG, DOWN, UP
 
@@ -100,7 +100,6 @@ if numba is not None:
                 bh[k0 + k, l] = consts[k, 0]
                 bl[k0 + k, l] = consts[k, 1]
                 be[k0 + k, l] = consts[k, 2]
-        inf = np.inf
         for b0 in range(0, n, B):
             m = min(B, n - b0)
             for l in range(m):

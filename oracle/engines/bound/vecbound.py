@@ -66,7 +66,7 @@ from typing import Any, Optional
 import numpy as np
 
 from ...conventions import flushes
-from ...rounding import DTYPE_FORMAT, FORMATS, dtype_name, numpy_dtype, round_fraction_to_format, widens_exactly
+from ...rounding import DTYPE_FORMAT, FORMATS, dtype_name, numpy_dtype, round_fraction_to_format, storage, widens_exactly
 from .._objarray import exact_array
 from ..rungs import Decline
 from .doubledouble import ABS, BIG, DOWN, UP, fast_two_sum, split, two_prod_split, two_square_split, two_sum
@@ -183,12 +183,8 @@ class BoundArith:
 
     def __init__(self, dtype: str = "float64", slack: int = 4, words: Optional[int] = None,
                  store: Optional[str] = None, subnormals: str = "gradual") -> None:
-        if str(dtype) not in DTYPE_FORMAT:
-            raise ValueError(f"dtype must be one of {tuple(DTYPE_FORMAT)}, got {dtype!r}")
-        if store is not None and (store not in DTYPE_FORMAT or not widens_exactly(store, str(dtype))):
-            raise ValueError(f"store must be a dtype that {dtype} holds exactly, got {store!r}")
+        self.store_dtype = storage(dtype, store)
         self.dtype = str(dtype)
-        self.store_dtype = None if store in (None, self.dtype) else store
         self.fmt = DTYPE_FORMAT[self.dtype]
         bits, emin, emax = FORMATS[self.fmt]
         self.words = words or (2 if self.dtype == "float64" else 1)
