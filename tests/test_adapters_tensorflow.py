@@ -33,7 +33,8 @@ def test_tf1_paths_certified(factory, dtypes):
 
 @pytest.mark.parametrize("factory", ["oracle.adapters.tf_keras:rmsprop", "oracle.adapters.tf_keras:rmsprop_legacy"])
 def test_tf_keras_certified(factory):
-    """tf_keras RMSprop under keras,float32=lr+weight_decay; legacy under keras2_legacy."""
+    """tf_keras RMSprop under keras,float32=lr+weight_decay; legacy under keras2_legacy,hyper_dtype=param
+    (float16 included: its rho-near-one case fails under plain keras2_legacy)."""
     pytest.importorskip("tf_keras")
     assert_certified(factory, ALL)
 
@@ -53,17 +54,20 @@ def _kernel(dt, p0, grads, lr, rho, eps, mu, centered, v0):
     return out
 
 
-def _legacy(dt, p0, grads, lr, rho, eps, mu, centered):
+def _legacy(dt, p0, grads, lr, rho, eps, mu, centered, one_minus_rho=None):
+    """_prepare_local: lr, rho, momentum (float32 variables) cast to the variable dtype, epsilon (a Python
+    float) converted to it, 1 - rho formed in it from the cast rho (``one_minus_rho``: that value instead)."""
     lr, rho, mu = F32(lr), F32(rho), F32(mu)  # _set_hyper: float32 variables; epsilon a Python float
     if mu:
         return _kernel(dt, p0, grads, lr, rho, eps, mu, centered, 0)
     L, R, E, one = dt.type(lr), dt.type(rho), dt.type(eps), dt.type(1)
+    S = one - R if one_minus_rho is None else dt.type(one_minus_rho)
     p, rms, mg, out = p0.copy(), np.zeros_like(p0), np.zeros_like(p0), []
     for g in grads:
-        rms = R * rms + (one - R) * np.square(g)
+        rms = R * rms + S * np.square(g)
         den = rms
         if centered:
-            mg = R * mg + (one - R) * g
+            mg = R * mg + S * g
             den = rms - np.square(mg)
         p = p - L * g / (np.sqrt(den) + E)
         out.append(p)
@@ -103,6 +107,30 @@ def test_bit_for_bit(dtype, opts):
         step = tfa.rmsprop_v1([p0], **h, momentum=mu, centered=centered)
         exact = _kernel(dt, p0, grads, h["lr"], h["rho"], h["eps"], mu, centered, 1)
         assert np.any(step([grads[0]])[0] != exact[0])
+
+
+@pytest.mark.parametrize("opts", OPTIONS, ids=str)
+def test_legacy_float16_forms_one_minus_rho_from_rho_in_float16(opts):
+    """float16, rho = 0.9997 (the suite's rho-near-one case): legacy RMSprop is reproduced bit for bit by
+    lr, rho, momentum via float32 then float16, eps in float16 and 1 - rho formed in float16 from the cast
+    rho (1 - (1 - 2^-11) = 2^-11, 63% above 3e-4): keras2_legacy,hyper_dtype=param. 1 - rho rounded once
+    from binary64 (as the new optimizer and Keras 3 do) does not reproduce it."""
+    pytest.importorskip("tf_keras")
+    from oracle.adapters import tf_keras as tka
+
+    dt = np.dtype("float16")
+    rng = np.random.default_rng(2)
+    p0 = rng.uniform(-2, 2, 300).astype(dt)
+    grads = [rng.standard_normal(300).astype(dt) for _ in range(4)]
+    h = dict(lr=0.01, rho=0.9997, eps=2.0**-8)
+    mu, centered = opts["mu"], opts["centered"]
+    step = tka.rmsprop_legacy([p0], **h, momentum=mu, centered=centered)
+    got = [step([g])[0] for g in grads]
+    for g, w in zip(got, _legacy(dt, p0, grads, h["lr"], h["rho"], h["eps"], mu, centered)):
+        np.testing.assert_array_equal(g, w)
+    if not mu:
+        other = _legacy(dt, p0, grads, h["lr"], h["rho"], h["eps"], mu, centered, one_minus_rho=1 - h["rho"])
+        assert np.any(got[-1] != other[-1])
 
 
 def test_new_optimizer_rounds_weight_decay_to_float32():

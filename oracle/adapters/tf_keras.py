@@ -128,4 +128,5 @@ def rmsprop_legacy(params: Sequence[np.ndarray], *, lr: float, rho: float, eps: 
 
 
 rmsprop.CONVENTION = CONVENTION  # type: ignore[attr-defined]
-rmsprop_legacy.CONVENTION = "keras2_legacy,subnormals=flush:float64+float32+bfloat16"  # type: ignore[attr-defined]
+rmsprop_legacy.CONVENTION = (  # type: ignore[attr-defined]
+    "keras2_legacy,hyper_dtype=param,subnormals=flush:float64+float32+bfloat16")

@@ -280,11 +280,15 @@ class Convention:
 
     def for_dtype(self, dtype: str) -> "Convention":
         """This convention as it runs on parameters of ``dtype``: with ``hyper_dtype="param"`` the
-        hyperparameters (after the ``hyperparameters`` rounding) rounded to ``dtype``, exactly; else itself.
+        hyperparameters and each step's learning rate (``lr_schedule``), after the ``hyperparameters``
+        rounding, rounded to ``dtype``, exactly; else itself.
 
         >>> c = preset("pytorch", rho="0.99", hyper_dtype="param").for_dtype("float16")
         >>> c.exact("rho"), 1 - c.exact("rho")
         (Fraction(507, 512), Fraction(5, 512))
+        >>> c = preset("keras2_legacy", lr_schedule=("0.1",), hyper_dtype="param")  # lr: float32, then float16
+        >>> c.for_dtype("float16").lr_at(1)
+        Fraction(819, 8192)
         """
         if self.hyper_dtype != "param" or dtype not in DTYPE_FORMAT:
             return self
@@ -292,7 +296,8 @@ class Convention:
         names = ("lr", "rho", "eps", "momentum", "weight_decay")
         values = {n: round_fraction_to_format(self.exact(n), fmt) for n in names}
         fixed = {"fixed_eps": values.pop("eps")} if self.fixed_eps is not None else {}
-        return dataclasses.replace(self, hyper_dtype="", hyperparameters="exact", **values, **fixed)
+        schedule = tuple(round_fraction_to_format(self.lr_at(t), fmt) for t in range(1, len(self.lr_schedule) + 1))
+        return dataclasses.replace(self, hyper_dtype="", hyperparameters="exact", lr_schedule=schedule, **values, **fixed)
 
     def replace(self, **changes: object) -> "Convention":
         """A copy with some fields changed (validated again)."""
