@@ -91,7 +91,8 @@ FRAMEWORKS: dict[str, dict] = {
         "oracle.adapters.tensorflow:apply_rmsprop", "oracle.adapters.tf_keras:rmsprop",
         "oracle.adapters.tf_keras:rmsprop_legacy"],
         rounding="RMSPropOptimizer: all float32; raw ops: as passed (parameter dtype); tf_keras: lr and weight decay "
-                 "float32; tf_keras legacy: lr, rho, momentum float32, eps exact"),
+                 "float32; tf_keras legacy: lr, rho, momentum float32, then lr, rho, momentum, eps and 1 - rho in the "
+                 "parameter dtype (hyper_dtype=param)"),
     "mxnet": dict(label="MXNet 1.9.1 mx.optimizer.RMSProp", dists=["mxnet", "numpy"], adapters=[
         "oracle.adapters.mxnet:rmsprop", "oracle.adapters.textbook:gluon_rmsprop"],
         rounding="all float32 (float operator parameters); float32 weights only"),
@@ -169,6 +170,13 @@ FINDINGS: dict[str, list] = {
          "print(repr(v.numpy()[0]), 1-0.5*0.1)\""),
         ("tf_keras legacy RMSprop silently replaces epsilon=0 by 1e-7 (the adapter declines eps=0)",
          "python -c \"import tf_keras as k; print(k.optimizers.legacy.RMSprop(epsilon=0.0).epsilon)\""),
+        ("tf_keras legacy RMSprop casts lr, rho, momentum (float32 variables) and eps to the variable dtype "
+         "and forms 1 - rho there (_prepare_local): in float16 rho = 0.9997 is 1 - 2**-11 and 1 - rho is 2**-11, "
+         "63% too large; the adapter's convention is keras2_legacy,hyper_dtype=param (the new optimizer "
+         "rounds the binary64 1 - rho once: 2.9993e-4)",
+         "python -c \"import tf_keras as k,tensorflow as tf; v=tf.Variable([1.0],dtype=tf.float16); "
+         "o=k.optimizers.legacy.RMSprop(0.01,rho=0.9997); o.apply_gradients([(tf.ones([1],tf.float16),v)]); "
+         "print(float(o.get_slot(v,'rms')[0]), 1-0.9997)\""),
     ],
     "chainer": [
         ("eps is cast to the gradient dtype and an eps that rounds to 0 raises (float16 with eps=1e-8); "

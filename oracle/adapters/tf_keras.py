@@ -7,7 +7,7 @@
     Convention ``"keras,float32=lr+weight_decay"``.
 ``rmsprop_legacy(params, *, lr, rho, eps, momentum=0.0, centered=False)``
     ``tf_keras.optimizers.legacy.RMSprop`` (OptimizerV2, the ``tf.keras`` optimizer of
-    TF 2.0 - 2.10).  Convention ``"keras2_legacy"``.  Declines ``eps=0``: the optimizer
+    TF 2.0 - 2.10).  Convention ``"keras2_legacy,hyper_dtype=param"``.  Declines ``eps=0``: the optimizer
     silently replaces it by 1e-7 (``self.epsilon = epsilon or backend_config.epsilon()``).
 
 Both take ``lr_schedule`` (the protocol's per-step learning rates) through tf_keras's own mechanism:
@@ -44,7 +44,13 @@ and ``weight_decay`` goes through ``tf.cast`` of a Python float (a float32 tenso
 ROUNDED TO FLOAT32; ``rho``, ``1 - rho`` (binary64), ``epsilon`` and ``momentum`` are Python
 floats meeting the variable dtype (exact).  Legacy: ``learning_rate``, ``rho`` and ``momentum``
 are ``_set_hyper`` float32 variables cast to the variable dtype (ROUNDED TO FLOAT32), ``epsilon``
-a Python float (exact).  float32 data: the new optimizer's ``tf.math.rsqrt`` is not correctly
+a Python float (exact).  In every variable dtype D the legacy ``_prepare_local`` casts them all to D
+(``_get_hyper(name, var_dtype)``, ``tf.convert_to_tensor(self.epsilon, var_dtype)``, a schedule's value
+too) and forms ``one_minus_rho = 1.0 - rho`` in D: lr, rho, momentum are D(float32(x)), eps D(x).  In
+float16 rho = 0.9997 becomes 1 - 2^-11 and 1 - rho is 2^-11 (63% too large): convention
+``keras2_legacy,hyper_dtype=param`` (a numpy emulation reproduces float16 bit for bit; under plain
+``keras2_legacy`` the case ``rho-near-one`` fails).  The new optimizer rounds rho and the binary64
+``1 - rho`` each once to D (not affected).  float32 data: the new optimizer's ``tf.math.rsqrt`` is not correctly
 rounded (about 20% of results differ from ``1 / sqrt`` in the last bit).
 """
 
