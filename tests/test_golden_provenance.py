@@ -12,6 +12,7 @@ import sympy
 
 import oracle
 from oracle.golden import GOLDEN_DIR, cases, fmt, store
+from oracle.engines.certify import resolve_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "docs-docs-decimal-5"
@@ -85,7 +86,8 @@ def test_a_changed_value_is_still_drift(scratch, other_versions):
 
 
 def test_list_and_check_show_provenance():
-    """`golden list` shows each file's provenance; `golden check` prints what computed the files and this run."""
+    """`golden list` shows each file's provenance; `golden check` prints what computed the files and this run
+    (its versions and where the certified ladder starts)."""
     out = subprocess.run([sys.executable, "-m", "oracle", "golden", "list"], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     prov = fmt.provenance(fmt.load(GOLDEN_DIR / f"{NAME}.json"))
@@ -101,4 +103,5 @@ def test_list_and_check_show_provenance():
         f"provenance in {GOLDEN_DIR}: {len(cases.all_cases())} file(s) by rmsprop-oracle {prov['package_version']}, "
         f"mpmath {prov['mpmath_version']}, sympy {prov['sympy_version']}",
         f"provenance of this run: rmsprop-oracle {oracle.__version__}, mpmath {mpmath.__version__}, "
-        f"sympy {sympy.__version__}", "golden check: 1 case, 0 problems"]
+        f"sympy {sympy.__version__}; certified ladder from {resolve_engine()} (--verbose: the rung per case)",
+        "golden check: 1 case, 0 problems"]

@@ -25,7 +25,7 @@ import os
 from pathlib import Path
 from typing import Optional, Sequence
 
-from ..engines.certify import engines_used
+from ..engines.certify import engines_used, resolve_engine
 from ..progress import bar
 from . import data, fmt, pages as page_renderer
 from .cases import all_cases, build, unknown_case
@@ -249,7 +249,8 @@ def provenance_lines(golden_dir: Optional[Path] = None) -> list[str]:
     files = "; ".join(f"{n} file(s) by {k}" for k, n in sorted(groups.items(), key=lambda kv: -kv[1]))
     now = _describe({"package_version": __version__, "mpmath_version": mpmath.__version__,
                      "sympy_version": sympy.__version__})
-    return [f"provenance in {folder}: {files or 'no files'}", f"provenance of this run: {now}"]
+    return [f"provenance in {folder}: {files or 'no files'}",
+            f"provenance of this run: {now}; certified ladder from {resolve_engine()} (--verbose: the rung per case)"]
 
 
 def _describe(prov: dict) -> str:
