@@ -3,7 +3,8 @@
 Each realistic mutant (``mutants.realistic``) is run in-process (``isolation="inline"``) on the probes and
 the quick cases; the tests assert that the catalogue names its mistake both when the convention is
 identified by the probes (``auto``) and when it is given, and that a failure no mistake reproduces names
-none.  One inner pytest session checks the verdict line only a real session prints.
+none.  The verdict line and the certificate come from the judge, which writes them as a real
+session does (``tests/test_plugin.py``).
 """
 
 import numpy as np
@@ -15,6 +16,7 @@ from oracle.conformance.isolation.candidate import Candidate
 from oracle.conformance.judge.cases import Case, arr, builtin_cases
 from oracle.conformance.judge.fingerprint import QUESTIONS, first_failure, identify
 from oracle.conformance.judge.grading import grade
+from oracle.conformance.judge.run import judge
 from oracle.conventions import parse
 
 SHOWN = sorted(REALISTIC)
@@ -95,26 +97,19 @@ def test_invalid_declaration_fails_and_says_why():
     assert "unknown field 'eps_placment'" in fp.header()
 
 
-# -- what only a real session shows: the verdict line and the certificate (two inner sessions) ---------
-
-pytest_plugins = ["pytester"]
+# -- the verdict line and the certificate, as the judge (= the pytest session) writes them -------------
 
 
-def _session(pytester, spec):
-    import json
-
-    cert = pytester.path / "cert.json"
-    result = pytester.runpytest_inprocess(f"--optimizer={spec}", "--oracle-profile=quick", "--dtype=float64",
-                                          f"--certificate={cert}", "-p", "no:cacheprovider", "-q",
-                                          "-k", "fingerprint")
-    out = result.stdout.str()
-    assert "INTERNALERROR" not in out + result.stderr.str()
-    assert result.ret == pytest.ExitCode.TESTS_FAILED, out[-3000:]
-    return out, json.loads(cert.read_text())
+def _judged(spec):
+    j = judge(spec, oracle_profile="quick", dtype="float64", keyword="fingerprint")
+    assert not [o for o in j.outcomes if o.status == "oracle-error"]
+    assert j.verdict == "failed", j.summary()
+    return j.summary(), j.certificate()
 
 
-def test_auto_verdict_line(pytester):
-    out, cert = _session(pytester, "mutants.realistic:bias_correction")
+def test_auto_verdict_line():
+    """Under auto a candidate matching no convention fails the fingerprint, naming the closest preset and the cause."""
+    out, cert = _judged("mutants.realistic:bias_correction")
     line = next(x for x in out.splitlines() if "FAILED fingerprint:" in x)
     assert "behaves as no known convention; against pytorch: first divergence at probe-" in line, line
     assert "most likely cause: Adam-style bias correction" in line, line
@@ -122,8 +117,9 @@ def test_auto_verdict_line(pytester):
     assert target["convention"] == "pytorch" and "no convention agrees" in target["how"]
 
 
-def test_declared_convention_in_certificate(pytester):
-    out, cert = _session(pytester, "mutants.declares_seed:rmsprop")
+def test_declared_convention_in_certificate():
+    """A declared convention binds: the certificate says so and the fingerprint names what it behaves as."""
+    out, cert = _judged("mutants.declares_seed:rmsprop")
     line = next(x for x in out.splitlines() if "FAILED fingerprint:" in x)
     assert "declares seed but behaves as pytorch; against seed: first divergence" in line, line
     (target,) = cert["candidates"]

@@ -199,7 +199,7 @@ class Fingerprint:
         shown = "; ".join(f"probe {p} asked: {q} {against} answers: {mine}; the candidate answers: {theirs}"
                           for p, q, mine, theirs in self.disagreements[:3])
         more = len(self.disagreements) - 3
-        return shown + (f"; {more} more probe{'s' * (more > 1)} disagree" if more > 0 else "")
+        return shown + (f"; {more} more probe{'s disagree' if more > 1 else ' disagrees'}" if more > 0 else "")
 
     def header(self) -> str:
         where = f"probed in {', '.join(self.dtypes)}" if self.dtypes else "not probed"
