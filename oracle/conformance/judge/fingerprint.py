@@ -24,21 +24,17 @@ probe                       question                                         hyp
                             a flush (the CPU's) applies to every preset      the smallest normal
 ==========================  ===============================================  ==================
 
-(the momentum, weight-decay and maximize probes only when the factory accepts the
-option and does not decline it; ``maximize`` asks no switch: a candidate that ignores
-the option, or negates the whole update, agrees with no convention).  Every answer is graded against the error
-bound in every dtype being certified (the candidate's declined dtypes left
-out); the answers that pass all of them are kept.  A convention *agrees* with
-the candidate when it passes every probe in every such dtype.  The suite
-certifies against the candidate's declared ``CONVENTION`` -- always: a
-declaration is binding, and when the probes disagree with it the fingerprint
-fails with "declares SPEC but behaves as ..." -- else against an agreeing preset
-(one allowing the factory's options first).  When nothing agrees, the suite still
-runs every test, against the ``--convention=`` spec the probes determine or else
-the closest preset (the smallest share of failed probes, under which the mistake
-catalogue explains the first failing probe), so the diagnosis runs; the
-fingerprint fails, showing each disagreeing probe as its question and both
-answers in words (:data:`QUESTIONS`, :func:`in_words`), and
+(the momentum, weight-decay and maximize probes only when the factory accepts the option and does not
+decline it; ``maximize`` asks no switch: a candidate that ignores the option, or negates the whole update,
+agrees with no convention). Every answer is graded against the error bound in every dtype being certified
+(the candidate's declined dtypes left out); the answers that pass all of them are kept. A convention
+*agrees* with the candidate when it passes every probe in every such dtype. The suite certifies against the
+candidate's declared ``CONVENTION`` -- always: a declaration is binding, and when the probes disagree with
+it the fingerprint fails with "declares SPEC but behaves as ..." -- else against an agreeing preset (one
+allowing the factory's options first). When nothing agrees, the suite still runs every test, against the
+``--convention=`` spec the probes determine or else the closest preset (the smallest share of failed probes,
+under which the mistake catalogue explains the first failing probe), so the diagnosis runs; the fingerprint
+fails, showing each disagreeing probe as its question and both answers in words (:data:`QUESTIONS`, :func:`in_words`), and
 :func:`first_failure` names the first divergence and its most likely cause.  In float32 and float16 the rounding of
 hyperparameters to float32 cannot be seen; lr inside or outside the momentum
 buffer gives the same exact trajectory at constant lr: it is asked (``lr-in-momentum``)
