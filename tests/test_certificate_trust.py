@@ -261,16 +261,20 @@ def test_session_interrupted_replaces_an_older_certificate(run_session, tmp_path
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
 
 
-def test_session_declines_show_in_the_domain_and_no_hypothesis_folder(run_session, tmp_path):
+# -- by the judge (the same certificate as a session) -----------------------------------------------------
+def test_declines_show_in_the_domain_and_no_hypothesis_folder(tmp_path, monkeypatch):
     """A candidate declining every rho = 0 case: the certificate's domain shows it (declined rho [0, 0]);
     Hypothesis leaves nothing in the user's directory."""
+    from oracle.conformance.judge.run import judge
+
+    monkeypatch.chdir(tmp_path)
     cert = tmp_path / "cert.json"
-    result = _inner(run_session, "--optimizer=mutants.gaps:declines_rho_zero", "--convention=seed",
-                    "--dtype=float64", f"--certificate={cert}", "-k", "generated")
+    j = judge("mutants.gaps:declines_rho_zero", convention="seed", dtype="float64", oracle_profile="quick",
+              certificate=str(cert), keyword="generated")
     out = json.loads(cert.read_text())
-    assert result.ret == pytest.ExitCode.OK, result.stdout.str()[-2000:]
+    assert j.verdict == "incomplete", j.summary()  # only the generated tests selected: exit 0 in a session
     domain = out["candidates"][0]["domain"]["float64"]
     assert domain["declined"]["rho"] == [0.0, 0.0] and domain["declined"]["cases"] >= 1
     assert domain["graded"]["rho"][0] > 0
-    assert "1 declined" in result.stdout.str() or " declined (" in result.stdout.str()
+    assert "1 declined" in j.summary() or " declined (" in j.summary()
     assert not (tmp_path / ".hypothesis").exists()
