@@ -12,7 +12,6 @@ import stat
 import sys
 import time
 
-import numpy as np
 import pytest
 
 import mutants.gaps as gaps
