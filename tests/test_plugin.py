@@ -8,7 +8,6 @@ the ``certify`` command.
 """
 
 import json
-import os
 import re
 import shlex
 import subprocess
