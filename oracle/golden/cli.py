@@ -120,7 +120,8 @@ def _golden(args: argparse.Namespace) -> int:
 def _engine_lines(engines: Optional[dict]) -> None:
     """``--verbose``: per case, the rungs of the certified ladder that computed it (to stderr)."""
     for name, ran in sorted((engines or {}).items()):
-        print(f"{name}: computed by {ran}", file=sys.stderr)
+        print(f"{name}: " + (f"computed by {ran}" if ran else "no certified run (the program makes no update)"),
+              file=sys.stderr)
 
 
 def _list(args: argparse.Namespace) -> int:
