@@ -123,7 +123,7 @@ def horizon(conv: Convention, dtype: str, params0: Sequence[Any], *, steps: int,
     (state in ``conv.state_dtype(dtype)``); the run stops at the first step past the horizon.
     """
     ar = ErrorBoundArith(conv.state_dtype(dtype), store=dtype, subnormals=conv.subnormals)
-    flush = conv.flushes(conv.state_dtype(dtype)) or conv.flushes(dtype)
+    flush = conv.run_flushes(dtype)
     for rec in iterate(conv, ar, params0, steps=steps, grads=grads, grad_fn=grad_fn):
         for p in rec["params"]:
             hi, _, bound = ar.split(p)
@@ -148,7 +148,7 @@ def float_vs_bound(conv: Convention, dtype: str, params0: Sequence[Any], *, step
     state = conv.state_dtype(dtype)  # parameters in dtype, state (and the update) in this one
     far = FloatArith(state, store=dtype, subnormals=conv.subnormals)
     bar = ErrorBoundArith(state, store=dtype, subnormals=conv.subnormals)
-    flush = conv.flushes(state) or conv.flushes(dtype)
+    flush = conv.run_flushes(dtype)
     with np.errstate(all="ignore"):  # IEEE semantics: overflow to inf, 0/0 to nan
         frec = list(iterate(conv, far, params0, steps=steps, grads=grads, grad_fn=grad_fn))
     brec = iterate(conv, bar, params0, steps=steps, grads=grads, grad_fn=grad_fn)

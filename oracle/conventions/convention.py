@@ -269,6 +269,15 @@ class Convention:
         """
         return flushes(self.subnormals, dtype)
 
+    def run_flushes(self, params_dtype: str) -> bool:
+        """Whether a run on ``params_dtype`` parameters may flush: its state dtype's arithmetic or the
+        parameters' own rounding (:meth:`flushes` of either).
+
+        >>> preset("pytorch", state="float32", subnormals="flush:float32").run_flushes("bfloat16")
+        True
+        """
+        return self.flushes(self.state_dtype(params_dtype)) or self.flushes(params_dtype)
+
     def state_names(self) -> tuple[str, ...]:
         """Names of the optimizer state slots: ``v``, then ``m`` and ``b`` where present."""
         names = ["v"]

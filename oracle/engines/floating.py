@@ -45,7 +45,7 @@ from typing import Any, Optional
 import numpy as np
 
 from ..conventions import flushes, to_fraction
-from ..rounding import ALL_DTYPES, DTYPE_FORMAT, FORMATS, dtype_name, numpy_dtype, to_float_exact, widens_exactly
+from ..rounding import ALL_DTYPES, DTYPE_FORMAT, dtype_name, limits, numpy_dtype, to_float_exact, widens_exactly
 from ._objarray import map_array
 
 
@@ -54,7 +54,7 @@ def flush(a: Any) -> Any:
     a = np.asarray(a)
     if a.dtype.kind != "f" and a.dtype.name != "bfloat16":
         return a
-    tiny = a.dtype.type(2.0 ** FORMATS[DTYPE_FORMAT[a.dtype.name]][1])
+    tiny = a.dtype.type(limits(a.dtype.name)[0])
     return np.where(np.abs(a) < tiny, np.copysign(a.dtype.type(0), a), a).astype(a.dtype)
 
 

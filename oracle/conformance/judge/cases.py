@@ -19,7 +19,7 @@ import numpy as np
 
 from ...problems import Problem
 from ...problems.quadratic import Diagonal
-from ...rounding import ALL_DTYPES, COMPLEX_DTYPES, DTYPE_FORMAT, FORMATS, component_dtype, numpy_dtype
+from ...rounding import ALL_DTYPES, COMPLEX_DTYPES, component_dtype, limits, numpy_dtype
 from ..isolation.candidate import OpenFeed
 from .options import PROFILES
 
@@ -245,7 +245,7 @@ def wide_cases(dtype: str) -> list:
             h["eps"] = max(h["eps"], 2.0**-8 + 2.0**-20)
         out.append(Case("wide-hyperparameters" + suffix, dtype, p0, h, 24, WIDE_OPTIONS[suffix], grads=stream,
                         tags=("open", "wide")))
-    tiny = 2.0 ** FORMATS[DTYPE_FORMAT[dtype]][1]  # the smallest normal number: everything below is subnormal
+    tiny = limits(dtype)[0]  # the smallest normal number: everything below is subnormal
     sub = tiny * np.array([0.5, -0.25, 0.75, -(2.0**-6), 0.0, 0.375])
     p_sub = [arr(tiny * np.array([0.0, 0.625, -0.5, 0.125, -0.875, 0.25]), dtype)]
     g_sub = [[arr(sub * (-1) ** t * (1 + (t % 3)), dtype)] for t in range(12)]

@@ -50,7 +50,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from ...rounding import DTYPE_FORMAT, FORMATS, component_dtype
+from ...rounding import component_dtype, limits
 from ...conventions import (HYPERPARAMETERS, PRESET_NAMES, Convention, flush_dtypes, parse, preset, rounding_mode,
                            subnormals_mode)
 from ..isolation.candidate import Candidate, CandidateError, Declined
@@ -73,7 +73,7 @@ class Probe:
     subnormal: bool = False  # parameters and gradients below the smallest normal number
 
     def case(self, dtype: str) -> Case:
-        normal = 2.0 ** FORMATS[DTYPE_FORMAT[dtype]][1] if self.subnormal else 1.0
+        normal = limits(dtype)[0] if self.subnormal else 1.0
         p0 = [arr(np.array([0.5, -0.25, 0.0]) * normal, dtype)]
         scale = 1e-3 if self.tiny else normal / 2 if self.subnormal else 1.0
         rows = ([1.0, -2.0, 0.5], [3.0, 1.0, -1.0], [-2.0, 1.0, 1.0]) if self.tiny else \

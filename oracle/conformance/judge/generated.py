@@ -20,7 +20,7 @@ import itertools
 import numpy as np
 
 from ...problems.quadratic import Diagonal
-from ...rounding import DTYPE_FORMAT, FORMATS
+from ...rounding import limits
 from .cases import Case, arr, scale, schedules
 
 SHAPES = [(), (0,), (1,), (3,), (2, 3), (4, 1)]
@@ -87,7 +87,7 @@ def draw_case(data, dtype: str, target) -> Case:
         # takes the root of a negative rounding residue (torch gives NaN): a degenerate
         # configuration, left out rather than failed.
         hyper["rho"] = 0.5
-    mag = {"tiny": sc["tiny"], "huge": sc["huge"], "subnormal": 2.0 ** FORMATS[DTYPE_FORMAT[dtype]][1] / 4}.get(regime, 1.0)
+    mag = {"tiny": sc["tiny"], "huge": sc["huge"], "subnormal": limits(dtype)[0] / 4}.get(regime, 1.0)
     params0 = [arr(rng.uniform(-2, 2, s), dtype) for s in shapes]
     name = f"generated-{regime}"
     if regime == "closed":

@@ -186,7 +186,7 @@ def _masks(params: list, before: Optional[list], dtype: str, flush: bool = False
 
 def _masker(job: Job) -> Any:
     """``_masks`` for this job: with the flush-to-zero horizon where its arithmetic may flush."""
-    flush = job.conv.flushes(job.conv.state_dtype(job.dtype)) or job.conv.flushes(job.dtype)
+    flush = job.conv.run_flushes(job.dtype)
     return lambda params, before, dtype: _masks(params, before, dtype, flush)
 
 
