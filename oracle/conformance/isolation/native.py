@@ -133,8 +133,6 @@ def names_for(native: Callable, given: dict) -> dict:
     return {p: out[p] for p in ALIASES if p in out}
 
 
-SCHEDULED = ("torch", "keras", "tf1", "optax")
-"""The bridges that drive a per-step learning rate (``lr_schedule``) through the framework's own mechanism."""
 FLAGS = ("centered", "maximize")
 
 
@@ -142,7 +140,7 @@ def bridge(obj: Any, framework: str, given: Optional[dict] = None) -> tuple[Call
     """A protocol factory running the native optimizer ``obj``, and plain data describing it.
 
     The factory takes the options the native signature has, and ``lr_schedule`` (the protocol's
-    per-step learning rates, :data:`SCHEDULED`): torch writes ``param_groups[i][lr]`` before each
+    per-step learning rates, every bridge): torch writes ``param_groups[i][lr]`` before each
     step (what ``torch.optim.lr_scheduler`` does); Keras assigns ``optimizer.learning_rate`` (what
     Keras's ``LearningRateScheduler`` callback does); tf1 constructs the optimizer over a float32
     ``tf.Variable`` learning rate assigned before each step; optax wraps the factory in
@@ -151,9 +149,7 @@ def bridge(obj: Any, framework: str, given: Optional[dict] = None) -> tuple[Call
     """
     names = names_for(obj, given or {})
     make = {"torch": _torch, "keras": _keras, "tf1": _tf1, "optax": _optax}[framework]
-    options = [p for p in ("momentum", "centered", "weight_decay", "maximize") if p in names]
-    if framework in SCHEDULED:
-        options.append("lr_schedule")
+    options = [p for p in ("momentum", "centered", "weight_decay", "maximize") if p in names] + ["lr_schedule"]
 
     def factory(params: list, *, lr: float, rho: float, eps: float, lr_schedule: Any = (), **opts: Any) -> Callable:
         hyper = {"lr": lr, "rho": rho, "eps": eps, **opts}
